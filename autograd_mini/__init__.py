@@ -1,0 +1,9 @@
+"""autograd_mini: a scalar reverse-mode automatic differentiation engine for learning,
+teaching and checking backpropagation."""
+
+from .engine import (GradcheckError, Value, enable_grad, grad, gradcheck, is_grad_enabled,
+                     no_grad, topological_order)
+
+__version__ = "0.1.0"
+__all__ = ["Value", "grad", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
+           "GradcheckError", "topological_order"]
