@@ -1,0 +1,378 @@
+"""Neural networks on ``Value``: ``Neuron``, ``Layer``, ``MLP`` (a superset of micrograd's).
+
+A neuron computes ``g(w . x + b)``: ``z = b + sum_k w_k x_k``, ``a = g(z)``, with ``g`` one
+of ``"relu"``, ``"tanh"``, ``"sigmoid"`` or ``"linear"`` (no function). Parameters are leaf
+Values whose labels say where they sit (``L0.N1.w0`` = layer 0, neuron 1, weight from
+input 0; ``L0.N1.b`` its bias), so drawings and explanations can name them.
+
+Defaults follow micrograd: weights uniform in [-1, 1], biases 0, ReLU hidden layers and a
+linear output. Without ``seed`` or ``rng`` the weights come from Python's global ``random``
+module in micrograd's order, so ``random.seed(s)`` gives the very weights micrograd would.
+"""
+
+import json
+import math
+import os
+import random
+from numbers import Real
+from operator import mul
+
+from .engine import Value
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+
+# activation name -> the Value method that applies it (None: the identity)
+ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
+               "linear": None}
+_REPR_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
+_FORMAT = "autograd_mini.MLP"
+
+
+def _activation_name(activation):
+    """Normalise an activation: a name, None (linear), or micrograd's nonlin True/False."""
+    if activation is None or activation is False:
+        return "linear"
+    if activation is True:
+        return "relu"
+    if isinstance(activation, str) and activation in ACTIVATIONS:
+        return activation
+    raise ValueError(f"unknown activation {activation!r}; choose one of "
+                     f"{', '.join(map(repr, ACTIVATIONS))} or None (linear)")
+
+
+def _count(n, what):
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return n
+
+
+def _rng(seed, rng):
+    """The random source: ``rng`` if given, a new ``random.Random(seed)``, or the global one."""
+    if rng is not None and seed is not None:
+        raise ValueError("give either seed or rng, not both")
+    if rng is not None:
+        return rng
+    return random.Random(seed) if seed is not None else random._inst
+
+
+def _as_inputs(x):
+    """A single number or Value is a one-element input vector."""
+    return [x] if isinstance(x, (Value, Real)) else x
+
+
+class Module:
+    """Base class: anything with parameters. Mirrors ``torch.nn.Module`` where it can."""
+
+    def named_parameters(self):
+        """``(name, Value)`` pairs, in a fixed order (the order of ``parameters()``)."""
+        return []
+
+    def parameters(self):
+        """Every trainable Value of this module, as a list."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self):
+        """Set every parameter's ``grad`` to 0.0 (gradients accumulate otherwise)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self):
+        """``{name: float}`` for every parameter (a copy of the numbers, not the Values)."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state):
+        """Set parameters from ``{name: number}``; the names must match exactly."""
+        params = dict(self.named_parameters())
+        missing = [n for n in params if n not in state]
+        unexpected = [n for n in state if n not in params]
+        if missing or unexpected:
+            raise KeyError(f"state does not match {type(self).__name__}: missing {missing}, "
+                           f"unexpected {unexpected}")
+        values = {n: _number(state[n], n) for n in params}
+        for n, p in params.items():
+            p.data = values[n]
+
+
+def _number(x, where):
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise ValueError(f"{where} must be a number, got {type(x).__name__}: {x!r}")
+    return float(x)
+
+
+class Neuron(Module):
+    """One neuron: ``a = g(b + sum_k w_k x_k)``.
+
+    ``Neuron(nin, activation="relu", bias=True, name="", seed=None, rng=None)``.
+    micrograd's ``Neuron(nin, nonlin=True)`` works too (``nonlin=False`` is linear).
+    """
+
+    def __init__(self, nin, activation="relu", bias=True, *, nonlin=None, name="",
+                 seed=None, rng=None):
+        self.nin = _count(nin, "Neuron nin")
+        self.activation = _activation_name(activation if nonlin is None else nonlin)
+        self._g = ACTIVATIONS[self.activation]
+        rng = _rng(seed, rng)
+        prefix = f"{name}." if name else ""
+        self.w = [Value(rng.uniform(-1, 1), f"{prefix}w{k}") for k in range(nin)]
+        self.b = Value(0.0, f"{prefix}b") if bias else None
+
+    @property
+    def nonlin(self):
+        """micrograd's flag: True unless the activation is linear."""
+        return self.activation != "linear"
+
+    def __call__(self, x):
+        if len(x) != self.nin:
+            raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
+        terms = map(mul, self.w, x)                 # w_k * x_k (Value * number or Value)
+        z = sum(terms, self.b if self.b is not None else next(terms))
+        return self._g(z) if self._g is not None else z
+
+    def named_parameters(self):
+        params = [(f"w{k}", w) for k, w in enumerate(self.w)]
+        return params + [("b", self.b)] if self.b is not None else params
+
+    def __repr__(self):
+        return f"{_REPR_NAMES[self.activation]}Neuron({self.nin})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs. ``Layer(nin, nout, **neuron_kwargs)``.
+
+    Calling it returns a list of outputs, or the one Value when ``nout == 1`` (as micrograd).
+    """
+
+    def __init__(self, nin, nout, *, name="", seed=None, rng=None, **kwargs):
+        _count(nout, "Layer nout")
+        rng = _rng(seed, rng)
+        prefix = f"{name}." if name else ""
+        self.neurons = [Neuron(nin, name=f"{prefix}N{j}", rng=rng, **kwargs)
+                        for j in range(nout)]
+
+    @property
+    def nin(self):
+        return self.neurons[0].nin
+
+    @property
+    def nout(self):
+        return len(self.neurons)
+
+    def forward(self, x):
+        """The outputs as a list, always (``__call__`` unwraps a single output)."""
+        return [n(x) for n in self.neurons]
+
+    def __call__(self, x):
+        out = [n(x) for n in self.neurons] if type(x) is list else self.forward(_as_inputs(x))
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self):
+        return [(f"N{j}.{name}", p) for j, n in enumerate(self.neurons)
+                for name, p in n.named_parameters()]
+
+    def __repr__(self):
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(nin, nouts, activation="relu", output_activation=None)``.
+
+    ``nouts`` lists the layer sizes, e.g. ``MLP(2, [16, 16, 1])``. Hidden layers use
+    ``activation``, the last layer ``output_activation`` (None: linear, as micrograd).
+    ``bias=False`` leaves the biases out. ``seed`` (or ``rng``, a ``random.Random``) makes
+    the initial weights reproducible. Parameters are labelled ``L<i>.N<j>.w<k>`` and
+    ``L<i>.N<j>.b``.
+    """
+
+    def __init__(self, nin, nouts, activation="relu", output_activation=None, bias=True, *,
+                 seed=None, rng=None):
+        _count(nin, "MLP nin")
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("MLP nouts must list at least one layer size, got []")
+        for n in nouts:
+            _count(n, "MLP layer size")
+        rng = _rng(seed, rng)
+        sizes = [nin] + nouts
+        last = len(nouts) - 1
+        self.layers = [Layer(sizes[i], sizes[i + 1], name=f"L{i}", rng=rng, bias=bias,
+                             activation=output_activation if i == last else activation)
+                       for i in range(len(nouts))]
+
+    @property
+    def nin(self):
+        return self.layers[0].nin
+
+    @property
+    def nouts(self):
+        return [layer.nout for layer in self.layers]
+
+    @property
+    def activations(self):
+        """The activation name of each layer, e.g. ``["relu", "relu", "linear"]``."""
+        return [layer.neurons[0].activation for layer in self.layers]
+
+    @property
+    def bias(self):
+        return self.layers[0].neurons[0].b is not None
+
+    def __call__(self, x):
+        """The output Value (one output) or list of Values, for inputs x (numbers or Values)."""
+        x = _as_inputs(x)
+        for layer in self.layers:
+            x = [n(x) for n in layer.neurons]
+        return x[0] if len(x) == 1 else x
+
+    def named_parameters(self):
+        return [(f"L{i}.{name}", p) for i, layer in enumerate(self.layers)
+                for name, p in layer.named_parameters()]
+
+    def __repr__(self):
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+    # ------------------------------------------------------------------ weights as matrices
+    def weights(self):
+        """``(W, b)``: ``W[l][j][k]`` is the weight from input k to neuron j of layer l and
+        ``b[l][j]`` its bias (None without biases), as numbers. The notes' ``W^l[j][k]``."""
+        W = [[[w.data for w in n.w] for n in layer.neurons] for layer in self.layers]
+        b = [[n.b.data for n in layer.neurons] if self.bias else None for layer in self.layers]
+        return W, b
+
+    def gradients(self):
+        """``(dW, db)`` in the layout of ``weights()``, from each parameter's ``grad``."""
+        dW = [[[float(w.grad) for w in n.w] for n in layer.neurons] for layer in self.layers]
+        db = [[float(n.b.grad) for n in layer.neurons] if self.bias else None
+              for layer in self.layers]
+        return dW, db
+
+    def shape(self):
+        """A readable description of the architecture, as error messages use it."""
+        return (f"MLP({self.nin}, {self.nouts}, activations={self.activations}, "
+                f"bias={self.bias})")
+
+    # ------------------------------------------------------------------ JSON
+    def to_json(self):
+        """The network as a JSON-ready dict: architecture plus ``W``/``b`` per layer."""
+        W, b = self.weights()
+        return {"format": _FORMAT, "version": 1, "nin": self.nin, "nouts": self.nouts,
+                "activations": self.activations, "bias": self.bias,
+                "layers": [{"W": W[i], "b": b[i]} for i in range(len(W))]}
+
+    def save(self, path):
+        """Write the weights to ``path`` as plain JSON (floats exact: shortest repr)."""
+        for name, p in self.named_parameters():
+            if not math.isfinite(p.data):
+                raise ValueError(f"cannot save {name} = {p.data!r}: JSON has no NaN or inf")
+        text = json.dumps(self.to_json(), indent=1, allow_nan=False)
+        if hasattr(path, "write"):
+            path.write(text)
+        else:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
+
+    def load(self, path):
+        """Load weights saved by ``save()`` into this network (same shape required)."""
+        self.load_json(_read_json(path), source=_source_name(path))
+        return self
+
+    @classmethod
+    def from_file(cls, path):
+        """A new MLP with the architecture and weights of a file written by ``save()``."""
+        data = _read_json(path)
+        source = _source_name(path)
+        _check_header(data, source)
+        try:
+            model = cls(data["nin"], data["nouts"], bias=data["bias"],
+                        activation=data["activations"][0],
+                        output_activation=data["activations"][-1])
+        except (KeyError, IndexError, TypeError, ValueError) as e:
+            raise ValueError(f"{source}: not a valid MLP file ({e})") from None
+        if model.activations != data["activations"]:
+            raise ValueError(f"{source}: activations {data['activations']} cannot be built "
+                             "(hidden layers must share one activation)")
+        model.load_json(data, source=source)
+        return model
+
+    def load_json(self, data, source="weights"):
+        """Load a dict made by ``to_json()``; a wrong shape names the expected one."""
+        _check_header(data, source)
+        file_shape = (data.get("nin"), data.get("nouts"), data.get("bias"))
+        if file_shape != (self.nin, self.nouts, self.bias):
+            raise ValueError(
+                f"{source}: shape MLP({data.get('nin')}, {data.get('nouts')}, "
+                f"bias={data.get('bias')}) does not match this network; expected "
+                f"{self.shape()}")
+        if data.get("activations") != self.activations:
+            raise ValueError(f"{source}: activations {data.get('activations')} do not match; "
+                             f"expected {self.shape()}")
+        layers = data.get("layers")
+        if not isinstance(layers, list) or len(layers) != len(self.layers):
+            raise ValueError(f"{source}: 'layers' must be a list of {len(self.layers)} "
+                             f"layers; expected {self.shape()}")
+        new = []                                    # check everything before changing anything
+        for i, (layer, entry) in enumerate(zip(self.layers, layers)):
+            W = entry.get("W") if isinstance(entry, dict) else None
+            b = entry.get("b") if isinstance(entry, dict) else None
+            rows, cols = layer.nout, layer.nin
+            if (not isinstance(W, list) or len(W) != rows
+                    or any(not isinstance(r, list) or len(r) != cols for r in W)):
+                raise ValueError(f"{source}: layers[{i}].W must be a {rows}x{cols} matrix "
+                                 f"(nout x nin); expected {self.shape()}")
+            if self.bias and (not isinstance(b, list) or len(b) != rows):
+                raise ValueError(f"{source}: layers[{i}].b must be a list of {rows} numbers; "
+                                 f"expected {self.shape()}")
+            for j, n in enumerate(layer.neurons):
+                for k, w in enumerate(n.w):
+                    new.append((w, _number(W[j][k], f"{source}: layers[{i}].W[{j}][{k}]")))
+                if self.bias:
+                    new.append((n.b, _number(b[j], f"{source}: layers[{i}].b[{j}]")))
+        for p, x in new:
+            p.data = x
+
+    # ------------------------------------------------------------------ PyTorch
+    def to_torch(self):
+        """The same network as a float64 ``torch.nn.Sequential`` with the same weights:
+        ``Linear`` layers followed by ``ReLU``/``Tanh``/``Sigmoid`` (nothing for linear)."""
+        try:
+            import torch
+        except ImportError:
+            raise ImportError("MLP.to_torch() needs PyTorch, which is not installed "
+                              "(pip install torch)") from None
+        W, b = self.weights()
+        modules = []
+        for i, layer in enumerate(self.layers):
+            linear = torch.nn.Linear(layer.nin, layer.nout, bias=self.bias, dtype=torch.float64)
+            with torch.no_grad():
+                linear.weight.copy_(torch.tensor(W[i], dtype=torch.float64))
+                if self.bias:
+                    linear.bias.copy_(torch.tensor(b[i], dtype=torch.float64))
+            modules.append(linear)
+            act = self.activations[i]
+            if act != "linear":
+                modules.append({"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh,
+                                "sigmoid": torch.nn.Sigmoid}[act]())
+        return torch.nn.Sequential(*modules)
+
+
+def _source_name(path):
+    return repr(os.fspath(path)) if isinstance(path, (str, os.PathLike)) else "weights file"
+
+
+def _read_json(path):
+    source = _source_name(path)
+    try:
+        if hasattr(path, "read"):
+            text = path.read()
+        else:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{source} is not valid JSON: {e}") from None
+
+
+def _check_header(data, source):
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        raise ValueError(f"{source} is not an autograd_mini MLP file "
+                         f"(expected a JSON object with \"format\": \"{_FORMAT}\")")
+    if data.get("version") != 1:
+        raise ValueError(f"{source}: unsupported version {data.get('version')!r} (expected 1)")
