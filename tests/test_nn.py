@@ -1,0 +1,320 @@
+"""nn: Neuron / Layer / MLP, micrograd compatibility, labels, JSON save/load."""
+
+import io
+import json
+import math
+import random
+
+import pytest
+
+from autograd_mini import Value, gradcheck
+from autograd_mini.nn import MLP, Layer, Module, Neuron
+
+
+# ---------------------------------------------------------------- the neuron's formula
+@pytest.mark.parametrize("activation, g", [
+    ("relu", lambda z: max(z, 0.0)),
+    ("tanh", math.tanh),
+    ("sigmoid", lambda z: 1.0 / (1.0 + math.exp(-z))),
+    ("linear", lambda z: z),
+    (None, lambda z: z),
+])
+def test_neuron_computes_g_of_w_dot_x_plus_b(activation, g):
+    n = Neuron(3, activation=activation, seed=1)
+    n.b.data = 0.25
+    x = [0.5, -1.5, 2.0]
+    z = 0.25 + sum(w.data * xi for w, xi in zip(n.w, x))
+    assert n(x).data == pytest.approx(g(z), rel=1e-15)
+
+
+def test_neuron_gradients_are_inputs_times_local_derivative():
+    n = Neuron(2, activation="tanh", seed=3)
+    x = [Value(0.3), Value(-0.7)]
+    out = n(x)
+    out.backward()
+    dz = 1.0 - out.data ** 2                        # tanh' = 1 - a^2
+    assert n.b.grad == pytest.approx(dz, rel=1e-15)
+    for w, xi in zip(n.w, x):
+        assert w.grad == pytest.approx(xi.data * dz, rel=1e-15)
+        assert xi.grad == pytest.approx(w.data * dz, rel=1e-15)
+
+
+def test_neuron_builds_two_nodes_per_input():
+    # sum(w*x) starts from the bias, so no '0 +' node: nin products, nin sums, 1 activation
+    from autograd_mini import topological_order
+    n = Neuron(4, seed=0)
+    out = n([1.0, 2.0, 3.0, 4.0])
+    ops = [v.op for v in topological_order(out) if v.op]
+    assert sorted(ops) == sorted(["*"] * 4 + ["+"] * 4 + ["relu"])
+
+
+def test_neuron_without_bias():
+    n = Neuron(2, activation="linear", bias=False, seed=2)
+    assert n.b is None and len(n.parameters()) == 2
+    assert n([1.0, 1.0]).data == n.w[0].data + n.w[1].data
+
+
+def test_gradcheck_through_an_mlp():
+    model = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=4)
+    for p in model.parameters()[::3]:
+        p.data += 0.1                               # nonzero biases
+    x = [Value(0.4), Value(-0.9)]
+
+    def f(*params_and_x):
+        outs = model(list(params_and_x[-2:]))
+        return outs[0] * outs[1]
+
+    # check gradients with respect to the inputs and (by making them inputs) the weights
+    assert gradcheck(f, model.parameters() + x)
+
+
+# ---------------------------------------------------------------- labels and names
+def test_parameter_labels_and_named_parameters():
+    model = MLP(2, [3, 1], seed=0)
+    names = [n for n, _ in model.named_parameters()]
+    assert names[:3] == ["L0.N0.w0", "L0.N0.w1", "L0.N0.b"]
+    assert names[-1] == "L1.N0.b"
+    assert len(names) == 3 * 3 + 4 == len(set(names))
+    for name, p in model.named_parameters():
+        assert p.label == name
+    assert [p.label for p in model.parameters()] == names
+
+
+def test_neuron_and_layer_labels_with_user_names():
+    n = Neuron(2, name="h1", seed=0)
+    assert [p.label for p in n.parameters()] == ["h1.w0", "h1.w1", "h1.b"]
+    layer = Layer(2, 2, name="hidden", seed=0)
+    assert [p.label for p in layer.parameters()][:3] == ["hidden.N0.w0", "hidden.N0.w1",
+                                                         "hidden.N0.b"]
+    assert [n for n, _ in layer.named_parameters()][3] == "N1.w0"
+
+
+def test_zero_grad():
+    model = MLP(2, [2, 1], seed=0)
+    model([1.0, 2.0]).backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 and type(p.grad) is float for p in model.parameters())
+
+
+# ---------------------------------------------------------------- init and defaults
+def test_seed_is_deterministic_and_rng_works():
+    a, b = MLP(3, [4, 2], seed=7), MLP(3, [4, 2], seed=7)
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    c = MLP(3, [4, 2], rng=random.Random(7))
+    assert [p.data for p in a.parameters()] == [p.data for p in c.parameters()]
+    assert [p.data for p in MLP(3, [4, 2], seed=8).parameters()] != \
+        [p.data for p in a.parameters()]
+    ws = [p.data for p in a.parameters() if p.label.split(".")[-1].startswith("w")]
+    assert all(-1.0 <= w <= 1.0 for w in ws)
+    assert all(n.b.data == 0.0 for layer in a.layers for n in layer.neurons)
+
+
+def test_defaults_match_micrograd():
+    model = MLP(2, [16, 16, 1])
+    assert model.activations == ["relu", "relu", "linear"]
+    assert len(model.parameters()) == 337
+    assert model.nin == 2 and model.nouts == [16, 16, 1]
+
+
+def test_output_activation_and_hidden_activation():
+    model = MLP(2, [3, 3, 2], activation="tanh", output_activation="sigmoid", seed=0)
+    assert model.activations == ["tanh", "tanh", "sigmoid"]
+    out = model([0.1, 0.2])
+    assert isinstance(out, list) and len(out) == 2
+    assert all(0.0 < o.data < 1.0 for o in out)
+
+
+def test_reprs_mirror_micrograd():
+    model = MLP(2, [2, 1], seed=0)
+    assert repr(model) == ("MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], "
+                           "Layer of [LinearNeuron(2)]]")
+    assert repr(Neuron(3, "sigmoid", seed=0)) == "SigmoidNeuron(3)"
+    assert repr(Neuron(3, "tanh", seed=0)) == "TanhNeuron(3)"
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: Neuron(2, activation="softmax"), "unknown activation 'softmax'"),
+    (lambda: Neuron(0), "Neuron nin must be a positive int, got 0"),
+    (lambda: Layer(2, 0), "Layer nout must be a positive int, got 0"),
+    (lambda: MLP(2, []), "at least one layer size"),
+    (lambda: MLP(2, [3, 2.5]), "MLP layer size must be a positive int, got 2.5"),
+    (lambda: MLP(2, [3], seed=1, rng=random.Random(1)), "either seed or rng"),
+])
+def test_bad_construction(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_wrong_number_of_inputs():
+    with pytest.raises(ValueError, match=r"ReLUNeuron\(2\) expects 2 inputs, got 3"):
+        MLP(2, [3, 1], seed=0)([1.0, 2.0, 3.0])
+
+
+def test_single_number_input():
+    model = MLP(1, [2, 1], seed=0)
+    assert model(0.5).data == model([0.5]).data
+    assert Layer(1, 2, seed=0)(Value(0.5))[0].data == Layer(1, 2, seed=0)([0.5])[0].data
+
+
+def test_one_neuron_hidden_layer_works():
+    # micrograd's MLP breaks on a 1-neuron hidden layer (the layer returns a bare Value)
+    model = MLP(2, [1, 2], seed=0)
+    assert len(model([0.3, 0.4])) == 2
+
+
+# ---------------------------------------------------------------- micrograd compatibility
+def test_micrograd_demo_runs_and_matches_micrograd():
+    """micrograd's demo, imports changed: same weights from random.seed, same training."""
+    from micrograd import nn as mg_nn
+    from autograd_mini import nn as am_nn
+
+    def demo(nn):
+        random.seed(1337)
+        model = nn.MLP(2, [4, 4, 1])
+        X = [[0.5, -0.2], [-1.0, 0.3], [0.1, 0.9], [0.7, 0.7]]
+        y = [1, -1, -1, 1]
+        losses = []
+        for k in range(3):
+            scores = list(map(model, X))
+            data_loss = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+            data_loss = sum(data_loss) * (1.0 / len(data_loss))
+            reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
+            total = data_loss + reg_loss
+            model.zero_grad()
+            total.backward()
+            lr = 1.0 - 0.9 * k / 100
+            for p in model.parameters():
+                p.data -= lr * p.grad
+            losses.append(total.data)
+        return losses, [p.data for p in model.parameters()]
+
+    (ours, our_params), (theirs, their_params) = demo(am_nn), demo(mg_nn)
+    assert ours[0] == theirs[0]                     # same weights, same forward pass
+    # micrograd adds a node's gradient contributions in another order: last bits may differ
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    assert our_params == pytest.approx(their_params, rel=1e-12, abs=1e-14)
+
+
+def test_micrograd_style_constructors():
+    n = Neuron(3, nonlin=False, seed=0)
+    assert n.activation == "linear" and not n.nonlin
+    assert Neuron(3, False, seed=0).activation == "linear"    # positional, as micrograd
+    layer = Layer(3, 2, nonlin=False, seed=0)
+    assert all(not n.nonlin for n in layer.neurons)
+    assert Layer(3, 1, seed=0)([1.0, 2.0, 3.0]).__class__ is Value
+
+
+def test_module_base_class():
+    class Affine(Module):
+        def __init__(self):
+            self.a, self.b = Value(2.0, "a"), Value(1.0, "b")
+
+        def named_parameters(self):
+            return [("a", self.a), ("b", self.b)]
+
+    m = Affine()
+    assert m.parameters() == [m.a, m.b]
+    assert m.state_dict() == {"a": 2.0, "b": 1.0}
+    m.load_state_dict({"a": 3.0, "b": -1.0})
+    assert (m.a.data, m.b.data) == (3.0, -1.0)
+    with pytest.raises(KeyError, match=r"missing \['b'\], unexpected \['c'\]"):
+        m.load_state_dict({"a": 3.0, "c": 1.0})
+    assert Module().parameters() == []
+
+
+# ---------------------------------------------------------------- JSON
+def awkward_model():
+    model = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", seed=11)
+    rng = random.Random(2)
+    for p in model.parameters():                    # floats that need all 17 digits
+        p.data = rng.uniform(-1, 1) * 10.0 ** rng.randint(-300, 300)
+    model.parameters()[0].data = 0.1 + 0.2
+    model.parameters()[1].data = -0.0
+    model.parameters()[2].data = 5e-324
+    return model
+
+
+def test_json_round_trip_is_bit_exact(tmp_path):
+    model = awkward_model()
+    path = tmp_path / "model.json"
+    model.save(path)
+    other = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", seed=0).load(path)
+    for p, q in zip(model.parameters(), other.parameters()):
+        assert p.data.hex() == q.data.hex(), p.label
+    again = MLP.from_file(path)
+    assert [p.data.hex() for p in again.parameters()] == [p.data.hex() for p in model.parameters()]
+    assert again.activations == ["tanh", "sigmoid"]
+    text = path.read_text()
+    assert "pickle" not in text and json.loads(text)["format"] == "autograd_mini.MLP"
+    assert "0.30000000000000004" in text
+
+
+def test_json_is_readable_matrices():
+    model = MLP(2, [2, 1], seed=0)
+    data = model.to_json()
+    assert data["nouts"] == [2, 1] and data["activations"] == ["relu", "linear"]
+    assert data["layers"][0]["W"][1][0] == model.layers[0].neurons[1].w[0].data
+    assert data["layers"][1]["b"] == [0.0]
+
+
+def test_save_to_file_object_and_no_bias():
+    model = MLP(2, [2, 1], bias=False, seed=3)
+    buf = io.StringIO()
+    model.save(buf)
+    buf.seek(0)
+    other = MLP.from_file(buf)
+    assert not other.bias
+    assert [p.data for p in other.parameters()] == [p.data for p in model.parameters()]
+
+
+def test_load_wrong_shape_names_expected_shape(tmp_path):
+    path = tmp_path / "small.json"
+    MLP(2, [4, 1], seed=0).save(path)
+    model = MLP(2, [16, 16, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"shape MLP\(2, \[4, 1\].*expected "
+                                         r"MLP\(2, \[16, 16, 1\]"):
+        model.load(path)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_load_wrong_activation(tmp_path):
+    path = tmp_path / "m.json"
+    MLP(2, [2, 1], activation="tanh", seed=0).save(path)
+    with pytest.raises(ValueError, match=r"activations \['tanh', 'linear'\] do not match"):
+        MLP(2, [2, 1], seed=0).load(path)
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda d: d["layers"][0]["W"].pop(), r"layers\[0\]\.W must be a 2x2 matrix \(nout x nin\)"),
+    (lambda d: d["layers"][0]["W"][1].append(0.5), r"layers\[0\]\.W must be a 2x2 matrix"),
+    (lambda d: d["layers"][1].update(b=[]), r"layers\[1\]\.b must be a list of 1 numbers"),
+    (lambda d: d["layers"][0]["W"][0].__setitem__(1, "0.5"),
+     r"layers\[0\]\.W\[0\]\[1\] must be a number, got str"),
+    (lambda d: d["layers"][0]["b"].__setitem__(0, True), r"layers\[0\]\.b\[0\] must be a number"),
+    (lambda d: d["layers"].pop(), r"'layers' must be a list of 2 layers"),
+    (lambda d: d.update(format="something"), "is not an autograd_mini MLP file"),
+    (lambda d: d.update(version=2), "unsupported version 2"),
+])
+def test_bad_files_give_named_errors(tmp_path, mutate, match):
+    model = MLP(2, [2, 1], seed=0)
+    data = model.to_json()
+    mutate(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=match):
+        model.load(path)
+    assert [p.data for p in model.parameters()] == before     # nothing half-loaded
+
+
+def test_not_json_and_nan(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="is not valid JSON"):
+        MLP(2, [1]).load(path)
+    model = MLP(2, [1], seed=0)
+    model.parameters()[0].data = math.nan
+    with pytest.raises(ValueError, match="cannot save L0.N0.w0 = nan"):
+        model.save(tmp_path / "nan.json")
