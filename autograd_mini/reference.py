@@ -1,0 +1,167 @@
+"""The four backpropagation equations (BP1-BP4) written out on plain Python lists.
+
+No ``Value``, no numpy: an independent implementation of the notes' delta rule, to check
+the engine against. A fully connected net is given as
+
+    W[l][j][k]   weight from neuron k of the layer below to neuron j of layer l
+    b[l][j]      bias of neuron j of layer l (``b[l]`` may be None: no biases)
+    activations  one name per layer (or one name for all): sigmoid, tanh, relu, linear
+
+the layout ``MLP.weights()`` returns (``from_mlp(model)`` reads a model). For one sample
+``x`` with target ``y``:
+
+    forward      z^l = W^l a^(l-1) + b^l,  a^l = g(z^l),  a^0 = x
+    BP1          delta^L = grad_a C (.) g'(z^L)
+                 squared error  C = 1/2 sum_j (a_j - y_j)^2       grad_a C = a - y
+                 cross-entropy  C = -sum_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)]
+                                grad_a C = -y/a + (1 - y)/(1 - a);  with a sigmoid output
+                                delta^L = a - y exactly
+    BP2          delta^l = (W^(l+1)^T delta^(l+1)) (.) g'(z^l)
+    BP3          dC/db^l_j = delta^l_j
+    BP4          dC/dW^l[j][k] = a^(l-1)_k delta^l_j
+
+The engine computes the same costs with ``losses.mse(out, y)`` and
+``losses.binary_cross_entropy(out, y, reduction="sum")``.
+"""
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["backprop", "backprop_batch", "from_mlp", "Backprop", "LOSSES"]
+
+LOSSES = ("squared_error", "cross_entropy")
+
+
+def _sigmoid(z):
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+# g(z), and g'(z) written with a = g(z) where the notes do: s' = s (1 - s), tanh' = 1 - a^2
+_G = {
+    "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
+    "tanh": (math.tanh, lambda z, a: 1.0 - a * a),
+    "relu": (lambda z: z if z > 0.0 else 0.0, lambda z, a: 1.0 if z > 0.0 else 0.0),
+    "linear": (lambda z: z, lambda z, a: 1.0),
+}
+
+
+@dataclass
+class Backprop:
+    """Everything one forward and one backward pass of the delta rule computes.
+
+    ``a[0]`` is the input and ``a[l + 1]``, ``z[l]``, ``delta[l]``, ``dW[l]``, ``db[l]``
+    belong to layer l (0-based, as ``MLP.layers``). ``cost`` is C for this sample.
+    """
+    a: list
+    z: list
+    delta: list
+    dW: list
+    db: list
+    cost: float
+
+
+def _layer_names(activations, n):
+    names = [activations] * n if isinstance(activations, str) or activations is None \
+        else list(activations)
+    if len(names) != n:
+        raise ValueError(f"{len(names)} activations given for {n} layers")
+    names = ["linear" if g is None else g for g in names]
+    for g in names:
+        if g not in _G:
+            raise ValueError(f"unknown activation {g!r}; choose one of {', '.join(_G)}")
+    return names
+
+
+def _check_shapes(W, b, x):
+    if not W:
+        raise ValueError("W must list at least one layer")
+    if b is None:
+        b = [None] * len(W)
+    if len(b) != len(W):
+        raise ValueError(f"{len(W)} weight matrices but {len(b)} bias vectors")
+    width = len(x)
+    for l, (Wl, bl) in enumerate(zip(W, b)):
+        for j, row in enumerate(Wl):
+            if len(row) != width:
+                raise ValueError(f"W[{l}][{j}] has {len(row)} weights, but layer {l} has "
+                                 f"{width} inputs")
+        if bl is not None and len(bl) != len(Wl):
+            raise ValueError(f"b[{l}] has {len(bl)} entries for {len(Wl)} neurons")
+        width = len(Wl)
+    return b, width
+
+
+def backprop(W, b, activations, x, y, loss="squared_error"):
+    """One sample through BP1-BP4: returns a ``Backprop`` with ``dW``, ``db`` and the deltas."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    b, nout = _check_shapes(W, b, x)
+    if len(y) != nout:
+        raise ValueError(f"y has {len(y)} targets for {nout} outputs")
+    names = _layer_names(activations, len(W))
+
+    # forward: z^l = W^l a^(l-1) + b^l, a^l = g(z^l); the sum starts at the bias, as MLP's
+    a, z = [list(map(float, x))], []
+    for Wl, bl, name in zip(W, b, names):
+        g = _G[name][0]
+        zl = []
+        for j, row in enumerate(Wl):
+            terms = [w * ak for w, ak in zip(row, a[-1])]
+            s = bl[j] if bl is not None else terms.pop(0)
+            for t in terms:
+                s += t
+            zl.append(s)
+        z.append(zl)
+        a.append([g(zj) for zj in zl])
+
+    out = a[-1]
+    L = len(W) - 1
+    dg = _G[names[L]][1]
+    if loss == "squared_error":                                     # BP1
+        cost = 0.5 * sum((aj - yj) ** 2 for aj, yj in zip(out, y))
+        delta_L = [(aj - yj) * dg(zj, aj) for aj, yj, zj in zip(out, y, z[L])]
+    else:
+        for j, aj in enumerate(out):
+            if not 0.0 < aj < 1.0:
+                raise ValueError(f"cross_entropy: output {j} = {aj!r} is outside (0, 1)")
+        cost = -sum(yj * math.log(aj) + (1.0 - yj) * math.log(1.0 - aj)
+                    for aj, yj in zip(out, y))
+        if names[L] == "sigmoid":
+            delta_L = [aj - yj for aj, yj in zip(out, y)]
+        else:
+            delta_L = [(-yj / aj + (1.0 - yj) / (1.0 - aj)) * dg(zj, aj)
+                       for aj, yj, zj in zip(out, y, z[L])]
+
+    delta = [None] * len(W)
+    delta[L] = delta_L
+    for l in range(L - 1, -1, -1):                                  # BP2
+        dg = _G[names[l]][1]
+        above, Wa = delta[l + 1], W[l + 1]
+        delta[l] = [sum(Wa[j][k] * above[j] for j in range(len(Wa))) * dg(z[l][k], a[l + 1][k])
+                    for k in range(len(z[l]))]
+
+    db = [list(d) if bl is not None else None for d, bl in zip(delta, b)]          # BP3
+    dW = [[[ak * dj for ak in a[l]] for dj in delta[l]] for l in range(len(W))]    # BP4
+    return Backprop(a=a, z=z, delta=delta, dW=dW, db=db, cost=cost)
+
+
+def backprop_batch(W, b, activations, X, Y, loss="squared_error"):
+    """The mean over samples: cost ``(1/m) sum_i C_i`` and its gradients (the notes' J)."""
+    if len(X) != len(Y) or not X:
+        raise ValueError(f"need equally many samples and targets, got {len(X)} and {len(Y)}")
+    runs = [backprop(W, b, activations, x, y, loss) for x, y in zip(X, Y)]
+    m = len(runs)
+    dW = [[[sum(r.dW[l][j][k] for r in runs) / m for k in range(len(W[l][j]))]
+           for j in range(len(W[l]))] for l in range(len(W))]
+    db = [None if runs[0].db[l] is None else
+          [sum(r.db[l][j] for r in runs) / m for j in range(len(W[l]))] for l in range(len(W))]
+    return dW, db, sum(r.cost for r in runs) / m
+
+
+def from_mlp(model):
+    """``(W, b, activations)`` of an ``nn.MLP``, as numbers, for ``backprop``."""
+    W, b = model.weights()
+    return W, b, model.activations
