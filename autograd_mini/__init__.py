@@ -3,7 +3,9 @@ teaching and checking backpropagation."""
 
 from .engine import (GradcheckError, Value, enable_grad, grad, gradcheck, is_grad_enabled,
                      no_grad, topological_order)
+from .explain import explain
+from .viz import draw           # graphviz itself is imported only if installed
 
 __version__ = "0.1.0"
 __all__ = ["Value", "grad", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
-           "GradcheckError", "topological_order"]
+           "GradcheckError", "topological_order", "draw", "explain"]

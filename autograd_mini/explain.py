@@ -1,0 +1,312 @@
+"""Take a gradient apart into its chain-rule paths: ``explain(output, wrt)``.
+
+Every path from ``wrt`` up to ``output`` contributes the product of the local derivatives
+along it (each stored on the graph by the forward pass, ``node.local_grads``), and the
+gradient is the sum over paths:
+
+    dE/dw = sum over paths  prod over edges (d child / d parent)
+
+By default a path is shown in steps between *labelled* nodes, the way a textbook writes
+it (``∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5``); a step over unlabelled
+intermediates is the product of their local derivatives. ``via="all"`` shows every single
+local derivative, naming unlabelled nodes by their expression (``w1*i1``, ``tanh(a)``) or,
+when that is long, by op and position (``sum7``).
+
+explain() needs no ``backward()``: it computes the gradient from the stored local
+derivatives itself, and compares it with ``wrt.grad`` when that has been filled in.
+When the paths are too many to list (they can grow exponentially with depth), it says how
+many there are (counted by dynamic programming, never enumerated) and shows the gradient
+summed per operand of ``output`` instead.
+"""
+
+import math
+
+from .engine import Value, topological_order
+from .viz import constant_operand, number
+
+__all__ = ["explain", "Explanation"]
+
+_COUNT_CAP = 10 ** 18                   # path counts saturate here (they stay cheap ints)
+_MAX_FACTORS = 16                       # longer paths show their first and last factors
+_WORDS = {"+": "sum", "-": "diff", "*": "prod", "/": "quot", "**": "pow", "neg": "neg"}
+
+
+def _fmt(x, precision):
+    """``precision`` decimals without trailing zeros: 0.741365070 -> '0.74136507'."""
+    if not math.isfinite(x):
+        return repr(x)
+    s = f"{x:.{precision}f}"
+    if x != 0.0 and float(s) == 0.0:                # too small for fixed decimals
+        return f"{x:.{precision}g}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s == "-0" else s
+
+
+def _names(order):
+    """A name for every node: its label, else a short expression, else op and position."""
+    names = {}
+    for i, v in enumerate(order):
+        if v.label:
+            names[v] = v.label
+            continue
+        if not v.parents:
+            names[v] = f"leaf{i}"
+            continue
+        args = [names[p] for p in v.parents]
+        wrap = [a if _simple(a) else f"({a})" for a in args]
+        const = constant_operand(v)
+        op = v.op
+        if const is not None:
+            c = number(const[0])
+            text = f"{wrap[0]} {op} {c}" if const[1] == "right" else f"{c} {op} {wrap[0]}"
+            if op in "*/":
+                text = text.replace(" ", "")
+        elif op in ("+", "-"):
+            text = f" {op} ".join(args)
+        elif op in ("*", "/", "**"):
+            text = op.join(wrap)
+        elif op.startswith("**"):
+            text = wrap[0] + op
+        elif op == "neg":
+            text = "-" + wrap[0]
+        else:
+            text = f"{op}({', '.join(args)})"
+        word = "pow" if op.startswith("**") else _WORDS.get(op, op)
+        names[v] = text if len(text) <= 20 else f"{word}{i}"
+    return names
+
+
+def _simple(name):
+    return name.replace("_", "").replace(".", "").isalnum()
+
+
+def _partial(a, b):
+    """'∂a/∂b', with compound names in parentheses: '∂E/∂(w1*i1)'."""
+    return "∂" + (a if _simple(a) else f"({a})") + "/∂" + (b if _simple(b) else f"({b})")
+
+
+class Path:
+    """One path from ``wrt`` up to ``output``: its steps, their factors and its product."""
+
+    def __init__(self, steps, factors, value):
+        self.steps = steps          # node names from output down to wrt
+        self.factors = factors      # d steps[i] / d steps[i+1] along this path
+        self.value = value          # the product of every local derivative on the path
+
+
+class Explanation:
+    """The result of ``explain``: ``str()`` for text, Markdown with math in Jupyter.
+
+    Attributes: ``paths`` (list of ``Path``, empty when summarised), ``n_paths`` (the
+    number of paths, saturating at 10**18), ``gradient`` (the sum over paths),
+    ``terms`` (when summarised: ``(operand name, local, d operand/d wrt, n_paths)``).
+    """
+
+    def __init__(self, output, wrt, out_name, wrt_name, paths, n_paths, gradient,
+                 terms, precision, max_paths):
+        self.output, self.wrt = output, wrt
+        self.out_name, self.wrt_name = out_name, wrt_name
+        self.paths, self.n_paths, self.gradient = paths, n_paths, gradient
+        self.terms, self.precision, self.max_paths = terms, precision, max_paths
+
+    # ---------------------------------------------------------------- shared pieces
+    def _n(self, x):
+        return _fmt(x, self.precision)
+
+    def _count_text(self):
+        n = self.n_paths
+        if n >= _COUNT_CAP:
+            return f"more than {_COUNT_CAP:.0e} paths"
+        return f"{n:,} path" + ("" if n == 1 else "s")
+
+    def _grad_note(self):
+        """How the sum compares with ``wrt.grad``."""
+        g = self.wrt.grad
+        g = g.data if isinstance(g, Value) else g
+        name = self.wrt_name if _simple(self.wrt_name) else "wrt"
+        if not isinstance(g, float):
+            return ""
+        scale = max(abs(self.gradient), 1e-300)
+        if g == self.gradient or abs(g - self.gradient) <= 1e-9 * scale:
+            return f"= {name}.grad"
+        if g == 0.0:
+            return f"({name}.grad is 0.0: backward() has not been called on this graph)"
+        return (f"(but {name}.grad holds {self._n(g)}: gradients accumulate over backward() "
+                f"calls, or backward() ran from another output; zero them and call "
+                f"{self.out_name}.backward())")
+
+    def _sum(self, values):
+        """'a + b - c' for the terms of a sum."""
+        text = self._n(values[0])
+        for x in values[1:]:
+            text += f" - {self._n(-x)}" if x < 0 else f" + {self._n(x)}"
+        return text
+
+    def _shown(self, items):
+        """Long paths show their first and last factors."""
+        if len(items) <= _MAX_FACTORS:
+            return items
+        half = _MAX_FACTORS // 2
+        return items[:half] + [f"…({len(items) - 2 * half} more)…"] + items[-half:]
+
+    # ---------------------------------------------------------------- text
+    def __str__(self):
+        d = _partial(self.out_name, self.wrt_name)
+        if self.n_paths == 0:
+            return f"{d} = 0: {self.out_name} does not depend on {self.wrt_name} (no path)"
+        lines = [f"{d}: {self._count_text()} from {self.wrt_name} to {self.out_name}"]
+        if self.terms is None:
+            for k, p in enumerate(self.paths, 1):
+                partials = [_partial(a, b) for a, b in zip(p.steps, p.steps[1:])]
+                lines.append(f"  path {k}: " + " × ".join(self._shown(partials))
+                             + " = " + " × ".join(self._shown([self._n(f) for f in p.factors]))
+                             + f" = {self._n(p.value)}")
+            parts = self._sum([p.value for p in self.paths])
+            total = f" = {parts}" if len(self.paths) > 1 else ""
+        else:
+            lines.append(f"  more than max_paths={self.max_paths}, too many to list; summed "
+                         f"per operand x of {self.out_name} instead, "
+                         f"{d} = Σ {_partial(self.out_name, 'x')} × {_partial('x', self.wrt_name)}:")
+            for name, local, dx, n in self.terms:
+                count = f"more than {_COUNT_CAP:.0e}" if n >= _COUNT_CAP else f"{n:,}"
+                lines.append(f"  via {name}: {self._n(local)} × {self._n(dx)} = "
+                             f"{self._n(local * dx)}   ({count} paths)")
+            total = ""
+        lines.append(f"{d}{total} = {self._n(self.gradient)} {self._grad_note()}".rstrip())
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return str(self)
+
+    # ---------------------------------------------------------------- Jupyter
+    def _repr_markdown_(self):
+        def tex(name):
+            esc = "".join("\\" + c if c in "_#%&{}$" else c for c in name)
+            esc = esc.replace("^", r"\hat{}").replace("~", r"\sim ").replace("…", r"\ldots ")
+            return r"\mathtt{" + esc + "}"
+
+        def partial(a, b):
+            return r"\frac{\partial " + tex(a) + r"}{\partial " + tex(b) + "}"
+
+        head = partial(self.out_name, self.wrt_name)
+        if self.n_paths == 0:
+            return f"$${head} = 0$$ ({self.out_name} does not depend on {self.wrt_name})"
+        rows = [f"**{self._count_text()}** from `{self.wrt_name}` to `{self.out_name}`:"]
+        if self.terms is None:
+            for k, p in enumerate(self.paths, 1):
+                partials = [partial(a, b) for a, b in zip(p.steps, p.steps[1:])]
+                factors = [self._n(f) for f in p.factors]
+                rows.append(f"path {k}: $$" + r" \times ".join(self._shown(partials))
+                            + " = " + r" \times ".join(self._shown(factors))
+                            + f" = {self._n(p.value)}$$")
+            total = self._sum([p.value for p in self.paths])
+        else:
+            rows.append(f"More than `max_paths={self.max_paths}`: summed per operand of "
+                        f"`{self.out_name}` instead.")
+            for name, local, dx, n in self.terms:
+                rows.append(f"via `{name}`: $${partial(self.out_name, name)} "
+                            rf"\times {partial(name, self.wrt_name)} = {self._n(local)} \times "
+                            f"{self._n(dx)} = {self._n(local * dx)}$$")
+            total = self._sum([local * dx for _, local, dx, _ in self.terms[:8]])
+            if len(self.terms) > 8:
+                total += r" + \ldots"
+        note = self._grad_note()
+        rows.append(f"sum: $${head} = {total} = {self._n(self.gradient)}$$ {note}")
+        return "\n\n".join(rows)
+
+
+def _steps_filter(via, order):
+    """Which nodes a path is shown stepping through (besides its two ends)."""
+    if via == "labels":
+        return lambda v: bool(v.label)
+    if via == "all":
+        return lambda v: True
+    if isinstance(via, (str, Value)):
+        via = [via]
+    keep = set()
+    labels = set()
+    for item in via:
+        if isinstance(item, Value):
+            keep.add(item)
+        elif isinstance(item, str):
+            labels.add(item)
+        else:
+            raise TypeError(f"explain: via must hold Values or labels, got "
+                            f"{type(item).__name__}: {item!r}")
+    known = {v.label for v in order}
+    missing = sorted(labels - known)
+    if missing:
+        raise ValueError(f"explain: via names labels that are not in the graph: {missing}")
+    return lambda v: v in keep or (v.label in labels and v.label != "")
+
+
+def explain(output, wrt, *, via="labels", precision=9, max_paths=64):
+    """Every chain-rule path from ``wrt`` to ``output``, with names and numbers.
+
+    Each path is the product of its local derivatives; their sum is d output / d wrt,
+    the number ``backward()`` leaves in ``wrt.grad`` (explain computes it itself, from
+    the local derivatives stored at the forward pass, and says whether ``wrt.grad``
+    agrees). ``via``: "labels" (steps between labelled nodes, the default), "all" (every
+    local derivative), or the Values/labels to step through. ``precision``: decimals
+    shown. Over ``max_paths`` paths, the gradient is summarised per operand of ``output``.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"explain: output must be a Value, got {type(output).__name__}")
+    if not isinstance(wrt, Value):
+        raise TypeError(f"explain: wrt must be a Value, got {type(wrt).__name__}")
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
+        raise ValueError(f"explain: max_paths must be a positive int, got {max_paths!r}")
+    order = topological_order(output)
+    names = _names(order)
+    out_name = names[output]
+    wrt_name = names.get(wrt) or wrt.label or "wrt"
+    keep = _steps_filter(via, order)
+
+    # forward over the graph: number of paths from wrt, and d node / d wrt
+    count, deriv = {wrt: 1}, {wrt: 1.0}
+    if wrt in names:
+        for v in order:
+            if v is wrt:
+                continue
+            n, d = 0, 0.0
+            for p, local in zip(v.parents, v.local_grads):
+                if p in count:
+                    n += count[p]
+                    d += local * deriv[p]
+            if n:
+                count[v], deriv[v] = min(n, _COUNT_CAP), d
+    n_paths = count.get(output, 0) if wrt in names else 0
+    if n_paths == 0:
+        return Explanation(output, wrt, out_name, wrt_name, [], 0, 0.0, None, precision,
+                           max_paths)
+
+    if n_paths > max_paths:
+        terms = [(names[p], local, deriv[p], count[p])
+                 for p, local in zip(output.parents, output.local_grads) if p in count]
+        gradient = math.fsum(local * dx for _, local, dx, _ in terms)
+        return Explanation(output, wrt, out_name, wrt_name, [], n_paths, gradient, terms,
+                           precision, max_paths)
+
+    paths = []
+    # depth-first from output down to wrt; factors[i] is the product of the local
+    # derivatives from steps[i] down to steps[i + 1]; the last factor is still open
+    stack = [(output, [output], [1.0], 1.0)]
+    while stack:
+        v, steps, factors, value = stack.pop()
+        if v is wrt:
+            if len(steps) == 1:                     # explain(x, x)
+                steps = steps + [wrt]
+            paths.append(Path([names[s] for s in steps], factors[:-1] or [1.0], value))
+            continue
+        for p, local in reversed(list(zip(v.parents, v.local_grads))):
+            if p not in count:
+                continue
+            f = factors[:-1] + [factors[-1] * local]
+            s = steps
+            if p is wrt or keep(p):                 # a step ends at p, the next opens
+                s, f = steps + [p], f + [1.0]
+            stack.append((p, s, f, value * local))
+    gradient = math.fsum(p.value for p in paths)
+    return Explanation(output, wrt, out_name, wrt_name, paths, n_paths, gradient, None,
+                       precision, max_paths)

@@ -1,0 +1,386 @@
+"""Draw a computation graph: ``draw(root)`` returns a ``graphviz.Digraph``.
+
+One record node per Value (its label, ``data`` and ``grad``), one small node per op, edges
+in the direction of the forward pass. A constant operand shows in its op node: ``x * 3``
+is the op ``* 3`` (the engine stores 3 as the local derivative), ``x + 2`` is ``+ 2``.
+
+The DOT text depends only on the graph's structure: node ``n<i>`` is the i-th Value of
+``topological_order(root)`` and edges follow that order, so the same graph always gives
+the same bytes (micrograd names nodes by ``id()`` and walks sets, so its drawings change
+from run to run).
+
+Rendering (SVG in Jupyter, ``pipe("svg")``, ``save("graph.png")``, ``render()``) runs the
+system Graphviz ``dot`` when it is on PATH, otherwise ``graphviz-pure`` (``pip install
+graphviz-pure``: a self-contained ``dot`` with the same flags, no system packages). Set
+the environment variable ``AUTOGRAD_MINI_DOT`` (a program name or path), or pass
+``program=`` to ``draw()``, to choose one. The graphviz Python package only needs to be
+installed to call ``draw()``; ``import autograd_mini`` works without it.
+"""
+
+import os
+import re
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
+
+from .engine import Value, topological_order
+
+try:
+    import graphviz
+    from graphviz.backend import dot_command, execute, rendering
+except ImportError:                                 # draw() says how to install it
+    graphviz = None
+
+__all__ = ["draw", "find_program", "op_text", "constant_operand", "RendererNotFound"]
+
+_INSTALL_HINT = ("pip install graphviz-pure (a self-contained dot, no system packages), or "
+                 "install Graphviz itself (apt-get install graphviz, brew install graphviz)")
+_ACTIVATIONS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
+_NEURON = re.compile(r"^(L\d+)\.(N\d+)\.")
+_IMAGE_SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+
+
+# ---------------------------------------------------------------------- constants in ops
+def constant_operand(node):
+    """The constant of a one-operand ``+ - * /`` node, and which side it is on.
+
+    Returns ``(c, "right")`` for ``x + c``, ``x - c``, ``x * c``, ``x / c``, ``(c, "left")``
+    for ``c - x``, or None. The engine keeps no constant, only local derivatives, so the
+    constant is read back from them: for ``*`` it is the local derivative, for ``/`` its
+    inverse, for ``+`` and ``-`` the difference of the data.
+    """
+    if len(node.parents) != 1 or node.op not in ("+", "-", "*", "/"):
+        return None
+    x, local = node.parents[0].data, node.local_grads[0]
+    if node.op == "*":
+        return local, "right"
+    if node.op == "/":
+        return 1.0 / local, "right"
+    if node.op == "+":
+        return node.data - x, "right"
+    if local == 1.0:                                # x - c
+        return x - node.data, "right"
+    return node.data + x, "left"                    # c - x
+
+
+def number(x, digits=6):
+    """A constant as people write it: 3.0 -> '3', 0.01 -> '0.01' (``digits`` significant)."""
+    return format(x, f".{digits}g")
+
+
+def op_text(node):
+    """How an op node is labelled: '+', 'tanh', '**2', and with a constant '* 3', '2 -'."""
+    const = constant_operand(node)
+    if const is None:
+        return node.op
+    c, side = const
+    return f"{node.op} {number(c)}" if side == "right" else f"{number(c)} {node.op}"
+
+
+# ---------------------------------------------------------------------- the renderer
+class RendererNotFound(RuntimeError if graphviz is None else graphviz.ExecutableNotFound):
+    """No ``dot`` program to render with (the DOT source is still available)."""
+
+    def __init__(self, message):
+        RuntimeError.__init__(self, message)
+
+
+def find_program(program=None):
+    """The path of the program that renders DOT: ``program`` if given, else the
+    environment variable ``AUTOGRAD_MINI_DOT``, else the system ``dot``, else
+    ``graphviz-pure`` (on PATH or installed next to this Python). Raises
+    ``RendererNotFound`` saying how to install one."""
+    wanted = program or os.environ.get("AUTOGRAD_MINI_DOT")
+    candidates = [wanted] if wanted else ["dot", "graphviz-pure"]
+    script_dirs = [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
+    for name in candidates:
+        found = shutil.which(name)
+        for directory in script_dirs:               # a venv's bin/ need not be on PATH
+            if found is None and directory:
+                found = shutil.which(name, path=directory)
+        if found:
+            return found
+    if wanted:
+        source = "program=" if program else "AUTOGRAD_MINI_DOT="
+        raise RendererNotFound(f"cannot render: {source}{wanted!r} is not an executable "
+                               f"program (give a name on PATH or a path)")
+    raise RendererNotFound("cannot render the graph: neither Graphviz's `dot` nor "
+                           "`graphviz-pure` was found. Fix: " + _INSTALL_HINT + ". The DOT "
+                           "source is still available as graph.source (or graph.save('g.gv')).")
+
+
+if graphviz is not None:
+    class Graph(graphviz.Digraph):
+        """A ``graphviz.Digraph`` that renders with ``find_program()``'s choice.
+
+        graphviz runs a program called ``dot`` by name; its documented override points
+        (``_pipe_lines``, ``_pipe_lines_string``, ``_render``) are replaced here so the same
+        command line runs with ``dot`` or ``graphviz-pure``, with no global state changed.
+        ``save(path)`` writes an image for ``.svg``/``.png``/``.jpg`` and the DOT source
+        for any other suffix (``.gv``, ``.dot``), as graphviz does.
+        """
+
+        def __init__(self, *args, program=None, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.program = program
+
+        def _copy_kwargs(self, **kwargs):
+            return super()._copy_kwargs(program=self.program, **kwargs)
+
+        @property
+        def backend(self):
+            """The path of the program that renders this graph."""
+            return find_program(self.program)
+
+        def _command(self, engine, format, renderer=None, formatter=None, neato_no_op=None):
+            cmd = dot_command.command(engine, format, renderer=renderer, formatter=formatter,
+                                      neato_no_op=neato_no_op)
+            cmd[0] = self.backend
+            return cmd
+
+        def _pipe_lines(self, engine, format, input_lines, *, input_encoding, quiet=False,
+                        **options):
+            lines = (line.encode(input_encoding) for line in input_lines)
+            return execute.run_check(self._command(engine, format, **options),
+                                     input_lines=lines, capture_output=True,
+                                     quiet=quiet).stdout
+
+        def _pipe_lines_string(self, engine, format, input_lines, *, encoding, quiet=False,
+                               **options):
+            return execute.run_check(self._command(engine, format, **options),
+                                     input_lines=input_lines, encoding=encoding,
+                                     capture_output=True, quiet=quiet).stdout
+
+        def _render(self, engine, format=None, filepath=None, renderer=None, formatter=None,
+                    neato_no_op=None, quiet=False, *, outfile=None,
+                    raise_if_result_exists=False, overwrite_filepath=False):
+            filepath = Path(filepath) if filepath is not None else None
+            if outfile is not None:
+                outfile = Path(outfile)
+                format = rendering.get_format(outfile, format=format)
+                filepath = filepath or rendering.get_filepath(outfile)
+            else:
+                outfile = Path(rendering.get_outfile(filepath, format=format,
+                                                     renderer=renderer, formatter=formatter))
+            if raise_if_result_exists and outfile.exists():
+                raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
+            cmd = self._command(engine, format, renderer, formatter, neato_no_op)
+            execute.run_check(cmd + ["-o", os.fspath(outfile), os.fspath(filepath)],
+                              quiet=quiet, capture_output=True)
+            return os.fspath(outfile)
+
+        def save(self, filename=None, directory=None, *, skip_existing=False):
+            """Write ``filename``: an image for .svg/.png/.jpg, else the DOT source."""
+            suffix = Path(filename).suffix.lower() if filename is not None else ""
+            if suffix in _IMAGE_SUFFIXES and skip_existing is not None:  # None: render()
+                path = Path(directory or "", filename)
+                if skip_existing and path.exists():
+                    return os.fspath(path)
+                data = self.pipe(format=_IMAGE_SUFFIXES[suffix])
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                return os.fspath(path)
+            return super().save(filename, directory, skip_existing=skip_existing)
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            try:
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            except RendererNotFound as e:               # show why, and the DOT source
+                return {"text/plain": f"{e}\n\n{self.source}"}
+
+
+# ---------------------------------------------------------------------- drawing
+def _record(text):
+    """Escape a string for a field of a Graphviz record label."""
+    return re.sub(r'([\\{}|<>"])', r"\\\1", text).replace("\n", " ")
+
+
+def _parameters(params, module):
+    """``{Value: name}`` for the parameters to highlight (names from ``named_parameters``)."""
+    names = {}
+    for source in (module, params):
+        if source is None:
+            continue
+        if hasattr(source, "named_parameters"):
+            pairs = list(source.named_parameters())
+        elif hasattr(source, "parameters"):
+            pairs = [(p.label, p) for p in source.parameters()]
+        elif isinstance(source, Value):
+            pairs = [(source.label, source)]
+        else:
+            pairs = [(getattr(p, "label", ""), p) for p in source]
+        for name, p in pairs:
+            if not isinstance(p, Value):
+                raise TypeError(f"draw: parameters must be Values, got {type(p).__name__}")
+            names.setdefault(p, name or p.label)
+    return names
+
+
+def _clusters(order, params, level):
+    """``{Value: key}``: the neuron (``"L0.N1"``) or layer (``"L0"``) each node belongs to.
+
+    A parameter belongs to the neuron its name says (``L0.N1.w0``). An op node belongs to a
+    neuron when one of its operands is a parameter of that neuron (``w*x``, ``+ b``), or
+    when all its operands already belong to it (the running sum, the activation). Nothing
+    computed from an activation joins: the neuron ends there.
+    """
+    key = {}
+    for v in order:
+        if not v.parents:
+            name = params.get(v, v.label)
+            m = _NEURON.match(name) if name else None
+            if m:
+                key[v] = m.group(1) if level == "layer" else f"{m.group(1)}.{m.group(2)}"
+            continue
+        owners = {key.get(p) for p in v.parents if not p.parents}
+        owners.discard(None)
+        if not owners:
+            owners = {key.get(p) if p.op not in _ACTIVATIONS else None for p in v.parents}
+        if len(owners) == 1 and None not in owners:
+            key[v] = owners.pop()
+    return key
+
+
+def _too_many(root, limit):
+    """True when more than ``limit`` Values are reachable (stops counting there)."""
+    seen, stack = {root}, [root]
+    while stack:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                if len(seen) > limit:
+                    return True
+                stack.append(p)
+    return False
+
+
+def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster=None,
+         collapse=False, rankdir="LR", max_nodes=300, program=None):
+    """The computation graph of ``root`` as a ``graphviz.Digraph`` (displays inline in Jupyter).
+
+    precision   decimals shown for data and grad (default 4)
+    show_grad   False hides the gradients (e.g. before ``backward()``)
+    params      Values (or a Module) to highlight, e.g. ``model.parameters()``
+    module      a Module: highlights its parameters and names them for ``cluster``
+    cluster     "neuron" or "layer": box the nodes of each neuron / layer of an MLP
+                (parameters named like ``L0.N1.w0``); with ``collapse=True`` each box is
+                drawn as a single node, so a whole network stays readable
+    rankdir     "LR" (default, left to right) or "TB", "RL", "BT"
+    max_nodes   refuse graphs with more drawn nodes than this (None: no limit)
+    program     the program that renders: None picks ``dot`` or ``graphviz-pure``
+
+    ``draw(y).source`` is the DOT text; ``.pipe("svg")`` the SVG bytes; ``.save("g.svg")``
+    or ``.save("g.png")`` writes an image.
+    """
+    if graphviz is None:
+        raise ImportError("draw() needs the graphviz Python package: pip install graphviz "
+                          "graphviz-pure (or pip install 'autograd-mini[viz]')")
+    if not isinstance(root, Value):
+        raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
+    if cluster not in (None, "neuron", "layer"):
+        raise ValueError(f"draw: cluster must be None, 'neuron' or 'layer', got {cluster!r}")
+    if collapse and cluster is None:
+        raise ValueError("draw: collapse=True needs cluster='neuron' or cluster='layer'")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 0:
+        raise ValueError(f"draw: precision must be an int >= 0, got {precision!r}")
+    hint = ("pass max_nodes=None to draw it anyway, draw a smaller piece (one sample's "
+            "loss, one neuron's output), or, for a network, draw one box per neuron: "
+            "draw(loss, module=model, cluster='neuron', collapse=True)")
+    if max_nodes is not None and not collapse and _too_many(root, max_nodes):
+        raise ValueError(f"draw: the graph has more than max_nodes={max_nodes} Values; "
+                         f"its drawing would be unreadable and slow to lay out. To draw it, "
+                         f"{hint}")
+
+    order = topological_order(root)
+    index = {v: i for i, v in enumerate(order)}
+    names = _parameters(params, module)
+    key = _clusters(order, names, cluster) if cluster else {}
+    if cluster and not key:
+        raise ValueError(f"draw: cluster={cluster!r} found no parameters named like "
+                         f"'L0.N1.w0' (an MLP's); pass module=model or label them so")
+
+    # the node each Value is drawn as: itself, or its collapsed cluster
+    cluster_ids = {}
+    for v in order:
+        if v in key and key[v] not in cluster_ids:
+            cluster_ids[key[v]] = f"c{len(cluster_ids)}"
+    drawn = (lambda v: cluster_ids[key[v]] if v in key else f"n{index[v]}") if collapse \
+        else (lambda v: f"n{index[v]}")
+    if collapse and max_nodes is not None:
+        count = len(cluster_ids) + sum(1 for v in order if v not in key)
+        if count > max_nodes:
+            raise ValueError(f"draw: even collapsed, the graph has {count} nodes, more than "
+                             f"max_nodes={max_nodes}; pass max_nodes=None, try "
+                             f"cluster='layer', or draw a smaller piece")
+
+    def fmt(x):
+        return f"{x:.{precision}f}" if isinstance(x, float) else _record(repr(x))
+
+    def value_label(v, name):
+        fields = [_record(name)] if name else []
+        fields.append(f"data {fmt(v.data)}")
+        if show_grad:
+            fields.append(f"grad {fmt(v.grad.data if isinstance(v.grad, Value) else v.grad)}")
+        return "{ " + " | ".join(fields) + " }"
+
+    g = Graph(name="autograd_mini", format="svg", program=program,
+              graph_attr={"rankdir": rankdir}, node_attr={"fontsize": "11"})
+    groups = {k: [] for k in cluster_ids}           # statements inside each cluster box
+    body = []
+    tops = {}                                       # collapsed cluster -> its last node
+    for v in order:
+        if collapse and v in key:
+            tops[key[v]] = v
+            continue
+        name = f"n{index[v]}"
+        attrs = {"shape": "record", "label": value_label(v, names.get(v) or v.label)}
+        if v in names:
+            attrs.update(style="filled", fillcolor="#cde4ff")
+        if v is root:
+            attrs["penwidth"] = "2"
+        stmts = [(name, attrs)]
+        if v.parents:
+            stmts.append((name + "op", {"label": _record(op_text(v)), "shape": "ellipse",
+                                        "fontsize": "10", "height": "0.3", "margin": "0.02"}))
+        groups.get(key.get(v), body).extend(stmts)
+    for k, v in tops.items():
+        kind = v.op if v.op in _ACTIVATIONS else "linear"
+        attrs = {"shape": "record", "style": "filled", "fillcolor": "#e8e8e8",
+                 "label": value_label(v, f"{k} ({kind})")}
+        if v is root:
+            attrs["penwidth"] = "2"
+        body.append((cluster_ids[k], attrs))
+    for k, stmts in groups.items():
+        if collapse:
+            continue
+        with g.subgraph(name=f"cluster_{cluster_ids[k]}") as sub:
+            sub.attr(label=k, style="rounded", color="#8899aa")
+            for name, attrs in stmts:
+                sub.node(name, **attrs)
+    for name, attrs in body:
+        g.node(name, **attrs)
+
+    edges = []
+    seen = set()
+    for v in order:
+        if not v.parents or (collapse and v in key):
+            if collapse and v in key:               # edges into a collapsed box
+                for p in v.parents:
+                    edge = (drawn(p), drawn(v))
+                    if edge[0] != edge[1] and edge not in seen:
+                        seen.add(edge)
+                        edges.append(edge)
+            continue
+        op = f"n{index[v]}op"
+        for p in v.parents:
+            edge = (drawn(p), op)
+            if not collapse or edge not in seen:    # a + a keeps both edges
+                seen.add(edge)
+                edges.append(edge)
+        edges.append((op, f"n{index[v]}"))
+    for tail, head in edges:
+        g.edge(tail, head)
+    return g
