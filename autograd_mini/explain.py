@@ -6,11 +6,12 @@ gradient is the sum over paths:
 
     dE/dw = sum over paths  prod over edges (d child / d parent)
 
-By default a path is shown in steps between *labelled* nodes, the way a textbook writes
-it (``∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5``); a step over unlabelled
-intermediates is the product of their local derivatives. ``via="all"`` shows every single
-local derivative, naming unlabelled nodes by their expression (``w1*i1``, ``tanh(a)``) or,
-when that is long, by op and position (``sum7``).
+By default a path is shown layer by layer, the way a textbook writes it, stepping at each
+activation's output and input (``∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5``), or
+at the labelled nodes when no activation is on the way; a step over several nodes is the
+product of their local derivatives. ``via="labels"`` steps at every labelled node,
+``via="all"`` shows every single local derivative, naming unlabelled nodes by their
+expression (``w1*i1``, ``tanh(a)``) or, when that is long, by op and position (``sum7``).
 
 explain() needs no ``backward()``: it computes the gradient from the stored local
 derivatives itself, and compares it with ``wrt.grad`` when that has been filled in.
@@ -22,7 +23,7 @@ summed per operand of ``output`` instead.
 import math
 
 from .engine import Value, topological_order
-from .viz import constant_operand, number
+from .viz import ACTIVATION_OPS, constant_operand, number
 
 __all__ = ["explain", "Explanation"]
 
@@ -59,9 +60,9 @@ def _names(order):
         op = v.op
         if const is not None:
             c = number(const[0])
-            text = f"{wrap[0]} {op} {c}" if const[1] == "right" else f"{c} {op} {wrap[0]}"
-            if op in "*/":
-                text = text.replace(" ", "")
+            sep = "" if op in ("*", "/") else " "
+            text = (f"{wrap[0]}{sep}{op}{sep}{c}" if const[1] == "right"
+                    else f"{c}{sep}{op}{sep}{wrap[0]}")
         elif op in ("+", "-"):
             text = f" {op} ".join(args)
         elif op in ("*", "/", "**"):
@@ -165,9 +166,9 @@ class Explanation:
             parts = self._sum([p.value for p in self.paths])
             total = f" = {parts}" if len(self.paths) > 1 else ""
         else:
+            via = f"{_partial(self.out_name, 'x')} × {_partial('x', self.wrt_name)}"
             lines.append(f"  more than max_paths={self.max_paths}, too many to list; summed "
-                         f"per operand x of {self.out_name} instead, "
-                         f"{d} = Σ {_partial(self.out_name, 'x')} × {_partial('x', self.wrt_name)}:")
+                         f"per operand x of {self.out_name} instead, {d} = Σ {via}:")
             for name, local, dx, n in self.terms:
                 count = f"more than {_COUNT_CAP:.0e}" if n >= _COUNT_CAP else f"{n:,}"
                 lines.append(f"  via {name}: {self._n(local)} × {self._n(dx)} = "
@@ -216,8 +217,14 @@ class Explanation:
         return "\n\n".join(rows)
 
 
-def _steps_filter(via, order):
+def _steps_filter(via, order, on_paths):
     """Which nodes a path is shown stepping through (besides its two ends)."""
+    if via == "auto":                       # out = g(net) and net, layer by layer
+        keep = {v for v in on_paths if v.op in ACTIVATION_OPS}
+        keep.update(p for v in list(keep) for p in v.parents if p in on_paths)
+        if keep:
+            return keep.__contains__
+        via = "labels"
     if via == "labels":
         return lambda v: bool(v.label)
     if via == "all":
@@ -241,15 +248,18 @@ def _steps_filter(via, order):
     return lambda v: v in keep or (v.label in labels and v.label != "")
 
 
-def explain(output, wrt, *, via="labels", precision=9, max_paths=64):
+def explain(output, wrt, *, via="auto", precision=9, max_paths=64):
     """Every chain-rule path from ``wrt`` to ``output``, with names and numbers.
 
     Each path is the product of its local derivatives; their sum is d output / d wrt,
     the number ``backward()`` leaves in ``wrt.grad`` (explain computes it itself, from
     the local derivatives stored at the forward pass, and says whether ``wrt.grad``
-    agrees). ``via``: "labels" (steps between labelled nodes, the default), "all" (every
-    local derivative), or the Values/labels to step through. ``precision``: decimals
-    shown. Over ``max_paths`` paths, the gradient is summarised per operand of ``output``.
+    agrees). ``via`` picks the steps a path is shown in: "auto" (the default: layer by
+    layer, at each activation's output and input, ``∂E/∂out × ∂out/∂net × ∂net/∂w``, or at
+    the labelled nodes when no activation is on the way), "labels" (every labelled node),
+    "all" (every local derivative), or the Values/labels to step through. ``precision``:
+    decimals shown. Over ``max_paths`` paths, the gradient is summarised per operand of
+    ``output``.
     """
     if not isinstance(output, Value):
         raise TypeError(f"explain: output must be a Value, got {type(output).__name__}")
@@ -261,7 +271,6 @@ def explain(output, wrt, *, via="labels", precision=9, max_paths=64):
     names = _names(order)
     out_name = names[output]
     wrt_name = names.get(wrt) or wrt.label or "wrt"
-    keep = _steps_filter(via, order)
 
     # forward over the graph: number of paths from wrt, and d node / d wrt
     count, deriv = {wrt: 1}, {wrt: 1.0}
@@ -281,6 +290,7 @@ def explain(output, wrt, *, via="labels", precision=9, max_paths=64):
         return Explanation(output, wrt, out_name, wrt_name, [], 0, 0.0, None, precision,
                            max_paths)
 
+    keep = _steps_filter(via, order, count)
     if n_paths > max_paths:
         terms = [(names[p], local, deriv[p], count[p])
                  for p, local in zip(output.parents, output.local_grads) if p in count]
@@ -289,24 +299,28 @@ def explain(output, wrt, *, via="labels", precision=9, max_paths=64):
                            precision, max_paths)
 
     paths = []
-    # depth-first from output down to wrt; factors[i] is the product of the local
-    # derivatives from steps[i] down to steps[i + 1]; the last factor is still open
-    stack = [(output, [output], [1.0], 1.0)]
+    # depth-first from output down to wrt. A trail is a linked list of the steps taken so
+    # far, (node, factor from the previous step down to node, previous trail), so pushing
+    # is O(1) even on long chains; `open_` is the product since the last step.
+    stack = [(output, (output, None, None), 1.0, 1.0)]
     while stack:
-        v, steps, factors, value = stack.pop()
+        v, trail, open_, value = stack.pop()
         if v is wrt:
+            steps, factors = [], []
+            while trail is not None:
+                steps.append(names[trail[0]])
+                factors.append(trail[1])
+                trail = trail[2]
             if len(steps) == 1:                     # explain(x, x)
-                steps = steps + [wrt]
-            paths.append(Path([names[s] for s in steps], factors[:-1] or [1.0], value))
+                steps, factors = steps * 2, [1.0, None]
+            paths.append(Path(steps[::-1], factors[-2::-1], value))
             continue
         for p, local in reversed(list(zip(v.parents, v.local_grads))):
-            if p not in count:
-                continue
-            f = factors[:-1] + [factors[-1] * local]
-            s = steps
-            if p is wrt or keep(p):                 # a step ends at p, the next opens
-                s, f = steps + [p], f + [1.0]
-            stack.append((p, s, f, value * local))
+            if p in count:
+                if p is wrt or keep(p):             # a step ends at p, the next opens
+                    stack.append((p, (p, open_ * local, trail), 1.0, value * local))
+                else:
+                    stack.append((p, trail, open_ * local, value * local))
     gradient = math.fsum(p.value for p in paths)
     return Explanation(output, wrt, out_name, wrt_name, paths, n_paths, gradient, None,
                        precision, max_paths)

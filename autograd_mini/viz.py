@@ -36,7 +36,7 @@ __all__ = ["draw", "find_program", "op_text", "constant_operand", "RendererNotFo
 
 _INSTALL_HINT = ("pip install graphviz-pure (a self-contained dot, no system packages), or "
                  "install Graphviz itself (apt-get install graphviz, brew install graphviz)")
-_ACTIVATIONS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
+ACTIVATION_OPS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
 _NEURON = re.compile(r"^(L\d+)\.(N\d+)\.")
 _IMAGE_SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 
@@ -221,9 +221,10 @@ def _clusters(order, params, level):
     """``{Value: key}``: the neuron (``"L0.N1"``) or layer (``"L0"``) each node belongs to.
 
     A parameter belongs to the neuron its name says (``L0.N1.w0``). An op node belongs to a
-    neuron when one of its operands is a parameter of that neuron (``w*x``, ``+ b``), or
-    when all its operands already belong to it (the running sum, the activation). Nothing
-    computed from an activation joins: the neuron ends there.
+    neuron when one of its operands is a parameter of that neuron (``w*x``, ``b + w*x``),
+    when it adds two nodes of the neuron (the running sum ``z``), or when it is the
+    activation of the neuron's ``z``. The neuron ends there: nothing computed from its
+    output (the next layer, a loss) joins it.
     """
     key = {}
     for v in order:
@@ -235,8 +236,11 @@ def _clusters(order, params, level):
             continue
         owners = {key.get(p) for p in v.parents if not p.parents}
         owners.discard(None)
-        if not owners:
-            owners = {key.get(p) if p.op not in _ACTIVATIONS else None for p in v.parents}
+        if not owners:                              # the running sum, the activation
+            inner = [p for p in v.parents if p.op not in ACTIVATION_OPS]
+            if len(inner) == len(v.parents) and (
+                    (v.op == "+" and len(v.parents) == 2) or v.op in ACTIVATION_OPS):
+                owners = {key.get(p) for p in v.parents}
         if len(owners) == 1 and None not in owners:
             key[v] = owners.pop()
     return key
@@ -286,13 +290,12 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
         raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or precision < 0:
         raise ValueError(f"draw: precision must be an int >= 0, got {precision!r}")
-    hint = ("pass max_nodes=None to draw it anyway, draw a smaller piece (one sample's "
-            "loss, one neuron's output), or, for a network, draw one box per neuron: "
-            "draw(loss, module=model, cluster='neuron', collapse=True)")
+    hint = ("for a network, draw one box per neuron with draw(loss, module=model, "
+            "cluster='neuron', collapse=True); or draw a smaller piece (one sample's loss, "
+            "one neuron's output); or pass max_nodes=None to draw it all anyway")
     if max_nodes is not None and not collapse and _too_many(root, max_nodes):
         raise ValueError(f"draw: the graph has more than max_nodes={max_nodes} Values; "
-                         f"its drawing would be unreadable and slow to lay out. To draw it, "
-                         f"{hint}")
+                         f"its drawing would be unreadable and slow to lay out. Options: {hint}")
 
     order = topological_order(root)
     index = {v: i for i, v in enumerate(order)}
@@ -303,10 +306,8 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
                          f"'L0.N1.w0' (an MLP's); pass module=model or label them so")
 
     # the node each Value is drawn as: itself, or its collapsed cluster
-    cluster_ids = {}
-    for v in order:
-        if v in key and key[v] not in cluster_ids:
-            cluster_ids[key[v]] = f"c{len(cluster_ids)}"
+    natural = sorted(set(key.values()), key=lambda k: [int(n) for n in re.findall(r"\d+", k)])
+    cluster_ids = {k: f"c{i}" for i, k in enumerate(natural)}   # L0.N0, L0.N1, ..., L1.N0
     drawn = (lambda v: cluster_ids[key[v]] if v in key else f"n{index[v]}") if collapse \
         else (lambda v: f"n{index[v]}")
     if collapse and max_nodes is not None:
@@ -346,8 +347,8 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
             stmts.append((name + "op", {"label": _record(op_text(v)), "shape": "ellipse",
                                         "fontsize": "10", "height": "0.3", "margin": "0.02"}))
         groups.get(key.get(v), body).extend(stmts)
-    for k, v in tops.items():
-        kind = v.op if v.op in _ACTIVATIONS else "linear"
+    for k, v in ((k, tops[k]) for k in cluster_ids if k in tops):
+        kind = v.op if v.op in ACTIVATION_OPS else "linear"
         attrs = {"shape": "record", "style": "filled", "fillcolor": "#e8e8e8",
                  "label": value_label(v, f"{k} ({kind})")}
         if v is root:
