@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograd_mini demo``."""
+"""Command line: ``python -m autograd_mini demo`` and ``python -m autograd_mini example``."""
 
 import argparse
 import sys
@@ -22,11 +22,54 @@ def demo(args):
           gradcheck(lambda a, b, c, f: (a * b + c) * f, [a, b, c, f]))
 
 
+def example(args):
+    """The worked 2-2-2 example of the notes: a readable table, or one JSON object."""
+    import json
+
+    from .example import format_table, worked_example
+
+    result = worked_example(steps=args.steps, lr=args.lr, update_biases=args.update_biases)
+    print(json.dumps(result, indent=1) if args.json else format_table(result))
+
+
+def _nonnegative_int(text):
+    n = int(text)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {n}")
+    return n
+
+
+def _positive_float(text):
+    x = float(text)
+    if not 0.0 < x < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return x
+
+
+def add_example_parser(commands):
+    """The ``example`` subcommand's parser (returned so more options can be added)."""
+    p = commands.add_parser("example", help="the worked 2-2-2 backpropagation example",
+                            description="The worked 2-2-2 example of BACKPROP_NOTES.md: every "
+                            "forward value, the errors, all eight gradients, the weights "
+                            "after one step and the error after N steps.")
+    p.add_argument("--steps", type=_nonnegative_int, default=10000, metavar="N",
+                   help="gradient-descent steps for the error history (default 10000)")
+    p.add_argument("--lr", type=_positive_float, default=0.5,
+                   help="learning rate (default 0.5, as in the notes)")
+    p.add_argument("--update-biases", action="store_true",
+                   help="update b1 and b2 too (the classic presentation keeps them fixed)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (forward, E_total, grads, updated, E_history)")
+    p.set_defaults(run=example)
+    return p
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograd_mini",
                                      description="autograd_mini command line")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="a short engine demo").set_defaults(run=demo)
+    add_example_parser(commands)
     args = parser.parse_args(argv)
     return args.run(args)
 
