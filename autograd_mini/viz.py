@@ -181,7 +181,7 @@ if graphviz is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
                 return os.fspath(path)
-            return super().save(filename, directory, skip_existing=skip_existing)
+            return super().save(filename, directory=directory, skip_existing=skip_existing)
 
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
             try:

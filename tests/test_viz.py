@@ -1,0 +1,315 @@
+"""draw(): DOT content, byte-identical output, rendering with each available backend."""
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+graphviz = pytest.importorskip("graphviz")
+
+from autograd_mini import Value, draw  # noqa: E402
+from autograd_mini.nn import MLP  # noqa: E402
+from autograd_mini.viz import RendererNotFound, find_program, op_text  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def small():
+    """L = (a*b + c) * f, after backward: 7 Values, 3 ops."""
+    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    L.backward()
+    return L, (a, b, c, f)
+
+
+def record_nodes(dot):
+    return re.findall(r"^\s*(n\d+) \[label=\"\{ (.*?) \}\"", dot, flags=re.M)
+
+
+def op_nodes(dot):
+    return re.findall(r"^\s*(n\d+op) \[label=\"?(.*?)\"? fontsize", dot, flags=re.M)
+
+
+def edges(dot):
+    return re.findall(r"^\s*(\w+) -> (\w+)", dot, flags=re.M)
+
+
+# ------------------------------------------------------------------ DOT content
+def test_records_show_label_data_and_grad():
+    L, (a, b, c, f) = small()
+    dot = draw(L).source
+    records = dict(record_nodes(dot))
+    assert len(records) == 7                        # a b e c d f L
+    assert len(op_nodes(dot)) == 3                  # * + *
+    assert len(edges(dot)) == 9                     # 2 + 2 + 2 operands, 3 op -> result
+    assert "a | data 2.0000 | grad 6.0000" in records.values()     # dL/da = b*f
+    assert "b | data -3.0000 | grad -4.0000" in records.values()   # dL/db = a*f
+    assert "f | data -2.0000 | grad 4.0000" in records.values()    # dL/df = d
+    assert "L | data -8.0000 | grad 1.0000" in records.values()
+    assert 'rankdir=LR' in dot
+
+
+def test_precision_and_hidden_grads():
+    L, _ = small()
+    dot = draw(L, precision=2, show_grad=False).source
+    assert "| grad" not in dot
+    assert "a | data 2.00" in dot and "data -8.00 " in dot + " "
+    assert "data 2.0000" not in draw(L, precision=1).source
+
+
+def test_edges_follow_the_forward_pass():
+    L, _ = small()
+    dot = draw(L).source
+    names = {label.split(" | ")[0]: n for n, label in record_nodes(dot)}
+    pairs = edges(dot)
+    assert (names["a"], names["e"] + "op") in pairs
+    assert (names["e"] + "op", names["e"]) in pairs
+    assert (names["d"], names["L"] + "op") in pairs
+    assert all(not tail.endswith("op") or head == tail[:-2] for tail, head in pairs)
+
+
+def test_constants_show_in_the_op_node():
+    x = Value(4.0, "x")
+    cases = {"* 3": x * 3, "+ 2": x + 2, "- 1.5": x - 1.5, "2 -": 2 - x, "/ 8": x / 8,
+             "**2": x ** 2, "*": x * x, "+ 0.1": Value(0.2) + 0.1}
+    for expected, node in cases.items():
+        assert op_text(node) == expected
+        assert f'label="{expected}"' in draw(node).source or \
+            f"label={expected} " in draw(node).source
+
+
+def test_a_value_used_twice_has_two_edges():
+    a = Value(1.0, "a")
+    b = a + a
+    dot = draw(b).source
+    assert edges(dot).count(("n0", "n1op")) == 2
+
+
+def test_highlighted_parameters_and_root():
+    L, (a, b, c, f) = small()
+    dot = draw(L, params=[a, f]).source
+    filled = re.findall(r'label="\{ (\w+) \|[^\n]*fillcolor', dot)
+    assert sorted(filled) == ["a", "f"]
+    assert re.search(r'label="\{ L \|[^\n]*penwidth=2', dot)
+
+
+def test_record_special_characters_are_escaped():
+    x = Value(1.0, "x{1}|<y>")
+    dot = draw(x * 2).source
+    assert r"x\{1\}\|\<y\>" in dot
+
+
+def test_cluster_per_neuron_and_collapse():
+    model = MLP(2, [3, 2, 1], activation="tanh", seed=0)
+    x = [Value(0.5, "x0"), Value(-1.0, "x1")]
+    loss = (model(x) - 1.0) ** 2
+    loss.backward()
+    dot = draw(loss, module=model, cluster="neuron").source
+    assert dot.count("subgraph cluster_") == 6      # 3 + 2 + 1 neurons
+    for name in ("L0.N0", "L0.N2", "L1.N1", "L2.N0"):
+        assert f"label={name!r}".replace("'", '"') in dot or f"label=\"{name}\"" in dot
+    layers = draw(loss, module=model, cluster="layer").source
+    assert layers.count("subgraph cluster_") == 3
+    collapsed = draw(loss, module=model, cluster="neuron", collapse=True).source
+    boxes = re.findall(r"^\s*c\d+ \[label=\"\{ (L\d\.N\d) \((\w+)\)", collapsed, flags=re.M)
+    assert boxes == [("L0.N0", "tanh"), ("L0.N1", "tanh"), ("L0.N2", "tanh"),
+                     ("L1.N0", "tanh"), ("L1.N1", "tanh"), ("L2.N0", "linear")]
+    # x0, x1, the loss's two nodes, and one box per neuron: nothing else
+    assert len(record_nodes(collapsed)) == 4
+    # the loss (y - 1)**2 stays outside the output neuron's box
+    assert "- 1" in collapsed and "**2" in collapsed
+    # layer 0 feeds layer 1, which feeds the output neuron
+    assert len([e for e in edges(collapsed) if e[0].startswith("c")]) == 6 + 2 + 1
+
+
+def test_cluster_without_mlp_names_is_an_error():
+    L, _ = small()
+    with pytest.raises(ValueError, match="L0.N1.w0"):
+        draw(L, cluster="neuron")
+    with pytest.raises(ValueError, match="collapse=True needs cluster"):
+        draw(L, collapse=True)
+
+
+def test_node_limit_stops_with_advice():
+    x = Value(1.0, "x")
+    y = x
+    for _ in range(200_000):
+        y = y + 1
+    with pytest.raises(ValueError) as e:
+        draw(y)
+    msg = str(e.value)
+    assert "more than max_nodes=300" in msg
+    assert "cluster='neuron', collapse=True" in msg and "max_nodes=None" in msg
+    z = x
+    for _ in range(400):
+        z = z * 1
+    assert len(record_nodes(draw(z, max_nodes=None).source)) == 401
+    with pytest.raises(ValueError, match="more than max_nodes=400"):
+        draw(z, max_nodes=400)
+
+
+def test_bad_arguments():
+    L, _ = small()
+    with pytest.raises(TypeError, match="root must be a Value"):
+        draw(3.0)
+    with pytest.raises(ValueError, match="cluster"):
+        draw(L, cluster="neurons")
+    with pytest.raises(ValueError, match="rankdir"):
+        draw(L, rankdir="up")
+    with pytest.raises(ValueError, match="precision"):
+        draw(L, precision=-1)
+
+
+# ------------------------------------------------------------------ determinism
+SCRIPT = """
+from autograd_mini import Value, draw
+from autograd_mini.nn import MLP
+m = MLP(2, [3, 1], activation="tanh", seed=1)
+loss = (m([Value(0.5, "x0"), Value(-1.0, "x1")]) - 1) ** 2
+loss.backward()
+print(draw(loss).source + draw(loss, module=m, cluster="neuron").source)
+"""
+
+
+def test_dot_is_byte_identical_across_runs_and_hash_seeds():
+    runs = []
+    for seed in ("0", "1", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT))
+        runs.append(subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=ROOT,
+                                   capture_output=True, text=True, check=True).stdout)
+    assert runs[0] == runs[1] == runs[2]
+    namespace = {}
+    from contextlib import redirect_stdout
+    from io import StringIO
+    out = StringIO()
+    with redirect_stdout(out):
+        exec(SCRIPT, namespace)
+    assert out.getvalue() == runs[0]
+    assert "n0 " in runs[0] and "0x" not in runs[0]     # no id() in node names
+
+
+# ------------------------------------------------------------------ rendering backends
+def _backends():
+    found = []
+    system = shutil.which("dot")
+    found.append(pytest.param(system, id="system-dot", marks=pytest.mark.skipif(
+        system is None, reason="no system Graphviz `dot` on PATH")))
+    try:
+        pure = find_program("graphviz-pure")
+    except RendererNotFound:
+        pure = None
+    found.append(pytest.param(pure, id="graphviz-pure", marks=pytest.mark.skipif(
+        pure is None, reason="graphviz-pure not installed")))
+    return found
+
+
+@pytest.mark.parametrize("program", _backends())
+def test_svg_has_every_node_and_number(program):
+    L, _ = small()
+    g = draw(L, program=program)
+    assert g.backend == program
+    svg = g.pipe("svg").decode()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert svg.count('class="node"') == 7 + 3
+    assert svg.count('class="edge"') == 9
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    for expected in ("a", "data 2.0000", "grad 6.0000", "L", "data -8.0000", "grad 1.0000",
+                     "*", "+"):
+        assert expected in texts
+
+
+@pytest.mark.parametrize("program", _backends())
+def test_save_svg_png_and_source(program, tmp_path):
+    L, _ = small()
+    g = draw(L, program=program)
+    svg = Path(g.save(tmp_path / "graph.svg"))
+    png = Path(g.save(str(tmp_path / "sub" / "graph.png")))
+    gv = Path(g.save(tmp_path / "graph.gv"))
+    assert svg.read_text().count('class="node"') == 10
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+    assert gv.read_text() == g.source
+    rendered = Path(g.render(tmp_path / "r", format="svg"))
+    assert rendered.suffix == ".svg" and "<svg" in rendered.read_text()
+
+
+@pytest.mark.parametrize("program", _backends())
+def test_jupyter_shows_svg(program):
+    L, _ = small()
+    bundle = draw(L, program=program)._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    assert bundle["image/svg+xml"].count('class="node"') == 10
+
+
+def test_graphviz_pure_output_is_byte_identical():
+    pytest.importorskip("graphviz")
+    try:
+        pure = find_program("graphviz-pure")
+    except RendererNotFound:
+        pytest.skip("graphviz-pure not installed")
+    L, _ = small()
+    assert draw(L, program=pure).pipe("svg") == draw(small()[0], program=pure).pipe("svg")
+
+
+def test_environment_variable_chooses_the_program(monkeypatch):
+    monkeypatch.setenv("AUTOGRAD_MINI_DOT", "no-such-dot-program")
+    with pytest.raises(RendererNotFound, match="AUTOGRAD_MINI_DOT='no-such-dot-program'"):
+        draw(small()[0]).pipe("svg")
+
+
+def test_no_renderer_says_how_to_fix_and_keeps_the_source(monkeypatch):
+    monkeypatch.delenv("AUTOGRAD_MINI_DOT", raising=False)
+    monkeypatch.setattr("autograd_mini.viz.shutil.which", lambda *a, **k: None)
+    g = draw(small()[0])
+    with pytest.raises(RendererNotFound) as e:
+        g.pipe("svg")
+    assert isinstance(e.value, graphviz.ExecutableNotFound)   # graphviz's own error type
+    assert "pip install graphviz-pure" in str(e.value)
+    assert "apt-get install graphviz" in str(e.value)
+    assert "graph.source" in str(e.value)
+    assert "data 2.0000" in g.source                          # DOT is still there
+    bundle = g._repr_mimebundle_()                            # Jupyter shows why
+    assert "pip install graphviz-pure" in bundle["text/plain"]
+    assert "digraph" in bundle["text/plain"]
+
+
+def test_import_works_without_graphviz():
+    code = ("import sys; sys.modules['graphviz'] = None\n"
+            "import autograd_mini as am\n"
+            "x = am.Value(2.0, 'x'); y = x * x\n"
+            "print(am.explain(y, x).gradient)\n"
+            "try:\n    am.draw(y)\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    lines = out.stdout.splitlines()
+    assert lines[0] == "4.0"
+    assert "pip install graphviz graphviz-pure" in lines[1]
+
+
+def test_system_dot_is_preferred_then_graphviz_pure(monkeypatch):
+    monkeypatch.delenv("AUTOGRAD_MINI_DOT", raising=False)
+    real_which = shutil.which
+    monkeypatch.setattr("autograd_mini.viz.shutil.which",
+                        lambda name, path=None: "/opt/graphviz/bin/dot" if name == "dot"
+                        else real_which(name, path=path))
+    assert find_program() == "/opt/graphviz/bin/dot"
+    assert draw(small()[0]).backend == "/opt/graphviz/bin/dot"
+
+
+def test_graphviz_pure_is_found_next_to_python_without_path(monkeypatch):
+    scripts = Path(sys.executable).parent
+    if not (scripts / "graphviz-pure").exists():
+        pytest.skip("graphviz-pure is not installed next to this Python")
+    monkeypatch.delenv("AUTOGRAD_MINI_DOT", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")          # e.g. a venv that is not activated
+    assert Path(find_program()).name == "graphviz-pure"
+    assert b"<svg" in draw(small()[0]).pipe("svg")
