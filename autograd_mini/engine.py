@@ -16,6 +16,7 @@ exponent is recorded in the op string (``"**2"``), as micrograd does.
 
 import contextvars
 import functools
+import gc
 import math
 from numbers import Real
 
@@ -66,41 +67,25 @@ class Value:
         self.label = label
 
     # ------------------------------------------------------------------ internals
-    @staticmethod
-    def _node(data, parents, local_grads, op):
-        """A new op result. Under ``no_grad()`` it is a leaf (no parents recorded)."""
-        out = _new_value(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        if _grad_enabled.get():
-            out.parents = parents
-            out.local_grads = local_grads
-            out.op = op
-        else:
-            out.parents = out.local_grads = ()
-            out.op = ""
-        return out
-
     def _fail(self, exc_type, op, why):
         raise exc_type(f"{op}: {why}; got {_describe(self)}") from None
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):                       # d(a+b)/da = 1, d(a+b)/db = 1
         if type(other) is Value:
-            return Value._node(self.data + other.data, (self, other), _ONE_ONE, "+")
-        c = _constant(other)
+            return _node(self.data + other.data, (self, other), _ONE_ONE, "+")
+        c = other if type(other) is float else _constant(other)
         if c is None:
             return NotImplemented
-        return Value._node(self.data + c, (self,), _ONE, "+")
+        return _node(self.data + c, (self,), _ONE, "+")
 
     def __mul__(self, other):                       # d(a*b)/da = b, d(a*b)/db = a
         if type(other) is Value:
-            return Value._node(self.data * other.data, (self, other), (other.data, self.data), "*")
-        c = _constant(other)
+            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
+        c = other if type(other) is float else _constant(other)
         if c is None:
             return NotImplemented
-        return Value._node(self.data * c, (self,), (c,), "*")
+        return _node(self.data * c, (self,), (c,), "*")
 
     def __truediv__(self, other):                   # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
         if type(other) is Value:
@@ -109,13 +94,13 @@ class Value:
                 raise ZeroDivisionError(f"/: division by zero: divisor is {_describe(other)}"
                                         f", dividend {_describe(self)}")
             out = self.data / b
-            return Value._node(out, (self, other), (1.0 / b, -out / b), "/")
+            return _node(out, (self, other), (1.0 / b, -out / b), "/")
         c = _constant(other)
         if c is None:
             return NotImplemented
         if c == 0.0:
             self._fail(ZeroDivisionError, "/", "division by zero (divisor is the constant 0)")
-        return Value._node(self.data / c, (self,), (1.0 / c,), "/")
+        return _node(self.data / c, (self,), (1.0 / c,), "/")
 
     def __rtruediv__(self, other):                  # c / a = c * a**-1, as PyTorch does it
         c = _constant(other)
@@ -137,11 +122,11 @@ class Value:
                 db = 0.0                    # PyTorch's convention at a = 0
             else:
                 db = math.nan               # ln a is undefined for a < 0
-            return Value._node(out, (self, other), (_power_derivative(a, b), db), "**")
+            return _node(out, (self, other), (_power_derivative(a, b), db), "**")
         n = _constant(other)
         if n is None:
             return NotImplemented
-        return Value._node(self._power(a, n), (self,), (_power_derivative(a, n),), _pow_op(n))
+        return _node(self._power(a, n), (self,), (_power_derivative(a, n),), _pow_op(n))
 
     def __rpow__(self, other):                      # d(c^a)/da = c^a ln c
         c = _constant(other)
@@ -161,34 +146,31 @@ class Value:
             self._fail(OverflowError, "**", f"result overflows a float (exponent {n!r})")
 
     def __neg__(self):                              # d(-a)/da = -1
-        return Value._node(-self.data, (self,), _MINUS_ONE, "neg")
+        return _node(-self.data, (self,), _MINUS_ONE, "neg")
 
     def __pos__(self):
         return self
 
     def __sub__(self, other):                       # a - b = a + (-1)b
         if type(other) is Value:
-            return Value._node(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
-        c = _constant(other)
+            return _node(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
+        c = other if type(other) is float else _constant(other)
         if c is None:
             return NotImplemented
-        return Value._node(self.data - c, (self,), _ONE, "-")
+        return _node(self.data - c, (self,), _ONE, "-")
 
     def __rsub__(self, other):                      # c - a: d/da = -1
         c = _constant(other)
         if c is None:
             return NotImplemented
-        return Value._node(c - self.data, (self,), _MINUS_ONE, "-")
+        return _node(c - self.data, (self,), _MINUS_ONE, "-")
 
-    def __radd__(self, other):                      # c + a
-        return self.__add__(other)
-
-    def __rmul__(self, other):                      # c * a
-        return self.__mul__(other)
+    __radd__ = __add__                              # c + a (float + is commutative)
+    __rmul__ = __mul__                              # c * a
 
     def __abs__(self):                              # d|a|/da = sign(a), 0 at a = 0
         a = self.data
-        return Value._node(abs(a), (self,), (1.0 if a > 0 else -1.0 if a < 0 else 0.0,), "abs")
+        return _node(abs(a), (self,), (1.0 if a > 0 else -1.0 if a < 0 else 0.0,), "abs")
 
     # ------------------------------------------------------------------ functions
     def exp(self):                                  # d e^a/da = e^a
@@ -196,52 +178,52 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             self._fail(OverflowError, "exp", "result overflows a float (data > 709.78)")
-        return Value._node(out, (self,), (out,), "exp")
+        return _node(out, (self,), (out,), "exp")
 
     def log(self):                                  # d ln a/da = 1/a
         a = self.data
         if a <= 0.0:
             self._fail(ValueError, "log", "operand must be > 0")
-        return Value._node(math.log(a), (self,), (1.0 / a,), "log")
+        return _node(math.log(a), (self,), (1.0 / a,), "log")
 
     def sqrt(self):                                 # d sqrt(a)/da = 1/(2 sqrt(a))
         a = self.data
         if a < 0.0:
             self._fail(ValueError, "sqrt", "operand must be >= 0")
         out = math.sqrt(a)
-        return Value._node(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
+        return _node(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
 
     def tanh(self):                                 # d tanh(a)/da = 1 - tanh(a)^2
         t = math.tanh(self.data)
-        return Value._node(t, (self,), (1.0 - t * t,), "tanh")
+        return _node(t, (self,), (1.0 - t * t,), "tanh")
 
     def sigmoid(self):                              # s(a) = 1/(1+e^-a), ds/da = s(1-s)
         s = _sigmoid(self.data)
-        return Value._node(s, (self,), (s * (1.0 - s),), "sigmoid")
+        return _node(s, (self,), (s * (1.0 - s),), "sigmoid")
 
     def relu(self):                                 # d relu(a)/da = 1 if a > 0 else 0
         a = self.data
         if a > 0.0:
-            return Value._node(a, (self,), _ONE, "relu")
-        return Value._node(0.0, (self,), _ZERO, "relu")
+            return _node(a, (self,), _ONE, "relu")
+        return _node(0.0, (self,), _ZERO, "relu")
 
     def leaky_relu(self, slope=0.01):               # d/da = 1 if a > 0 else slope
         a = self.data
         slope = _as_float(slope, "leaky_relu slope")
         if a > 0.0:
-            return Value._node(a, (self,), _ONE, "leaky_relu")
-        return Value._node(a * slope, (self,), (slope,), "leaky_relu")
+            return _node(a, (self,), _ONE, "leaky_relu")
+        return _node(a * slope, (self,), (slope,), "leaky_relu")
 
     def softplus(self):                             # ln(1 + e^a), d/da = sigmoid(a)
         a = self.data
         out = max(a, 0.0) + math.log1p(math.exp(-abs(a)))
-        return Value._node(out, (self,), (_sigmoid(a),), "softplus")
+        return _node(out, (self,), (_sigmoid(a),), "softplus")
 
     def sin(self):                                  # d sin(a)/da = cos(a)
-        return Value._node(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+        return _node(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
 
     def cos(self):                                  # d cos(a)/da = -sin(a)
-        return Value._node(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
+        return _node(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
 
     # ------------------------------------------------------------------ comparisons
     # Not ops: they compare data and return bool. Useful for max(), sorted(), if-tests.
@@ -300,15 +282,27 @@ class Value:
                 old = v.grad
                 v.grad = grads[v] if (type(old) is float and old == 0.0) else old + grads[v]
             return
-        seed = _as_float(gradient, "backward gradient")
-        order, stale = _topological_order_zeroing(self)
-        self.grad = seed
-        for v in reversed(order):
-            g = v.grad
-            for p, local in zip(v.parents, v.local_grads):
-                p.grad += local * g
-        for v, g in stale:                          # earlier backward() passes
-            v.grad += g
+        seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
+        with _collector_paused():
+            order, stale = _topological_order_zeroing(self)
+            self.grad = seed
+            for v in reversed(order):
+                parents = v.parents
+                if not parents:                     # a leaf has nothing to pass on
+                    continue
+                g = v.grad                          # d(output)/d(v), complete by now
+                local = v.local_grads
+                if len(parents) == 2:               # parent.grad += local_grad * node.grad
+                    a, b = parents
+                    a.grad += local[0] * g
+                    b.grad += local[1] * g
+                elif len(parents) == 1:
+                    parents[0].grad += local[0] * g
+                else:
+                    for p, d in zip(parents, local):
+                        p.grad += d * g
+            for v, g in stale:                      # earlier backward() passes
+                v.grad += g
 
 
 def _power_derivative(a, n):
@@ -358,7 +352,30 @@ def _fmt(c):
     return str(int(c)) if c.is_integer() and abs(c) < 1e16 else repr(c)
 
 
+def _node(data, parents, local_grads, op):
+    """A new op result holding its parents and d(result)/d(parent) for each.
+
+    Under ``no_grad()`` it is a leaf (no parents recorded). This is the engine's hot
+    path: the object is made with ``object.__new__`` and its six slots are stored
+    directly (cheaper than a Python ``__init__`` call).
+    """
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _recording():
+        out.parents = parents
+        out.local_grads = local_grads
+        out.op = op
+    else:
+        out.parents = out.local_grads = ()
+        out.op = ""
+    return out
+
+
+Value._node = staticmethod(_node)
 _new_value = object.__new__
+_recording = _grad_enabled.get                  # bound once: one C call per op
 _ONE = (1.0,)
 _ZERO = (0.0,)
 _MINUS_ONE = (-1.0,)
@@ -367,24 +384,49 @@ _ONE_MINUS_ONE = (1.0, -1.0)
 
 
 # ---------------------------------------------------------------------- graph walks
+class _collector_paused:
+    """Context manager: the cyclic garbage collector is off inside, as it was after.
+
+    A graph walk creates no reference cycles, so the collector can only waste time
+    there (it would traverse every node of the graph). If the collector was enabled on
+    entry it is re-enabled on every exit, exceptions included; if it was already off
+    it is left off. The setting is process-wide: walks overlapping in several threads
+    leave it as it was before the first one began.
+    """
+
+    __slots__ = ("_was_enabled",)
+
+    def __enter__(self):
+        self._was_enabled = gc.isenabled()
+        if self._was_enabled:
+            gc.disable()
+
+    def __exit__(self, *exc):
+        if self._was_enabled:
+            gc.enable()
+        return False
+
+
 def topological_order(root):
     """Every node reachable from ``root``, each after all of its parents.
 
-    Iterative depth-first search, so graphs of any depth work without recursion.
+    Iterative depth-first search, so graphs of any depth work without recursion. The
+    stack holds only nodes: on each visit a node's parents are scanned for one not
+    yet seen, and the node is emitted once none is left (ops have at most two
+    parents, so the rescans are short and no iterator is allocated per node).
     """
     order = []
     seen = {root}
-    stack = [(root, iter(root.parents))]
+    stack = [root]
     while stack:
-        node, parents = stack[-1]
-        for p in parents:
+        node = stack[-1]
+        for p in node.parents:
             if p not in seen:
                 seen.add(p)
-                stack.append((p, iter(p.parents)))
+                stack.append(p)
                 break
         else:
-            stack.pop()
-            order.append(node)
+            order.append(stack.pop())
     return order
 
 
