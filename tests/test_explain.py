@@ -1,0 +1,184 @@
+"""explain(): chain-rule paths of the worked example, path sums, and path explosions."""
+
+import math
+import time
+
+import pytest
+
+from autograd_mini import Value, explain, grad
+from autograd_mini.example import build_worked_example
+
+
+@pytest.fixture
+def ex():
+    return build_worked_example()          # E_total.backward() has been called
+
+
+def test_w5_is_the_notes_three_factors(ex):
+    e = explain(ex.output, ex["w5"])
+    assert e.n_paths == 1
+    (path,) = e.paths
+    assert path.steps == ["E_total", "out_o1", "net_o1", "w5"]
+    for got, published in zip(path.factors, [0.74136507, 0.186815602, 0.593269992]):
+        assert abs(got - published) < 1e-9
+    assert abs(path.value - 0.082167041) < 1e-9
+    assert path.value == pytest.approx(math.prod(path.factors), rel=1e-15)
+    assert e.gradient == ex["w5"].grad
+    text = str(e)
+    assert ("∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
+            "0.593269992 = 0.082167041") in text
+    assert text.endswith("∂E_total/∂w5 = 0.082167041 = w5.grad")
+
+
+def test_w1_has_two_paths_through_o1_and_o2(ex):
+    e = explain(ex.output, ex["w1"])
+    assert e.n_paths == 2
+    first, second = e.paths
+    assert first.steps == ["E_total", "out_o1", "net_o1", "out_h1", "net_h1", "w1"]
+    assert second.steps == ["E_total", "out_o2", "net_o2", "out_h1", "net_h1", "w1"]
+    # dnet_o1/dout_h1 = w5, dnet_o2/dout_h1 = w7, dnet_h1/dw1 = i1
+    assert first.factors[2] == 0.4 and second.factors[2] == 0.5
+    assert first.factors[4] == second.factors[4] == 0.05
+    assert abs(first.value + second.value - 0.000438568) < 1e-9
+    assert abs(e.gradient - 0.000438568) < 1e-9
+    assert e.gradient == pytest.approx(ex["w1"].grad, rel=1e-14)
+    assert "= 0.000668396 - 0.000229828 = 0.000438568 = w1.grad" in str(e)
+
+
+@pytest.mark.parametrize("name", ["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1",
+                                  "b2", "i1", "i2", "out_h2", "net_o2"])
+def test_sum_over_paths_is_the_gradient(ex, name):
+    for via in ("auto", "labels", "all"):
+        e = explain(ex.output, ex[name], via=via)
+        assert e.gradient == pytest.approx(ex[name].grad, rel=1e-13, abs=1e-300)
+        for p in e.paths:
+            assert len(p.factors) == len(p.steps) - 1
+            assert p.value == pytest.approx(math.prod(p.factors), rel=1e-14)
+
+
+def test_via_all_uses_every_stored_local_derivative(ex):
+    e = explain(ex.output, ex["w5"], via="all")
+    (path,) = e.paths
+    # E_total -> E_o1 -> square -> diff -> out_o1 -> net_o1 -> w5*out_h1+w6*out_h2
+    # -> w5*out_h1 -> w5: one factor per edge, each a stored local derivative
+    assert len(path.factors) == 8
+    assert path.factors[:2] == [1.0, 0.5]
+    assert path.factors[3] == -1.0                         # d(t - out)/d out
+    assert path.factors[4] == ex["out_o1"].local_grads[0]  # sigmoid' = s(1 - s)
+    assert path.factors[-1] == ex["out_h1"].data           # d(w5*out_h1)/dw5
+
+
+def test_via_names_the_steps(ex):
+    e = explain(ex.output, ex["w5"], via=["E_o1", "net_o1"])
+    assert e.paths[0].steps == ["E_total", "E_o1", "net_o1", "w5"]
+    with pytest.raises(ValueError, match="not in the graph"):
+        explain(ex.output, ex["w5"], via=["nope"])
+    with pytest.raises(TypeError, match="via must hold"):
+        explain(ex.output, ex["w5"], via=[3])
+
+
+def test_naive_example_a_plus_a():
+    a = Value(1.0, "a")
+    b = a + a
+    b.label = "b"
+    c = b + b
+    c.label = "c"
+    c.backward()
+    e = explain(c, a)
+    assert e.n_paths == 4 and e.gradient == 4.0 == a.grad
+    assert [p.steps for p in e.paths] == [["c", "b", "a"]] * 4
+    assert str(e).endswith("∂c/∂a = 1 + 1 + 1 + 1 = 4 = a.grad")
+
+
+def test_without_backward_the_gradient_is_computed_and_said_so():
+    x, y = Value(0.5, "x"), Value(2.0, "y")
+    z = (x * y).tanh() + x ** 2 * 3
+    e = explain(z, x)
+    expected = 2.0 * (1 - math.tanh(1.0) ** 2) + 6 * 0.5
+    assert e.gradient == pytest.approx(expected, rel=1e-15)
+    assert x.grad == 0.0
+    assert "backward() has not been called" in str(e)
+    z.backward()
+    z.backward()                                   # gradients accumulate: 2x
+    assert "gradients accumulate" in str(explain(z, x))
+
+
+def test_unlabelled_nodes_get_expression_names():
+    x = Value(1.0, "x")
+    y = ((x + 0.5) * 2).tanh()
+    e = explain(y, x, via="all")
+    assert e.paths[0].steps == ["tanh((x + 0.5)*2)", "(x + 0.5)*2", "x + 0.5", "x"]
+    assert "∂(tanh((x + 0.5)*2))/∂((x + 0.5)*2)" in str(e)
+
+
+def test_path_explosion_is_counted_and_summarised():
+    v = Value(1.0, "v")
+    h = v
+    for _ in range(40):                            # 2**40 paths
+        h = h * 1.0 + h * 0.5
+    h.backward()
+    start = time.perf_counter()
+    e = explain(h, v)
+    assert time.perf_counter() - start < 5         # counted, never enumerated
+    assert e.n_paths == 2 ** 40 and e.paths == []
+    assert e.gradient == pytest.approx(1.5 ** 40, rel=1e-12)
+    assert e.gradient == pytest.approx(v.grad, rel=1e-12)
+    assert [t[3] for t in e.terms] == [2 ** 39, 2 ** 39]
+    text = str(e)
+    assert "1,099,511,627,776 paths" in text
+    assert "more than max_paths=64, too many to list" in text
+    assert text.count("  via ") == 2
+
+
+def test_path_counts_saturate_instead_of_growing_without_bound():
+    v = Value(1.0, "v")
+    h = v
+    for _ in range(200):                           # 2**200 paths
+        h = h + h
+    e = explain(h, v)
+    assert e.n_paths == 10 ** 18
+    assert "more than 1e+18 paths" in str(e)
+    assert e.gradient == 2.0 ** 200
+
+
+def test_long_chain_is_linear_and_shortened():
+    x = Value(1.0, "x")
+    y = x
+    for _ in range(50_000):
+        y = y * 1.0
+    e = explain(y, x, via="all")
+    assert len(e.paths[0].factors) == 50_000
+    assert "(49984 more)" in str(e)
+
+
+def test_no_path_and_self():
+    x, q = Value(2.0, "x"), Value(3.0, "q")
+    y = x * x
+    e = explain(y, q)
+    assert e.n_paths == 0 and e.gradient == 0.0
+    assert str(e) == "∂(x*x)/∂q = 0: x*x does not depend on q (no path)"
+    assert explain(y, y).gradient == 1.0
+
+
+def test_markdown_has_the_math(ex):
+    md = explain(ex.output, ex["w5"])._repr_markdown_()
+    assert (r"\frac{\partial \mathtt{E\_total}}{\partial \mathtt{out\_o1}} \times "
+            r"\frac{\partial \mathtt{out\_o1}}{\partial \mathtt{net\_o1}}") in md
+    assert r"= 0.74136507 \times 0.186815602 \times 0.593269992 = 0.082167041$$" in md
+    assert "**1 path**" in md
+
+
+def test_gradient_matches_grad_function_on_a_random_graph():
+    a, b, c = Value(0.3, "a"), Value(-1.2, "b"), Value(2.0, "c")
+    d = (a * b + c).sigmoid() * (a - c).tanh() + (b ** 2).exp() / c
+    e = explain(d, a)
+    assert e.gradient == pytest.approx(grad(d, a).data, rel=1e-14)
+
+
+def test_bad_arguments(ex):
+    with pytest.raises(TypeError, match="output must be a Value"):
+        explain(1.0, ex["w5"])
+    with pytest.raises(TypeError, match="wrt must be a Value"):
+        explain(ex.output, "w5")
+    with pytest.raises(ValueError, match="max_paths"):
+        explain(ex.output, ex["w5"], max_paths=0)
