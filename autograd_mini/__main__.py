@@ -30,6 +30,27 @@ def example(args):
 
     result = worked_example(steps=args.steps, lr=args.lr, update_biases=args.update_biases)
     print(json.dumps(result, indent=1) if args.json else format_table(result))
+    if args.svg:
+        return write_example_svg(args.svg)
+
+
+def write_example_svg(path):
+    """Draw the worked example's graph after backward() into the SVG file ``path``."""
+    from pathlib import Path
+
+    from .example import WEIGHTS, build_worked_example
+    from .viz import RendererNotFound, draw
+
+    ex = build_worked_example()
+    graph = draw(ex.output, precision=9, params=[ex[w] for w in WEIGHTS])
+    try:
+        svg = graph.pipe("svg")
+    except RendererNotFound as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    Path(path).write_bytes(svg)
+    print(f"wrote the worked example's graph (after backward) to {path}", file=sys.stderr)
+    return 0
 
 
 def _nonnegative_int(text):
@@ -60,6 +81,8 @@ def add_example_parser(commands):
                    help="update b1 and b2 too (the classic presentation keeps them fixed)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (forward, E_total, grads, updated, E_history)")
+    p.add_argument("--svg", metavar="PATH",
+                   help="also write the example's computation graph, after backward, as SVG")
     p.set_defaults(run=example)
     return p
 

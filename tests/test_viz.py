@@ -313,3 +313,37 @@ def test_graphviz_pure_is_found_next_to_python_without_path(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")          # e.g. a venv that is not activated
     assert Path(find_program()).name == "graphviz-pure"
     assert b"<svg" in draw(small()[0]).pipe("svg")
+
+
+def test_example_command_writes_the_graph_as_svg(tmp_path):
+    import xml.etree.ElementTree as ET
+    try:
+        find_program()
+    except RendererNotFound:
+        pytest.skip("no renderer")
+    out = tmp_path / "example.svg"
+    proc = subprocess.run([sys.executable, "-m", "autograd_mini", "example", "--steps", "1",
+                           "--svg", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, proc.stderr
+    assert "E_total" in proc.stdout                   # the table is still printed
+    assert f"to {out}" in proc.stderr
+    svg = out.read_text()
+    ET.fromstring(svg.encode())                       # well-formed XML
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    for name in ["i1", "i2", "b1", "b2", "net_h1", "out_o1", "E_total"] + \
+            [f"w{k}" for k in range(1, 9)]:
+        assert name in texts
+    assert "data 0.298371109" in texts                # E_total
+    assert "grad 0.082167041" in texts                # w5
+    assert "grad 0.000438568" in texts                # w1
+    assert svg.count("#cde4ff") == 8                  # w1..w8 highlighted
+
+
+def test_example_command_without_renderer_fails_clearly(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), AUTOGRAD_MINI_DOT="no-such-dot-program")
+    proc = subprocess.run([sys.executable, "-m", "autograd_mini", "example", "--steps", "0",
+                           "--svg", str(tmp_path / "x.svg")], cwd=ROOT, capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 1
+    assert "no-such-dot-program" in proc.stderr and not (tmp_path / "x.svg").exists()
