@@ -1,0 +1,156 @@
+"""``fit``: the usual training loop, written once.
+
+Each step: forward over the batch, loss, ``zero_grad()``, ``backward()``, optimizer step.
+A ``tqdm`` progress bar shows loss and accuracy when tqdm is installed (nothing is
+printed otherwise). micrograd's moons demo is::
+
+    X, y = make_moons(100, noise=0.1, seed=0, labels=(-1, 1))
+    model = MLP(2, [16, 16, 1], seed=1337)
+    history = fit(model, X, y, loss="hinge", alpha=1e-4, steps=100,
+                  lr=lambda k: 1.0 - 0.9 * k / 100)
+"""
+
+import random
+from dataclasses import dataclass, field
+
+from .engine import Value, _collector_paused, no_grad
+from .losses import binary_cross_entropy, hinge, mse
+from .optim import SGD, Optimizer
+
+__all__ = ["fit", "History", "accuracy"]
+
+
+@dataclass
+class History:
+    """Per step (before that step's update): ``loss``, ``accuracy`` (None if it does not
+    apply) and ``lr``. ``final_loss``/``final_accuracy``: on all the data after training."""
+    loss: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    final_loss: float = None
+    final_accuracy: float = None
+
+
+def accuracy(outputs, y, threshold=0.0):
+    """Fraction of samples where ``output > threshold`` agrees with ``label > threshold``."""
+    right = sum((_num(o) > threshold) == (t > threshold) for o, t in zip(outputs, y))
+    return right / len(y)
+
+
+def _num(o):
+    return o.data if isinstance(o, Value) else o
+
+
+def _default_threshold(loss, y):
+    """Where a score turns into class 1: 0 for -1/+1 labels, 0.5 for 0/1 labels."""
+    if loss == "hinge":
+        return 0.0
+    labels = set(y)
+    if labels <= {-1, 1}:
+        return 0.0
+    if labels <= {0, 1}:
+        return 0.5
+    return None                                     # a regression target: no accuracy
+
+
+def _loss_fn(loss, alpha):
+    if callable(loss):
+        return loss
+    if loss == "hinge":
+        return lambda out, y, model: hinge(out, y, model.parameters(), alpha=alpha)
+    if alpha:
+        raise ValueError(f"alpha (L2) is only built into loss='hinge'; for {loss!r} pass "
+                         "a callable loss(outputs, targets, model)")
+    if loss == "mse":
+        return lambda out, y, model: mse(_flat(out), _flat(y), reduction="mean")
+    if loss in ("bce", "binary_cross_entropy"):
+        return lambda out, y, model: binary_cross_entropy(out, y)
+    raise ValueError(f"loss must be 'hinge', 'mse', 'bce' or a callable, got {loss!r}")
+
+
+def _flat(xs):
+    return [v for x in xs for v in (x if isinstance(x, list) else [x])]
+
+
+def _progress_bar(steps, progress):
+    if progress is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=steps, desc="fit", leave=True)
+
+
+def _step(k, model, X, y, lr, optimizer, loss_fn, threshold, batch_size, rng, history, bar):
+    """One training step: forward, loss, zero_grad, backward, update; record it."""
+    if batch_size is None:
+        Xb, yb = X, y
+    else:
+        idx = rng.sample(range(len(X)), min(batch_size, len(X)))
+        Xb, yb = [X[i] for i in idx], [y[i] for i in idx]
+    if callable(lr):
+        optimizer.lr = float(lr(k))
+    outputs = [model(x) for x in Xb]
+    total = loss_fn(outputs, yb, model)
+    optimizer.zero_grad()
+    total.backward()
+    optimizer.step()
+    acc = accuracy(outputs, yb, threshold) if threshold is not None else None
+    history.loss.append(total.data)
+    history.accuracy.append(acc)
+    history.lr.append(optimizer.lr)
+    if bar is not None:
+        bar.update(1)
+        bar.set_postfix(loss=f"{total.data:.4g}",
+                        **({"acc": f"{acc:.0%}"} if acc is not None else {}))
+
+
+def fit(model, X, y, loss="hinge", steps=100, lr=None, optimizer=None, alpha=0.0,
+        batch_size=None, seed=None, accuracy_threshold="auto", progress=None):
+    """Train ``model`` on ``(X, y)`` for ``steps`` steps; returns a ``History``.
+
+    loss        "hinge" (labels -1/+1; ``alpha`` adds ``alpha * sum p^2``), "mse" (mean
+                squared error), "bce" (outputs are probabilities: use a sigmoid output),
+                or ``loss(outputs, targets, model) -> Value``
+    lr          a number, or a schedule ``lr(step) -> number`` set before each step
+    optimizer   an ``optim`` optimizer over ``model.parameters()`` (default: ``SGD(lr)``)
+    batch_size  None: all samples every step; else a random batch (``seed``) each step
+    accuracy_threshold  "auto" (0 for -1/+1 labels, 0.5 for 0/1), a number, or None
+    progress    None/True: a tqdm bar if tqdm is installed; False: never
+    """
+    if len(X) != len(y) or not X:
+        raise ValueError(f"fit needs equally many inputs and labels, got {len(X)} and {len(y)}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    if optimizer is None:
+        if lr is None:
+            raise ValueError("fit needs a learning rate lr (or an optimizer)")
+        optimizer = SGD(model.parameters(), lr(0) if callable(lr) else lr)
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an autograd_mini.optim optimizer, "
+                        f"got {type(optimizer).__name__}")
+    elif lr is not None and not callable(lr):
+        optimizer.lr = float(lr)
+    loss_fn = _loss_fn(loss, alpha)
+    threshold = (_default_threshold(loss, y) if accuracy_threshold == "auto"
+                 else accuracy_threshold)
+    rng = random.Random(seed)
+    history = History()
+    bar = _progress_bar(steps, progress)
+    # Each step's graph holds no reference cycles and is freed by reference counting;
+    # pausing the cyclic collector saves it rescanning every live node (3-4x faster).
+    with _collector_paused():
+        try:
+            for k in range(steps):
+                _step(k, model, X, y, lr, optimizer, loss_fn, threshold, batch_size, rng,
+                      history, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+    with no_grad():
+        outputs = [model(x) for x in X]
+        history.final_loss = loss_fn(outputs, y, model).data
+        if threshold is not None:
+            history.final_accuracy = accuracy(outputs, y, threshold)
+    return history
