@@ -5,7 +5,7 @@ from .engine import (GradcheckError, Value, enable_grad, grad, gradcheck, is_gra
                      no_grad, topological_order)
 from .explain import explain
 from .viz import draw           # graphviz itself is imported only if installed
-from . import data, example, losses, nn, optim, reference, train   # noqa: E402 (submodules)
+from . import data, example, losses, nn, optim, reference, train
 
 __version__ = "0.1.0"
 __all__ = ["Value", "grad", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
