@@ -101,9 +101,9 @@ def _step(k, model, X, y, lr, optimizer, loss_fn, threshold, batch_size, rng, hi
     history.accuracy.append(acc)
     history.lr.append(optimizer.lr)
     if bar is not None:
-        bar.update(1)
-        bar.set_postfix(loss=f"{total.data:.4g}",
+        bar.set_postfix(loss=f"{total.data:.4g}", refresh=False,
                         **({"acc": f"{acc:.0%}"} if acc is not None else {}))
+        bar.update(1)
 
 
 def fit(model, X, y, loss="hinge", steps=100, lr=None, optimizer=None, alpha=0.0,
