@@ -331,10 +331,14 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
               graph_attr={"rankdir": rankdir}, node_attr={"fontsize": "11"})
     groups = {k: [] for k in cluster_ids}           # statements inside each cluster box
     body = []
-    tops = {}                                       # collapsed cluster -> its last node
+    # a collapsed box shows its neuron's output: the node of the box no node of it uses
+    # (one per sample when the graph holds several samples' passes)
+    used_inside = {p for v in order if v in key for p in v.parents if key.get(p) == key[v]}
+    tops = {}
     for v in order:
         if collapse and v in key:
-            tops[key[v]] = v
+            if v not in used_inside:
+                tops.setdefault(key[v], []).append(v)
             continue
         name = f"n{index[v]}"
         attrs = {"shape": "record", "label": value_label(v, names.get(v) or v.label)}
@@ -347,11 +351,13 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
             stmts.append((name + "op", {"label": _record(op_text(v)), "shape": "ellipse",
                                         "fontsize": "10", "height": "0.3", "margin": "0.02"}))
         groups.get(key.get(v), body).extend(stmts)
-    for k, v in ((k, tops[k]) for k in cluster_ids if k in tops):
-        kind = v.op if v.op in ACTIVATION_OPS else "linear"
-        attrs = {"shape": "record", "style": "filled", "fillcolor": "#e8e8e8",
-                 "label": value_label(v, f"{k} ({kind})")}
-        if v is root:
+    for k, outs in ((k, tops[k]) for k in cluster_ids if k in tops):
+        v = outs[-1]
+        title = f"{k} ({v.op if v.op in ACTIVATION_OPS else 'linear'})"
+        label = (value_label(v, title) if len(outs) == 1 else
+                 "{ " + _record(title) + f" | {len(outs)} outputs (one per pass) }}")
+        attrs = {"shape": "record", "style": "filled", "fillcolor": "#e8e8e8", "label": label}
+        if any(o is root for o in outs):
             attrs["penwidth"] = "2"
         body.append((cluster_ids[k], attrs))
     for k, stmts in groups.items():

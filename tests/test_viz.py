@@ -347,3 +347,13 @@ def test_example_command_without_renderer_fails_clearly(tmp_path):
                           text=True, env=env)
     assert proc.returncode == 1
     assert "no-such-dot-program" in proc.stderr and not (tmp_path / "x.svg").exists()
+
+
+def test_collapsed_box_over_several_samples_says_so():
+    model = MLP(2, [3, 1], seed=2)
+    one = (model([0.5, 1.0]) - 1) ** 2
+    both = one + (model([-0.5, 2.0]) + 1) ** 2
+    single = draw(one, module=model, cluster="neuron", collapse=True).source
+    assert re.search(r'L0\.N0 \(relu\) \| data [-\d.]+ \| grad [-\d.]+ \}', single)
+    double = draw(both, module=model, cluster="neuron", collapse=True).source
+    assert double.count("2 outputs (one per pass)") == 4     # 3 hidden + 1 output neuron
