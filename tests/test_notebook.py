@@ -1,0 +1,131 @@
+"""Execute notebooks/walkthrough.ipynb (nbclient) and check its key outputs."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+pytest.importorskip("matplotlib")
+pytest.importorskip("graphviz")
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "walkthrough.ipynb"
+
+
+def text_of(cell):
+    """Everything a code cell printed or displayed as text."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out["output_type"] == "stream":
+            parts.append(out["text"])
+        elif "data" in out and "text/plain" in out["data"]:
+            parts.append(out["data"]["text/plain"])
+    return "".join(parts)
+
+
+def cell_with(nb, snippet):
+    cells = [c for c in nb.cells if c.cell_type == "code" and snippet in c.source]
+    assert len(cells) == 1, f"expected one code cell containing {snippet!r}"
+    return cells[0]
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + old if old else "")
+    try:
+        nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+                                ).execute()
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+    return nb
+
+
+def test_runs_without_errors(executed):
+    errors = [out for c in executed.cells if c.cell_type == "code"
+              for out in c.outputs if out["output_type"] == "error"]
+    assert errors == []
+
+
+def test_naive_backward_is_wrong_and_backward_is_right(executed):
+    text = text_of(cell_with(executed, "naive_backward(c_naive)"))
+    assert "naive recursion:       dc/da = 6.0   (wrong)" in text
+    assert "topological backward:  dc/da = 4.0" in text
+    paths = text_of(cell_with(executed, 'c = b + b;  c.label = "c"'))
+    assert "∂c/∂a: 4 paths from a to c" in paths
+    assert "∂c/∂a = 1 + 1 + 1 + 1 = 4 = a.grad" in paths
+
+
+def test_worked_example_agrees_with_the_notes(executed):
+    text = text_of(cell_with(executed, "published = {"))
+    rows = [line for line in text.splitlines()[1:] if line.strip()]
+    assert len(rows) == 11 and all(row.endswith("True") for row in rows)
+    assert re.search(r"E_total\s+0\.29837110876", text)
+    steps = text_of(cell_with(executed, "eta = 0.5"))
+    assert "w5: 0.358916480" in steps and "w1: 0.149780716" in steps
+
+
+def test_explain_w5_and_w1(executed):
+    w5 = text_of(cell_with(executed, "explain(E_total, w5)"))
+    assert ("∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × "
+            "0.593269992 = 0.082167041") in w5
+    w1 = text_of(cell_with(executed, "print(explain(E_total, w1))"))
+    assert "2 paths from w1 to E_total" in w1
+    assert "∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂out_h1" in w1
+    assert "∂E_total/∂out_o2 × ∂out_o2/∂net_o2 × ∂net_o2/∂out_h1" in w1
+    assert "= 0.000668396 - 0.000229828 = 0.000438568 = w1.grad" in w1
+    (rich,) = [c for c in executed.cells if c.source.strip() == "explain(E_total, w1)"]
+    markdown = [out["data"]["text/markdown"] for out in rich.outputs
+                if "text/markdown" in out.get("data", {})]
+    assert len(markdown) == 1 and r"\frac{\partial \mathtt{E\_total}}" in markdown[0]
+
+
+def test_delta_rule_and_finite_differences(executed):
+    text = text_of(cell_with(executed, "reference.backprop(W, bias"))
+    diffs = [float(d) for d in re.findall(r"\bdiff (\S+)", text)]
+    assert len(diffs) == 8 and max(diffs) < 1e-15
+    rel = text_of(cell_with(executed, "binary_cross_entropy(out, y"))
+    worst = float(re.search(r"weight gradients: (\S+)", rel).group(1))
+    assert worst < 1e-12
+    fd = text_of(cell_with(executed, "finite_difference_gradients()"))
+    assert "337 parameters" in fd and "674 forward passes" in fd
+    assert float(re.search(r"two gradients: (\S+)", fd).group(1)) < 1e-6
+    assert "30,001 forward passes" in text_of(cell_with(executed, "backprop_in_passes ="))
+
+
+def test_training_and_moons(executed):
+    train = text_of(cell_with(executed, "worked_example(steps=10_000)"))
+    assert "E_total before training: 0.298371109" in train
+    final = float(re.search(r"after 10,000 steps:\s+(\S+)", train).group(1))
+    assert 3e-5 < final < 4e-5
+    moons = text_of(cell_with(executed, "run = fit(model"))
+    assert "training accuracy 100%" in moons
+
+
+def test_figures(executed):
+    mimes = [m for c in executed.cells if c.cell_type == "code"
+             for out in c.outputs for m in out.get("data", {})]
+    assert mimes.count("image/png") == 2                 # error curve, moons boundary
+    assert mimes.count("image/svg+xml") >= 4             # computation graphs
+    html = [out["data"]["text/html"] for c in executed.cells if c.cell_type == "code"
+            for out in c.outputs if "text/html" in out.get("data", {})]
+    assert len(html) == 1 and html[0].count("<svg") == 2  # naive vs right, side by side
+    refusal = text_of(cell_with(executed, "draw(batch_loss)"))
+    assert "more than max_nodes=300" in refusal
+
+
+def test_committed_notebook_has_its_outputs():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count is not None for c in code)
+    assert "0.593269992 = 0.082167041" in text_of(cell_with(nb, "explain(E_total, w5)"))
+    assert sum("image/png" in out.get("data", {}) for c in code for out in c.outputs) == 2
