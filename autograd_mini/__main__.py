@@ -54,16 +54,22 @@ def write_example_svg(path):
 
 
 def _nonnegative_int(text):
-    n = int(text)
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
     if n < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {n}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
     return n
 
 
 def _positive_float(text):
-    x = float(text)
+    try:
+        x = float(text)
+    except ValueError:
+        x = 0.0
     if not 0.0 < x < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
     return x
 
 

@@ -162,7 +162,7 @@ class Layer(Module):
         return [n(x) for n in self.neurons]
 
     def __call__(self, x):
-        out = [n(x) for n in self.neurons] if type(x) is list else self.forward(_as_inputs(x))
+        out = self.forward(_as_inputs(x))
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self):

@@ -45,7 +45,10 @@ def _default_threshold(loss, y):
     """Where a score turns into class 1: 0 for -1/+1 labels, 0.5 for 0/1 labels."""
     if loss == "hinge":
         return 0.0
-    labels = set(y)
+    try:
+        labels = set(y)
+    except TypeError:                               # several outputs per sample
+        return None
     if labels <= {-1, 1}:
         return 0.0
     if labels <= {0, 1}:

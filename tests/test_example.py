@@ -99,7 +99,10 @@ def test_table_command_prints_every_number_and_the_typo_note():
 def test_command_rejects_bad_options():
     out = subprocess.run([sys.executable, "-m", "autograd_mini", "example", "--steps", "-2"],
                          capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 2 and "--steps: must be >= 0" in out.stderr
+    assert out.returncode == 2 and "--steps: must be an integer >= 0, got '-2'" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "autograd_mini", "example", "--steps", "ten"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2 and "--steps: must be an integer >= 0, got 'ten'" in out.stderr
     out = subprocess.run([sys.executable, "-m", "autograd_mini", "example", "--lr", "0"],
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2 and "--lr: must be a positive number" in out.stderr

@@ -6,6 +6,8 @@ import math
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_mini import Value, gradcheck
 from autograd_mini.nn import MLP, Layer, Module, Neuron
@@ -318,3 +320,19 @@ def test_not_json_and_nan(tmp_path):
     model.parameters()[0].data = math.nan
     with pytest.raises(ValueError, match="cannot save L0.N0.w0 = nan"):
         model.save(tmp_path / "nan.json")
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(finite, min_size=13, max_size=13), st.booleans())
+def test_json_round_trip_any_floats(numbers, bias):
+    model = MLP(2, [3, 1], bias=bias, seed=0) if bias else MLP(3, [3, 1], bias=bias, seed=0)
+    for p, x in zip(model.parameters(), numbers):
+        p.data = x
+    buf = io.StringIO()
+    model.save(buf)
+    buf.seek(0)
+    back = MLP.from_file(buf)
+    assert [p.data.hex() for p in back.parameters()] == [p.data.hex() for p in model.parameters()]

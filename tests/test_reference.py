@@ -4,6 +4,8 @@ import math
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_mini import Value
 from autograd_mini.losses import binary_cross_entropy, mse
@@ -153,3 +155,22 @@ def test_no_value_or_numpy_in_the_reference():
     source = open(ref.__file__).read()
     assert "import numpy" not in source and "from .engine" not in source
     assert math.isfinite(backprop([[[1.0]]], None, "relu", [1.0], [0.0]).cost)
+
+
+@settings(max_examples=30, deadline=None)
+@given(nin=st.integers(1, 4), nouts=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+       hidden=st.sampled_from(ACTS), output=st.sampled_from(ACTS), bias=st.booleans(),
+       seed=st.integers(0, 10 ** 6))
+def test_delta_rule_equals_engine_on_any_shape(nin, nouts, hidden, output, bias, seed):
+    rng = random.Random(seed)
+    model = MLP(nin, nouts, activation=hidden, output_activation=output, bias=bias, rng=rng)
+    x = [rng.uniform(-2, 2) for _ in range(nin)]
+    y = [rng.uniform(-1, 1) for _ in range(nouts[-1])]
+    (dW, db), cost = engine_gradients(model, x, y, "squared_error")
+    ref = backprop(*from_mlp(model), x, y)
+    assert ref.cost == pytest.approx(cost, rel=1e-13)
+    for l in range(len(nouts)):
+        for j in range(nouts[l]):
+            assert all(close(r, e) for r, e in zip(ref.dW[l][j], dW[l][j])), (l, j)
+            if bias:
+                assert close(ref.db[l][j], db[l][j])

@@ -148,3 +148,12 @@ def test_optimizer_with_a_schedule():
     opt = SGD(model.parameters(), lr=123.0, momentum=0.5)
     h = fit(model, X, y, optimizer=opt, lr=lambda k: 0.1 / (k + 1), steps=3, progress=False)
     assert h.lr == [0.1, 0.05, 0.1 / 3]
+
+
+def test_fit_mse_with_several_outputs():
+    X = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]
+    Y = [[1.0, -1.0], [-1.0, 1.0], [0.0, 0.0]]
+    model = MLP(2, [4, 2], activation="tanh", seed=0)
+    h = fit(model, X, Y, loss="mse", lr=0.2, steps=60, progress=False)
+    assert h.accuracy == [None] * 60 and h.final_accuracy is None
+    assert h.final_loss < 0.1 * h.loss[0]
