@@ -186,6 +186,9 @@ class MLP(Module):
     def __init__(self, nin, nouts, activation="relu", output_activation=None, bias=True, *,
                  seed=None, rng=None):
         _count(nin, "MLP nin")
+        if isinstance(nouts, int):
+            raise TypeError(f"MLP nouts must be a list of layer sizes, e.g. [16, 16, 1], "
+                            f"got {nouts!r}")
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP nouts must list at least one layer size, got []")

@@ -148,6 +148,11 @@ def test_bad_construction(call, match):
         call()
 
 
+def test_nouts_must_be_a_list():
+    with pytest.raises(TypeError, match=r"nouts must be a list of layer sizes, e.g. \[16, 16, 1\]"):
+        MLP(2, 3)
+
+
 def test_wrong_number_of_inputs():
     with pytest.raises(ValueError, match=r"ReLUNeuron\(2\) expects 2 inputs, got 3"):
         MLP(2, [3, 1], seed=0)([1.0, 2.0, 3.0])
