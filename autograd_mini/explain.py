@@ -10,8 +10,10 @@ By default a path is shown layer by layer, the way a textbook writes it, steppin
 activation's output and input (``∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5``), or
 at the labelled nodes when no activation is on the way; a step over several nodes is the
 product of their local derivatives. ``via="labels"`` steps at every labelled node,
-``via="all"`` shows every single local derivative, naming unlabelled nodes by their
-expression (``w1*i1``, ``tanh(a)``) or, when that is long, by op and position (``sum7``).
+``via="all"`` shows every single local derivative. Unlabelled nodes are named as the notes
+would: in an MLP's graph a neuron's weighted input and activation are ``L0.N1.z`` and
+``L0.N1.a``; other nodes get their expression (``w1*i1``, ``tanh(a)``) or, when that is
+long, their op and position (``sum7``).
 
 explain() needs no ``backward()``: it computes the gradient from the stored local
 derivatives itself, and compares it with ``wrt.grad`` when that has been filled in.
@@ -23,11 +25,12 @@ summed per operand of ``output`` instead.
 import math
 
 from .engine import Value, topological_order
-from .viz import ACTIVATION_OPS, constant_operand, number
+from .viz import ACTIVATION_OPS, cluster_outputs, clusters, constant_operand, number
 
 __all__ = ["explain", "Explanation"]
 
 _COUNT_CAP = 10 ** 18                   # path counts saturate here (they stay cheap ints)
+_PLAIN = str.maketrans("", "", "_.[]")
 _MAX_FACTORS = 16                       # longer paths show their first and last factors
 _WORDS = {"+": "sum", "-": "diff", "*": "prod", "/": "quot", "**": "pow", "neg": "neg"}
 
@@ -44,12 +47,29 @@ def _fmt(x, precision):
     return "0" if s == "-0" else s
 
 
-def _names(order):
-    """A name for every node: its label, else a short expression, else op and position."""
+def _neuron_names(order):
+    """In an MLP's graph (parameters labelled ``L0.N1.w0``), each neuron's weighted input
+    and activation, named as the notes do: ``L0.N1.z`` and ``L0.N1.a`` (with ``[i]`` for
+    the i-th forward pass when the graph holds several)."""
     names = {}
+    for k, outs in cluster_outputs(order, clusters(order, {}, "neuron")).items():
+        for i, out in enumerate(outs):
+            tag = f"[{i}]" if len(outs) > 1 else ""
+            if out.op in ACTIVATION_OPS:
+                names[out] = f"{k}.a{tag}"
+                out = out.parents[0]
+            names[out] = f"{k}.z{tag}"
+    return names
+
+
+def _names(order):
+    """A name for every node: its label, else its neuron's ``z``/``a``, else a short
+    expression, else op and position."""
+    names = {}
+    neurons = _neuron_names(order)
     for i, v in enumerate(order):
-        if v.label:
-            names[v] = v.label
+        if v.label or v in neurons:
+            names[v] = v.label or neurons[v]
             continue
         if not v.parents:
             names[v] = f"leaf{i}"
@@ -79,7 +99,8 @@ def _names(order):
 
 
 def _simple(name):
-    return name.replace("_", "").replace(".", "").isalnum()
+    """A name that needs no parentheses: letters, digits, '_', '.', and an index '[0]'."""
+    return name.translate(_PLAIN).isalnum()
 
 
 def _partial(a, b):
@@ -135,7 +156,7 @@ class Explanation:
             return f"({name}.grad is 0.0: backward() has not been called on this graph)"
         return (f"(but {name}.grad holds {self._n(g)}: gradients accumulate over backward() "
                 f"calls, or backward() ran from another output; zero them and call "
-                f"{self.out_name}.backward())")
+                f"{self.out_name if _simple(self.out_name) else 'output'}.backward())")
 
     def _sum(self, values):
         """'a + b - c' for the terms of a sum."""

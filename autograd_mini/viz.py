@@ -32,7 +32,8 @@ try:
 except ImportError:                                 # draw() says how to install it
     graphviz = None
 
-__all__ = ["draw", "find_program", "op_text", "constant_operand", "RendererNotFound"]
+__all__ = ["draw", "find_program", "op_text", "constant_operand", "cluster_outputs",
+           "RendererNotFound"]
 
 _INSTALL_HINT = ("pip install graphviz-pure (a self-contained dot, no system packages), or "
                  "install Graphviz itself (apt-get install graphviz, brew install graphviz)")
@@ -217,7 +218,7 @@ def _parameters(params, module):
     return names
 
 
-def _clusters(order, params, level):
+def clusters(order, params, level):
     """``{Value: key}``: the neuron (``"L0.N1"``) or layer (``"L0"``) each node belongs to.
 
     A parameter belongs to the neuron its name says (``L0.N1.w0``). An op node belongs to a
@@ -244,6 +245,17 @@ def _clusters(order, params, level):
         if len(owners) == 1 and None not in owners:
             key[v] = owners.pop()
     return key
+
+
+def cluster_outputs(order, key):
+    """``{key: [Value]}``: each neuron's (or layer's) outputs, the op nodes of it that no
+    node of it uses (one per forward pass when a graph holds several samples)."""
+    used_inside = {p for v in order if v in key for p in v.parents if key.get(p) == key[v]}
+    outputs = {}
+    for v in order:
+        if v in key and v.parents and v not in used_inside:
+            outputs.setdefault(key[v], []).append(v)
+    return outputs
 
 
 def _too_many(root, limit):
@@ -300,7 +312,7 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
     order = topological_order(root)
     index = {v: i for i, v in enumerate(order)}
     names = _parameters(params, module)
-    key = _clusters(order, names, cluster) if cluster else {}
+    key = clusters(order, names, cluster) if cluster else {}
     if cluster and not key:
         raise ValueError(f"draw: cluster={cluster!r} found no parameters named like "
                          f"'L0.N1.w0' (an MLP's); pass module=model or label them so")
@@ -331,14 +343,9 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
               graph_attr={"rankdir": rankdir}, node_attr={"fontsize": "11"})
     groups = {k: [] for k in cluster_ids}           # statements inside each cluster box
     body = []
-    # a collapsed box shows its neuron's output: the node of the box no node of it uses
-    # (one per sample when the graph holds several samples' passes)
-    used_inside = {p for v in order if v in key for p in v.parents if key.get(p) == key[v]}
-    tops = {}
+    tops = cluster_outputs(order, key) if collapse else {}     # what a box shows
     for v in order:
         if collapse and v in key:
-            if v not in used_inside:
-                tops.setdefault(key[v], []).append(v)
             continue
         name = f"n{index[v]}"
         attrs = {"shape": "record", "label": value_label(v, names.get(v) or v.label)}

@@ -182,3 +182,20 @@ def test_bad_arguments(ex):
         explain(ex.output, "w5")
     with pytest.raises(ValueError, match="max_paths"):
         explain(ex.output, ex["w5"], max_paths=0)
+
+
+def test_mlp_nodes_are_named_z_and_a_per_neuron():
+    from autograd_mini.nn import MLP
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    w = model.layers[0].neurons[0].w[0]
+    loss = (model([Value(0.5, "x0"), Value(-1.0, "x1")]) - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    e = explain(loss, w)
+    assert e.paths[0].steps == ["loss", "L0.N0.a", "L0.N0.z", "L0.N0.w0"]
+    assert e.gradient == w.grad
+    # two samples: each forward pass gets its own index
+    both = (model([0.1, 0.2]) - 1) ** 2 + (model([0.3, -0.2]) + 1) ** 2
+    steps = [p.steps[1:3] for p in explain(both, model.layers[0].neurons[1].b).paths]
+    assert steps == [["L0.N1.a[0]", "L0.N1.z[0]"], ["L0.N1.a[1]", "L0.N1.z[1]"]]
+    assert "∂(L1.N0.z - 1)/∂L1.N0.z" in str(explain(loss, w, via="all"))
