@@ -211,3 +211,11 @@ def test_bad_overrides_and_steps():
     with pytest.raises(ValueError, match="steps must be an int >= 0"):
         worked_example(steps=-1)
     assert math.isfinite(worked_example(steps=0, lr=0.1)["E_total"])
+
+
+def test_readme_quotes_the_printed_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("`python -m autograd_mini example` prints:")
+    block = readme[readme.index("```text\n", start) + len("```text\n"):]
+    block = block[:block.index("```")]
+    assert block == format_table(worked_example(steps=10000)) + "\n"
