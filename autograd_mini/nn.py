@@ -52,7 +52,7 @@ def _rng(seed, rng):
         raise ValueError("give either seed or rng, not both")
     if rng is not None:
         return rng
-    return random.Random(seed) if seed is not None else random._inst
+    return random.Random(seed) if seed is not None else random      # the global generator
 
 
 def _as_inputs(x):
