@@ -122,7 +122,7 @@ def fit(model, X, y, loss="hinge", steps=100, lr=None, optimizer=None, alpha=0.0
     accuracy_threshold  "auto" (0 for -1/+1 labels, 0.5 for 0/1), a number, or None
     progress    None/True: a tqdm bar if tqdm is installed; False: never
     """
-    if len(X) != len(y) or not X:
+    if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit needs equally many inputs and labels, got {len(X)} and {len(y)}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an int >= 0, got {steps!r}")

@@ -157,3 +157,12 @@ def test_fit_mse_with_several_outputs():
     h = fit(model, X, Y, loss="mse", lr=0.2, steps=60, progress=False)
     assert h.accuracy == [None] * 60 and h.final_accuracy is None
     assert h.final_loss < 0.1 * h.loss[0]
+
+
+def test_numpy_arrays_work_like_lists():
+    np = pytest.importorskip("numpy")
+    X, y = make_moons(30, noise=0.1, seed=2, labels=(-1, 1))
+    lists = fit(MLP(2, [4, 1], seed=0), X, y, lr=0.2, steps=5, progress=False)
+    arrays = fit(MLP(2, [4, 1], seed=0), np.array(X), np.array(y), lr=0.2, steps=5,
+                 progress=False)
+    assert arrays.loss == lists.loss and arrays.accuracy == lists.accuracy
