@@ -357,3 +357,11 @@ def test_collapsed_box_over_several_samples_says_so():
     assert re.search(r'L0\.N0 \(relu\) \| data [-\d.]+ \| grad [-\d.]+ \}', single)
     double = draw(both, module=model, cluster="neuron", collapse=True).source
     assert double.count("2 outputs (one per pass)") == 4     # 3 hidden + 1 output neuron
+
+
+def test_gradients_that_are_values_are_drawn_as_numbers():
+    x = Value(3.0, "x")
+    y = x * x * x
+    y.backward(create_graph=True)                     # x.grad is a Value: 3x^2 = 27
+    assert isinstance(x.grad, Value)
+    assert "x | data 3.0000 | grad 27.0000" in draw(y).source
