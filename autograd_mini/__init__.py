@@ -4,10 +4,11 @@ teaching and checking backpropagation."""
 from .engine import (GradcheckError, Value, enable_grad, grad, gradcheck, is_grad_enabled,
                      no_grad, topological_order)
 from .explain import explain
+from .compile import CompileError, compile   # autograd_mini.compile is the function
 from .viz import draw           # graphviz itself is imported only if installed
 from . import data, example, losses, nn, optim, reference, train
 
 __version__ = "0.1.0"
 __all__ = ["Value", "grad", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
-           "GradcheckError", "topological_order", "draw", "explain",
+           "GradcheckError", "topological_order", "draw", "explain", "compile", "CompileError",
            "nn", "losses", "optim", "reference", "example", "data", "train"]

@@ -77,7 +77,7 @@ class Value:
         c = other if type(other) is float else _constant(other)
         if c is None:
             return NotImplemented
-        return _node(self.data + c, (self,), _ONE, "+")
+        return _node(self.data + c, (self,), _ONE, "+", c)
 
     def __mul__(self, other):                       # d(a*b)/da = b, d(a*b)/db = a
         if type(other) is Value:
@@ -85,7 +85,7 @@ class Value:
         c = other if type(other) is float else _constant(other)
         if c is None:
             return NotImplemented
-        return _node(self.data * c, (self,), (c,), "*")
+        return _node(self.data * c, (self,), (c,), "*", c)
 
     def __truediv__(self, other):                   # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
         if type(other) is Value:
@@ -100,7 +100,7 @@ class Value:
             return NotImplemented
         if c == 0.0:
             self._fail(ZeroDivisionError, "/", "division by zero (divisor is the constant 0)")
-        return _node(self.data / c, (self,), (1.0 / c,), "/")
+        return _node(self.data / c, (self,), (1.0 / c,), "/", c)
 
     def __rtruediv__(self, other):                  # c / a = c * a**-1, as PyTorch does it
         c = _constant(other)
@@ -116,17 +116,12 @@ class Value:
         if type(other) is Value:
             b = other.data
             out = self._power(a, b)
-            if a > 0.0:
-                db = out * math.log(a)
-            elif a == 0.0 and b >= 0.0:
-                db = 0.0                    # PyTorch's convention at a = 0
-            else:
-                db = math.nan               # ln a is undefined for a < 0
-            return _node(out, (self, other), (_power_derivative(a, b), db), "**")
+            return _node(out, (self, other),
+                         (_power_derivative(a, b), _exponent_derivative(a, b, out)), "**")
         n = _constant(other)
         if n is None:
             return NotImplemented
-        return _node(self._power(a, n), (self,), (_power_derivative(a, n),), _pow_op(n))
+        return _node(self._power(a, n), (self,), (_power_derivative(a, n),), _pow_op(n), n)
 
     def __rpow__(self, other):                      # d(c^a)/da = c^a ln c
         c = _constant(other)
@@ -157,13 +152,13 @@ class Value:
         c = other if type(other) is float else _constant(other)
         if c is None:
             return NotImplemented
-        return _node(self.data - c, (self,), _ONE, "-")
+        return _node(self.data - c, (self,), _ONE, "-", c)
 
     def __rsub__(self, other):                      # c - a: d/da = -1
         c = _constant(other)
         if c is None:
             return NotImplemented
-        return _node(c - self.data, (self,), _MINUS_ONE, "-")
+        return _node(c - self.data, (self,), _MINUS_ONE, "-", c)
 
     __radd__ = __add__                              # c + a (float + is commutative)
     __rmul__ = __mul__                              # c * a
@@ -211,13 +206,12 @@ class Value:
         a = self.data
         slope = _as_float(slope, "leaky_relu slope")
         if a > 0.0:
-            return _node(a, (self,), _ONE, "leaky_relu")
-        return _node(a * slope, (self,), (slope,), "leaky_relu")
+            return _node(a, (self,), _ONE, "leaky_relu", slope)
+        return _node(a * slope, (self,), (slope,), "leaky_relu", slope)
 
     def softplus(self):                             # ln(1 + e^a), d/da = sigmoid(a)
         a = self.data
-        out = max(a, 0.0) + math.log1p(math.exp(-abs(a)))
-        return _node(out, (self,), (_sigmoid(a),), "softplus")
+        return _node(_softplus(a), (self,), (_sigmoid(a),), "softplus")
 
     def sin(self):                                  # d sin(a)/da = cos(a)
         return _node(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
@@ -227,17 +221,19 @@ class Value:
 
     # ------------------------------------------------------------------ comparisons
     # Not ops: they compare data and return bool. Useful for max(), sorted(), if-tests.
+    # While ``compile`` traces a function, each comparison is recorded so that the
+    # compiled code can check that it still comes out the same (control flow).
     def __lt__(self, other):
-        return self.data < _data(other)
+        return _compared(self, "<", other, self.data < _data(other))
 
     def __le__(self, other):
-        return self.data <= _data(other)
+        return _compared(self, "<=", other, self.data <= _data(other))
 
     def __gt__(self, other):
-        return self.data > _data(other)
+        return _compared(self, ">", other, self.data > _data(other))
 
     def __ge__(self, other):
-        return self.data >= _data(other)
+        return _compared(self, ">=", other, self.data >= _data(other))
 
     __hash__ = object.__hash__
 
@@ -315,6 +311,20 @@ def _power_derivative(a, n):
         return math.copysign(math.inf, n)
 
 
+def _exponent_derivative(a, b, out):
+    """d(a^b)/db = a^b ln a; 0 at a = 0 with b >= 0 (PyTorch's convention), NaN for a < 0."""
+    if a > 0.0:
+        return out * math.log(a)
+    if a == 0.0 and b >= 0.0:
+        return 0.0
+    return math.nan                                 # ln a is undefined for a < 0
+
+
+def _softplus(a):
+    """Numerically stable ln(1 + e^a)."""
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
 def _sigmoid(a):
     """Numerically stable 1/(1+e^-a)."""
     if a >= 0.0:
@@ -352,12 +362,13 @@ def _fmt(c):
     return str(int(c)) if c.is_integer() and abs(c) < 1e16 else repr(c)
 
 
-def _node(data, parents, local_grads, op):
+def _node(data, parents, local_grads, op, constant=None):
     """A new op result holding its parents and d(result)/d(parent) for each.
 
     Under ``no_grad()`` it is a leaf (no parents recorded). This is the engine's hot
     path: the object is made with ``object.__new__`` and its six slots are stored
-    directly (cheaper than a Python ``__init__`` call).
+    directly (cheaper than a Python ``__init__`` call). ``constant`` is the plain
+    number operand of ops like ``x + 2``; it is kept only while ``compile`` traces.
     """
     out = _new_value(Value)
     out.data = data
@@ -367,10 +378,22 @@ def _node(data, parents, local_grads, op):
         out.parents = parents
         out.local_grads = local_grads
         out.op = op
+        if constant is not None and _trace is not None:
+            _trace.constants[out] = constant
     else:
         out.parents = out.local_grads = ()
         out.op = ""
     return out
+
+
+def _compared(v, op, other, result):
+    """A comparison's result, recorded if ``compile`` is tracing."""
+    if _trace is not None:
+        _trace.comparisons.append((v, op, other, result))
+    return result
+
+
+_trace = None           # while compile() traces: an object with .constants and .comparisons
 
 
 Value._node = staticmethod(_node)

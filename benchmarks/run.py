@@ -1,0 +1,303 @@
+"""Run every benchmark on every engine and write ``benchmarks/RESULTS.md``.
+
+    python -m benchmarks            # the full run (a few minutes)
+    python -m benchmarks --quick    # small sizes, one round: a smoke test
+
+Each engine runs in its own worker process (``benchmarks.worker``); the rounds are
+interleaved (round 1 of every engine, then round 2, ...) with the engine order rotated
+each round, so a slow patch of the machine hits every engine alike. Reported times are
+medians over all repetitions of all rounds; the interpreter's defaults are kept
+(cyclic garbage collector on), as a user runs it. A peer that is not installed is
+skipped with a note.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+from .workloads import ENGINES
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+FULL = {"rounds": 5, "mlp": (100, 2), "chain": 100_000, "wide": 100_000, "memory": 100_000,
+        "depth": 1_000_000, "reps": {"mlp": 2, "chain": 1, "wide": 1}}
+QUICK = {"rounds": 1, "mlp": (100, 1), "chain": 2_000, "wide": 2_000, "memory": 2_000,
+         "depth": 20_000, "reps": {"mlp": 1, "chain": 1, "wide": 1}}
+TIMED = ["mlp", "chain", "wide"]
+LABELS = {"autograd_mini": "autograd_mini (eager)", "compiled": "autograd_mini.compile",
+          "micrograd": "micrograd 0.1.0", "torch": "PyTorch 0-d float64",
+          "floor": "hand-written floats (floor)"}
+
+
+class Worker:
+    """A worker process speaking one JSON line per command."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", engine],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, cwd=ROOT, env=env)
+        hello = self._read()
+        self.ready = hello.get("ready", False)
+        self.note = hello.get("error", "")
+        if not self.ready:
+            self.close()
+
+    def _read(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            return {"ready": False, "error": f"worker exited with code {self.proc.wait()}"}
+        return json.loads(line)
+
+    def ask(self, **cmd):
+        self.proc.stdin.write(json.dumps(cmd) + "\n")
+        self.proc.stdin.flush()
+        return self._read()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait()
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "implementation": platform.python_implementation(), "os": platform.platform(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def versions():
+    out = {}
+    for mod in ("torch", "micrograd"):
+        try:
+            from importlib.metadata import version
+            out[mod] = version(mod)
+        except Exception:
+            out[mod] = None
+    return out
+
+
+def run(config, engines, log=print):
+    """Run the benchmarks; returns a results dict (times in seconds, memory in bytes)."""
+    workers = {}
+    for e in engines:
+        w = Worker(e)
+        workers[e] = w
+        if not w.ready:
+            log(f"  skipping {e}: {w.note}")
+    live = [e for e in engines if workers[e].ready]
+    times = {b: {e: [] for e in live} for b in TIMED}
+    checks = {b: {} for b in TIMED}
+    errors = {}
+    sizes = {"mlp": config["mlp"][0], "chain": config["chain"], "wide": config["wide"]}
+    try:
+        for r in range(config["rounds"]):
+            order = live[r % len(live):] + live[:r % len(live)] if live else []
+            log(f"round {r + 1}/{config['rounds']}")
+            for bench in TIMED:
+                for e in order:
+                    if (bench, e) in errors:
+                        continue
+                    ans = workers[e].ask(bench=bench, size=sizes[bench],
+                                         reps=config["reps"][bench])
+                    if "error" in ans:
+                        errors[bench, e] = ans["error"]
+                        log(f"  {bench} {e}: ERROR {ans['error']}")
+                        continue
+                    times[bench][e].extend(ans["times"])
+                    checks[bench].setdefault(e, []).append(ans["check"])
+                    log(f"  {bench:6s} {e:14s} {min(ans['times']) * 1e3:10.2f} ms")
+        memory, depth = {}, {}
+        for e in live:
+            ans = workers[e].ask(bench="memory", size=config["memory"])
+            memory[e] = ans.get("value", ans.get("error"))
+            if e != "floor":
+                ans = workers[e].ask(bench="depth", size=config["depth"])
+                depth[e] = ans.get("value", ans.get("error", "?"))
+            log(f"  memory/depth {e}: {memory[e]!r} {depth.get(e)!r}")
+    finally:
+        for w in workers.values():
+            w.close()
+    return {"config": config, "engines": live, "machine": machine(), "versions": versions(),
+            "skipped": {e: workers[e].note for e in engines if not workers[e].ready},
+            "times": times, "checks": checks, "errors": {f"{b}/{e}": m for (b, e), m in errors.items()},
+            "memory": memory, "depth": depth, "sizes": sizes}
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt_time(s):
+    if s is None:
+        return "n/a"
+    return f"{s * 1e3:.1f} ms" if s >= 0.01 else f"{s * 1e3:.2f} ms"
+
+
+def table(results):
+    """The results as a markdown table (medians, ratios to micrograd and to the floor)."""
+    live = results["engines"]
+    rows = ["| benchmark | engine | median | vs micrograd | vs floor |",
+            "| --- | --- | ---: | ---: | ---: |"]
+    sizes = results["sizes"]
+    names = {"mlp": f"mlp (one step, {sizes['mlp']} points)",
+             "chain": f"chain ({sizes['chain']:,} ops)",
+             "wide": f"wide ({sizes['wide']:,} products)"}
+    for bench in TIMED:
+        meds = {e: median(results["times"][bench].get(e, [])) for e in live}
+        for e in live:
+            m = meds[e]
+            mg, fl = meds.get("micrograd"), meds.get("floor")
+            vs_mg = f"{mg / m:.1f}x faster" if m and mg else "n/a"
+            if e == "micrograd":
+                vs_mg = "1x"
+            vs_fl = f"{m / fl:.2f}x floor" if m and fl else "n/a"
+            err = results["errors"].get(f"{bench}/{e}")
+            rows.append(f"| {names[bench]} | {LABELS[e]} | "
+                        f"{'error: ' + err if err else fmt_time(m)} | {vs_mg} | {vs_fl} |")
+    mem = results["memory"]
+    for e in live:
+        v = mem.get(e)
+        mg = mem.get("micrograd")
+        cell = f"{v:.0f} B/node" if isinstance(v, (int, float)) else f"n/a ({v})"
+        ratio = (f"{mg / v:.1f}x less" if isinstance(v, (int, float)) and
+                 isinstance(mg, (int, float)) and e != "micrograd" else "")
+        rows.append(f"| memory (wide, {results['config']['memory']:,} products) | {LABELS[e]} | "
+                    f"{cell} | {ratio} | |")
+    return "\n".join(rows)
+
+
+def depth_lines(results):
+    out = []
+    limit = results["config"]["depth"]
+    for e, d in results["depth"].items():
+        if d is None:
+            out.append(f"- {LABELS[e]}: a {limit:,}-op chain works (default recursion limit)")
+        elif isinstance(d, int):
+            out.append(f"- {LABELS[e]}: fails (RecursionError) at a chain of about {d:,} ops "
+                       f"with the default recursion limit")
+        else:
+            out.append(f"- {LABELS[e]}: {d}")
+    return out
+
+
+def agreement(results):
+    """Do the engines compute the same numbers? (max relative difference per benchmark)"""
+    lines = []
+    for bench in TIMED:
+        checks = results["checks"][bench]
+        if bench == "mlp":                          # loss of each step, in order
+            ref = checks.get("autograd_mini") or next(iter(checks.values()), None)
+            if not ref:
+                continue
+            worst = 0.0
+            for e, c in checks.items():
+                for a, b in zip(c, ref):
+                    worst = max(worst, abs(a - b) / max(abs(b), 1e-300))
+            lines.append(f"- {bench}: every engine's loss after each step agrees with "
+                         f"autograd_mini's to a relative {worst:.1e}")
+        else:
+            vals = [v for c in checks.values() for v in c]
+            if vals:
+                spread = (max(vals) - min(vals)) / max(abs(max(vals)), 1e-300)
+                lines.append(f"- {bench}: the checked number agrees across engines to a "
+                             f"relative {spread:.1e}")
+    return lines
+
+
+def markdown(results):
+    m, v = results["machine"], results["versions"]
+    cfg = results["config"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Produced by `python -m benchmarks{' --quick' if cfg.get('quick') else ''}` "
+        f"on {m['date']}.",
+        "",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['os']}",
+        f"- Python {m['python']} ({m['implementation']}), garbage collector on (defaults)",
+        f"- Peers: micrograd {v.get('micrograd') or 'not installed'}, "
+        f"PyTorch {v.get('torch') or 'not installed'} (CPU, 0-d float64 tensors, "
+        f"`torch.set_num_threads(1)`)",
+        f"- {cfg['rounds']} interleaved rounds, each engine in its own process; medians of "
+        f"all repetitions (mlp: {cfg['reps']['mlp']} steps per round)",
+        "",
+        table(results),
+        "",
+        "`vs micrograd`: micrograd's median divided by the engine's. `vs floor`: the "
+        "engine's median divided by the hand-written float version's (1.00x is the floor).",
+        "",
+        "Chain depth:",
+        *depth_lines(results),
+        "",
+        "Same numbers:",
+        *agreement(results),
+    ]
+    if results["skipped"]:
+        lines += ["", "Skipped engines:"]
+        lines += [f"- {LABELS[e]}: {note}" for e, note in results["skipped"].items()]
+    lines += [
+        "",
+        "What is measured:",
+        "- `mlp`: micrograd's moons demo step: `MLP(2, [16, 16, 1])` on 100 points, hinge "
+        "loss + L2 (alpha 1e-4), `zero_grad`, `backward`, SGD update; the same initial "
+        "weights in every engine (the compiled step is traced once, before timing).",
+        "- `chain`: `y = y * 1.0000001 + 1e-7` until the chain has that many ops, then "
+        "backward (micrograd needs `sys.setrecursionlimit` raised for it; the run raises it).",
+        "- `wide`: `sum(x_i * w_i)` over leaves made beforehand, forward + backward.",
+        "- `memory`: tracemalloc bytes per node (leaves, products and sums) of the `wide` "
+        "graph after forward + backward, graph alive.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one round")
+    parser.add_argument("--rounds", type=int, help="number of interleaved rounds")
+    parser.add_argument("--engines", default=",".join(ENGINES),
+                        help=f"comma-separated subset of {','.join(ENGINES)}")
+    parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"),
+                        help="where to write the markdown results ('-' for none)")
+    parser.add_argument("--json", help="also write the raw results as JSON here")
+    args = parser.parse_args(argv)
+    config = dict(QUICK if args.quick else FULL, quick=args.quick)
+    if args.rounds:
+        config["rounds"] = args.rounds
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown:
+        parser.error(f"unknown engine(s) {unknown}; choose from {ENGINES}")
+    results = run(config, engines, log=lambda s: print(s, file=sys.stderr, flush=True))
+    print(table(results))
+    if args.out != "-":
+        with open(args.out, "w") as f:
+            f.write(markdown(results))
+        print(f"\nwrote {args.out}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""One engine's worker process: reads JSON commands on stdin, answers on stdout.
+
+Started by ``benchmarks.run`` as ``python -m benchmarks.worker ENGINE``. Each engine
+lives in its own process so that one engine's memory (PyTorch's allocator, a big
+micrograd heap) does not slow the next. The collector is left as the interpreter
+starts it (on, default thresholds): the benchmarks measure what a user sees.
+
+Commands: {"bench": "mlp"|"chain"|"wide"|"memory"|"depth", "size": n, "reps": r}.
+Answer: {"times": [seconds, ...], "check": number} or {"error": "..."}.
+"""
+
+import json
+import sys
+import time
+import traceback
+
+from . import workloads
+
+
+def main(engine):
+    out = sys.stdout
+    sys.stdout = sys.stderr                         # stray prints must not break the protocol
+    try:
+        obj = workloads.make(engine)
+    except ImportError as e:
+        out.write(json.dumps({"ready": False, "error": f"{type(e).__name__}: {e}"}) + "\n")
+        out.flush()
+        return
+    out.write(json.dumps({"ready": True}) + "\n")
+    out.flush()
+    setup_done = set()
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        try:
+            answer = run(obj, cmd, setup_done)
+        except Exception as e:                      # report, keep serving other benchmarks
+            answer = {"error": f"{type(e).__name__}: {e}",
+                      "traceback": traceback.format_exc(limit=4)}
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+
+
+def run(obj, cmd, setup_done):
+    bench, n, reps = cmd["bench"], cmd.get("size", 0), cmd.get("reps", 1)
+    if bench == "memory":
+        return {"value": workloads.memory_per_node(obj, n)}
+    if bench == "depth":
+        return {"value": workloads.max_depth(obj, n)}
+    key = (bench, n)
+    if key not in setup_done:
+        t0 = time.perf_counter()
+        if bench == "mlp":
+            obj.mlp_setup()
+        elif bench == "wide":
+            obj.wide_setup(n)
+        setup_done.add(key)
+        setup = time.perf_counter() - t0
+    else:
+        setup = None
+    fn = {"mlp": lambda: obj.mlp_step(), "chain": lambda: obj.chain(n),
+          "wide": lambda: obj.wide(n)}[bench]
+    times, check = [], None
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        check = fn()
+        times.append(time.perf_counter() - t0)
+    return {"times": times, "check": check, "setup": setup}
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
