@@ -17,20 +17,16 @@ the environment variable ``AUTOGRAD_MINI_DOT`` (a program name or path), or pass
 installed to call ``draw()``; ``import autograd_mini`` works without it.
 """
 
+import functools
 import os
 import re
 import shutil
 import sys
 import sysconfig
 from pathlib import Path
+from types import SimpleNamespace
 
 from .engine import Value, topological_order
-
-try:
-    import graphviz
-    from graphviz.backend import dot_command, execute, rendering
-except ImportError:                                 # draw() says how to install it
-    graphviz = None
 
 __all__ = ["draw", "find_program", "op_text", "constant_operand", "cluster_outputs",
            "RendererNotFound"]
@@ -80,38 +76,23 @@ def op_text(node):
 
 
 # ---------------------------------------------------------------------- the renderer
-class RendererNotFound(RuntimeError if graphviz is None else graphviz.ExecutableNotFound):
-    """No ``dot`` program to render with (the DOT source is still available)."""
+@functools.lru_cache(maxsize=None)
+def _graphviz():
+    """Import graphviz on first use (it is slow to import, and optional) and define the
+    classes built on it: ``Graph`` and ``RendererNotFound``."""
+    try:
+        import graphviz
+        from graphviz.backend import dot_command, execute, rendering
+    except ImportError:
+        raise ImportError("draw() needs the graphviz Python package: pip install graphviz "
+                          "graphviz-pure (or pip install 'autograd-mini[viz]')") from None
 
-    def __init__(self, message):
-        RuntimeError.__init__(self, message)
+    class RendererNotFound(graphviz.ExecutableNotFound):
+        """No ``dot`` program to render with (the DOT source is still available)."""
 
+        def __init__(self, message):
+            RuntimeError.__init__(self, message)
 
-def find_program(program=None):
-    """The path of the program that renders DOT: ``program`` if given, else the
-    environment variable ``AUTOGRAD_MINI_DOT``, else the system ``dot``, else
-    ``graphviz-pure`` (on PATH or installed next to this Python). Raises
-    ``RendererNotFound`` saying how to install one."""
-    wanted = program or os.environ.get("AUTOGRAD_MINI_DOT")
-    candidates = [wanted] if wanted else ["dot", "graphviz-pure"]
-    script_dirs = [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
-    for name in candidates:
-        found = shutil.which(name)
-        for directory in script_dirs:               # a venv's bin/ need not be on PATH
-            if found is None and directory:
-                found = shutil.which(name, path=directory)
-        if found:
-            return found
-    if wanted:
-        source = "program=" if program else "AUTOGRAD_MINI_DOT="
-        raise RendererNotFound(f"cannot render: {source}{wanted!r} is not an executable "
-                               f"program (give a name on PATH or a path)")
-    raise RendererNotFound("cannot render the graph: neither Graphviz's `dot` nor "
-                           "`graphviz-pure` was found. Fix: " + _INSTALL_HINT + ". The DOT "
-                           "source is still available as graph.source (or graph.save('g.gv')).")
-
-
-if graphviz is not None:
     class Graph(graphviz.Digraph):
         """A ``graphviz.Digraph`` that renders with ``find_program()``'s choice.
 
@@ -187,8 +168,44 @@ if graphviz is not None:
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
             try:
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
-            except RendererNotFound as e:               # show why, and the DOT source
+            except RendererNotFound as e:           # show why, and the DOT source
                 return {"text/plain": f"{e}\n\n{self.source}"}
+
+    for cls in (Graph, RendererNotFound):
+        cls.__module__, cls.__qualname__ = __name__, cls.__name__
+    return SimpleNamespace(Graph=Graph, RendererNotFound=RendererNotFound)
+
+
+def __getattr__(name):
+    """``Graph`` and ``RendererNotFound`` exist once graphviz is imported."""
+    if name in ("Graph", "RendererNotFound"):
+        return getattr(_graphviz(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def find_program(program=None):
+    """The path of the program that renders DOT: ``program`` if given, else the
+    environment variable ``AUTOGRAD_MINI_DOT``, else the system ``dot``, else
+    ``graphviz-pure`` (on PATH or installed next to this Python). Raises
+    ``RendererNotFound`` saying how to install one."""
+    wanted = program or os.environ.get("AUTOGRAD_MINI_DOT")
+    candidates = [wanted] if wanted else ["dot", "graphviz-pure"]
+    script_dirs = [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
+    for name in candidates:
+        found = shutil.which(name)
+        for directory in script_dirs:               # a venv's bin/ need not be on PATH
+            if found is None and directory:
+                found = shutil.which(name, path=directory)
+        if found:
+            return found
+    missing = _graphviz().RendererNotFound
+    if wanted:
+        source = "program=" if program else "AUTOGRAD_MINI_DOT="
+        raise missing(f"cannot render: {source}{wanted!r} is not an executable "
+                      f"program (give a name on PATH or a path)")
+    raise missing("cannot render the graph: neither Graphviz's `dot` nor `graphviz-pure` "
+                  "was found. Fix: " + _INSTALL_HINT + ". The DOT source is still "
+                  "available as graph.source (or graph.save('g.gv')).")
 
 
 # ---------------------------------------------------------------------- drawing
@@ -289,9 +306,7 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
     ``draw(y).source`` is the DOT text; ``.pipe("svg")`` the SVG bytes; ``.save("g.svg")``
     or ``.save("g.png")`` writes an image.
     """
-    if graphviz is None:
-        raise ImportError("draw() needs the graphviz Python package: pip install graphviz "
-                          "graphviz-pure (or pip install 'autograd-mini[viz]')")
+    Graph = _graphviz().Graph                       # ImportError saying how to install
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
     if cluster not in (None, "neuron", "layer"):
