@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.10+:
-#   make demo   runs the main demo (installs what it needs into .venv)
+#   make demo   runs the main demo: the worked 2-2-2 example of BACKPROP_NOTES.md, its
+#               numbers and its graph (worked_example.svg); installs what it needs into .venv
 #   make test   runs the whole test suite (installs the test tools, and PyTorch 2.13.0
 #               for the comparison tests; where torch cannot be installed those tests
 #               skip, except under CI=true, where a missing torch is an error)
@@ -26,7 +27,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
-	$(BIN)/python -m autograd_mini demo
+	$(BIN)/python -m autograd_mini example --svg worked_example.svg
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
