@@ -64,26 +64,24 @@ class _Trace:
         self.comparisons = []
 
 
-def _flatten(args, path="args"):
-    """Leaves (numbers or Values) of nested lists/tuples, and the structure as a key."""
-    leaves, kinds = [], []
+def _flatten(args):
+    """The leaves (numbers as floats, Values) of nested lists/tuples, and their shape as a
+    string such as ``(Value, [number, number])``."""
+    leaves = []
 
     def walk(x, where):
         if isinstance(x, (list, tuple)):
-            kinds.append((type(x).__name__, len(x)))
-            for i, item in enumerate(x):
-                walk(item, f"{where}[{i}]")
-        elif isinstance(x, Value):
-            kinds.append("Value")
+            return "[" + ", ".join(walk(item, f"{where}[{i}]") for i, item in enumerate(x)) + "]"
+        if isinstance(x, Value):
             leaves.append(x)
-        elif isinstance(x, Real) and not isinstance(x, bool):
-            kinds.append("number")
+            return "Value"
+        if isinstance(x, Real) and not isinstance(x, bool):
             leaves.append(float(x))
-        else:
-            raise TypeError(f"compile: {where} must be a number, a Value or a list/tuple of "
-                            f"them, got {type(x).__name__}: {x!r}")
-    walk(list(args), path)
-    return leaves, tuple(kinds)
+            return "number"
+        raise TypeError(f"compile: {where} must be a number, a Value or a list/tuple of "
+                        f"them, got {type(x).__name__}: {x!r}")
+    shape = "(" + ", ".join(walk(a, f"args[{i}]") for i, a in enumerate(args)) + ")"
+    return leaves, shape
 
 
 def _rebuild(args, leaves):
@@ -119,8 +117,8 @@ class CompiledFunction:
             return self._trace_and_compile(args, flat, kinds)
         if kinds != self._kinds:
             raise CompileError(
-                f"compile: {self._name()} was traced with arguments shaped {_shape(self._kinds)}"
-                f" and is now called with {_shape(kinds)}; the graph depends on the inputs, so"
+                f"compile: {self._name()} was traced with arguments shaped {self._kinds}"
+                f" and is now called with {kinds}; the graph depends on the inputs, so"
                 f" compile a new function for them (or call fn eagerly)")
         A = [x if isinstance(x, Value) else None for x in flat]
         X = [x.data if isinstance(x, Value) else x for x in flat]
@@ -184,8 +182,8 @@ class CompiledFunction:
             raise CompileError("compile: check() needs a first call to trace fn")
         flat, kinds = _flatten(args)
         if kinds != self._kinds:
-            raise CompileError(f"compile: arguments shaped {_shape(kinds)}, traced with "
-                               f"{_shape(self._kinds)}")
+            raise CompileError(f"compile: arguments shaped {kinds}, traced with "
+                               f"{self._kinds}")
         out, arg_values, trace = self._run_traced(args, flat)
         order = topological_order(out)
         _, _, _, signature = _generate(order, arg_values, trace, self._name(), source=False)
@@ -220,11 +218,6 @@ class CompiledFunction:
 
 def _both_nan(a, b):
     return a != a and b != b
-
-
-def _shape(kinds):
-    return "(" + ", ".join(k if isinstance(k, str) else f"{k[0]} of {k[1]}"
-                           for k in kinds) + ")"
 
 
 def _show(sig):
@@ -272,8 +265,21 @@ def _pow(a, n):
 
 
 def _generate(order, arg_values, trace, fn_name, source=True):
-    """The source of ``step(_P, _A, _X)``, its captured leaves, namespace and signature."""
+    """The source of ``step(_P, _A, _X)``, its captured leaves, namespace and signature.
+
+    ``order`` is the output's graph. Values compared while tracing that are not in it
+    (``max(a, b)`` keeps only one) are computed too, after it, for the guards only.
+    """
+    n_graph = len(order)
     index = {v: i for i, v in enumerate(order)}
+    order = list(order)
+    for a, _, b, _ in trace.comparisons:
+        for v in (a, b):
+            if isinstance(v, Value) and v not in index:
+                for u in topological_order(v):
+                    if u not in index:
+                        index[u] = len(order)
+                        order.append(u)
     arg_slot = {}
     for i, v in enumerate(arg_values):
         arg_slot.setdefault(v, i)
@@ -301,11 +307,13 @@ def _generate(order, arg_values, trace, fn_name, source=True):
         if not v.parents:
             if v in arg_slot:
                 forward.append(f"{name} = _X[{arg_slot[v]}]" + _comment(v, name))
-                writeback.append((i, f"if _A[{arg_slot[v]}] is not None: "
-                                     f"_A[{arg_slot[v]}].grad += {{g}}"))
+                if i < n_graph:
+                    writeback.append((i, f"if _A[{arg_slot[v]}] is not None: "
+                                         f"_A[{arg_slot[v]}].grad += {{g}}"))
             else:
                 forward.append(f"{name} = _P[{len(leaves)}].data" + _comment(v, name))
-                writeback.append((i, f"_P[{len(leaves)}].grad += {{g}}"))
+                if i < n_graph:
+                    writeback.append((i, f"_P[{len(leaves)}].grad += {{g}}"))
                 leaves.append(v)
             continue
         op = "**" if v.op.startswith("**") else v.op
@@ -335,7 +343,8 @@ def _generate(order, arg_values, trace, fn_name, source=True):
             fields["l"] = literal(v.local_grads[0])
         forward.append(f"{name} = {template.format(**fields)}" + _comment(v, name))
         v_locals = [t.format(**fields) for t in locals_]
-        backward.append((i, v_locals))
+        if i < n_graph:
+            backward.append((i, v_locals))
     if not source:
         return None, leaves, namespace, signature
 
@@ -352,10 +361,10 @@ def _generate(order, arg_values, trace, fn_name, source=True):
                       f"_diverged(_guard{k}, {result!r})")
     namespace["_diverged"] = _diverged
 
-    root = names[-1]
+    root = names[n_graph - 1]
     lines = [
         "def step(_P, _A, _X):",
-        f'    """{fn_name}, traced: {len(order)} nodes ({len(leaves) + len(arg_slot)} leaves).',
+        f'    """{fn_name}, traced: {n_graph} nodes ({len(leaves) + len(arg_slot)} leaves).',
         "",
         "    Forward, then backward: g_x is d(output)/d(x). _P holds the captured leaves",
         '    (parameters), _X the argument values and _A the argument Values."""',
@@ -371,7 +380,7 @@ def _generate(order, arg_values, trace, fn_name, source=True):
     # grad[j]: the variable holding node j's gradient so far. A first contribution with
     # local derivative 1 (``+``) is the consumer's gradient itself: it is only noted in
     # a comment and the consumer's variable is used (1.0 * g == g exactly).
-    grad = {len(order) - 1: f"g_{root}"}
+    grad = {n_graph - 1: f"g_{root}"}
     for i, v_locals in reversed(backward):
         v = order[i]
         g = grad[i]

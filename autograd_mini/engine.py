@@ -436,7 +436,8 @@ def topological_order(root):
     Iterative depth-first search, so graphs of any depth work without recursion. The
     stack holds only nodes: on each visit a node's parents are scanned for one not
     yet seen, and the node is emitted once none is left (ops have at most two
-    parents, so the rescans are short and no iterator is allocated per node).
+    parents, so the rescans are short). A leaf parent is emitted on the spot, without
+    a visit of its own: that is where it would land anyway.
     """
     order = []
     seen = {root}
@@ -446,8 +447,10 @@ def topological_order(root):
         for p in node.parents:
             if p not in seen:
                 seen.add(p)
-                stack.append(p)
-                break
+                if p.parents:
+                    stack.append(p)
+                    break
+                order.append(p)
         else:
             order.append(stack.pop())
     return order

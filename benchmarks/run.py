@@ -128,7 +128,7 @@ def run(config, engines, log=print):
         for e in live:
             ans = workers[e].ask(bench="memory", size=config["memory"])
             memory[e] = ans.get("value", ans.get("error"))
-            if e != "floor":
+            if e not in ("floor", "compiled"):         # compiled: same limits as eager
                 ans = workers[e].ask(bench="depth", size=config["depth"])
                 depth[e] = ans.get("value", ans.get("error", "?"))
             log(f"  memory/depth {e}: {memory[e]!r} {depth.get(e)!r}")
@@ -176,7 +176,8 @@ def table(results):
     for e in live:
         v = mem.get(e)
         mg = mem.get("micrograd")
-        cell = f"{v:.0f} B/node" if isinstance(v, (int, float)) else f"n/a ({v})"
+        cell = f"{v:.0f} B/node" if isinstance(v, (int, float)) else \
+            f"n/a ({v.split(': ', 1)[-1]})"
         ratio = (f"{mg / v:.1f}x less" if isinstance(v, (int, float)) and
                  isinstance(mg, (int, float)) and e != "micrograd" else "")
         rows.append(f"| memory (wide, {results['config']['memory']:,} products) | {LABELS[e]} | "

@@ -51,8 +51,8 @@ def run(obj, cmd, setup_done):
         t0 = time.perf_counter()
         if bench == "mlp":
             obj.mlp_setup()
-        elif bench == "wide":
-            obj.wide_setup(n)
+        elif hasattr(obj, f"{bench}_setup"):
+            getattr(obj, f"{bench}_setup")(n)
         setup_done.add(key)
         setup = time.perf_counter() - t0
     else:
