@@ -17,7 +17,7 @@ import random
 from numbers import Real
 from operator import mul
 
-from .engine import Value
+from .engine import Value, _collector_paused
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -219,10 +219,15 @@ class MLP(Module):
         return self.layers[0].neurons[0].b is not None
 
     def __call__(self, x):
-        """The output Value (one output) or list of Values, for inputs x (numbers or Values)."""
+        """The output Value (one output) or list of Values, for inputs x (numbers or Values).
+
+        The cyclic garbage collector is paused while the graph is built: the graph has no
+        cycles for it to find, and scanning the new nodes would be most of the time. Its
+        setting is restored on return and on error (``engine._collector_paused``)."""
         x = _as_inputs(x)
-        for layer in self.layers:
-            x = [n(x) for n in layer.neurons]
+        with _collector_paused():
+            for layer in self.layers:
+                x = [n(x) for n in layer.neurons]
         return x[0] if len(x) == 1 else x
 
     def named_parameters(self):
