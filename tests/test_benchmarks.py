@@ -1,0 +1,88 @@
+"""The benchmark command runs on tiny sizes and writes its table (no timed assertions)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks import run, workloads
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def bench(tmp_path, *args, env=None):
+    out = tmp_path / "RESULTS.md"
+    raw = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out),
+                           "--json", str(raw), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc, out.read_text(), json.loads(raw.read_text())
+
+
+def test_quick_run_writes_the_table(tmp_path):
+    proc, md, raw = bench(tmp_path, "--engines", "autograd_mini,compiled,floor")
+    for name in ("mlp (one step, 100 points)", "chain (2,000 ops)", "wide (2,000 products)",
+                 "memory (wide, 2,000 products)"):
+        assert name in proc.stdout and name in md
+    for label in ("autograd_mini (eager)", "autograd_mini.compile",
+                  "hand-written floats (floor)"):
+        assert label in md
+    assert "| benchmark | engine | median | vs micrograd | vs floor |" in md
+    assert "Machine:" in md and "Python 3." in md and "garbage collector on" in md
+    assert raw["engines"] == ["autograd_mini", "compiled", "floor"]
+    for b in ("mlp", "chain", "wide"):
+        for e in raw["engines"]:
+            assert raw["times"][b][e] and all(t > 0 for t in raw["times"][b][e])
+    assert 50 < raw["memory"]["autograd_mini"] < 1000      # bytes per node, measured
+    # the engines computed the same numbers (eager and compiled bit for bit)
+    assert raw["checks"]["mlp"]["autograd_mini"] == raw["checks"]["mlp"]["compiled"]
+    assert raw["checks"]["wide"]["autograd_mini"] == raw["checks"]["wide"]["compiled"]
+    assert abs(raw["checks"]["chain"]["floor"][0] - raw["checks"]["chain"]["autograd_mini"][0]) \
+        < 1e-12
+    assert raw["depth"]["autograd_mini"] is None            # no recursion limit to hit
+
+
+def test_missing_peer_is_skipped_with_a_note(tmp_path):
+    fake = tmp_path / "site"
+    (fake / "micrograd").mkdir(parents=True)
+    (fake / "micrograd" / "__init__.py").write_text("raise ImportError('no micrograd here')\n")
+    env = dict(os.environ, PYTHONPATH=str(fake))
+    proc, md, raw = bench(tmp_path, "--engines", "floor,micrograd", env=env)
+    assert "skipping micrograd: ImportError: no micrograd here" in proc.stderr
+    assert raw["engines"] == ["floor"]
+    assert "Skipped engines:" in md and "micrograd 0.1.0: ImportError" in md
+    assert "n/a" in md                                       # no micrograd ratio to show
+
+
+def test_table_ratios():
+    results = {
+        "engines": ["autograd_mini", "micrograd", "floor"],
+        "sizes": {"mlp": 100, "chain": 10, "wide": 10},
+        "times": {b: {"autograd_mini": [0.1, 0.2, 0.3], "micrograd": [2.0], "floor": [0.05]}
+                  for b in run.TIMED},
+        "errors": {}, "config": {"memory": 10},
+        "memory": {"autograd_mini": 150.0, "micrograd": 600.0, "floor": 30.0},
+    }
+    table = run.table(results)
+    assert "| mlp (one step, 100 points) | autograd_mini (eager) | 200.0 ms | 10.0x faster " \
+           "| 4.00x floor |" in table
+    assert "| micrograd 0.1.0 | 2000.0 ms | 1x | 40.00x floor |" in table
+    assert "| autograd_mini (eager) | 150 B/node | 4.0x less |" in table
+
+
+def test_floor_mlp_matches_the_engine():
+    """The hand-written floats compute the same training step as the engine."""
+    floor, eager = workloads.make("floor"), workloads.make("autograd_mini")
+    floor.mlp_setup()
+    eager.mlp_setup()
+    for _ in range(3):
+        assert floor.mlp_step() == pytest.approx(eager.mlp_step(), rel=1e-12)
+
+
+def test_unknown_engine_is_an_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--engines", "tensorflow"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "unknown engine(s) ['tensorflow']" in proc.stderr
