@@ -105,6 +105,7 @@ def run(config, engines, log=print):
     live = [e for e in engines if workers[e].ready]
     times = {b: {e: [] for e in live} for b in TIMED}
     checks = {b: {} for b in TIMED}
+    setup = {b: {} for b in TIMED}
     errors = {}
     sizes = {"mlp": config["mlp"][0], "chain": config["chain"], "wide": config["wide"]}
     try:
@@ -122,6 +123,8 @@ def run(config, engines, log=print):
                         log(f"  {bench} {e}: ERROR {ans['error']}")
                         continue
                     times[bench][e].extend(ans["times"])
+                    if ans.get("setup") is not None:
+                        setup[bench][e] = ans["setup"]
                     checks[bench].setdefault(e, []).append(ans["check"])
                     log(f"  {bench:6s} {e:14s} {min(ans['times']) * 1e3:10.2f} ms")
         memory, depth = {}, {}
@@ -137,7 +140,7 @@ def run(config, engines, log=print):
             w.close()
     return {"config": config, "engines": live, "machine": machine(), "versions": versions(),
             "skipped": {e: workers[e].note for e in engines if not workers[e].ready},
-            "times": times, "checks": checks, "errors": {f"{b}/{e}": m for (b, e), m in errors.items()},
+            "times": times, "checks": checks, "setup": setup, "errors": {f"{b}/{e}": m for (b, e), m in errors.items()},
             "memory": memory, "depth": depth, "sizes": sizes}
 
 
@@ -223,6 +226,15 @@ def agreement(results):
     return lines
 
 
+def compile_cost(results):
+    costs = [f"{b} {results['setup'][b]['compiled']:.2f} s" for b in TIMED
+             if "compiled" in results.get("setup", {}).get(b, {})]
+    if not costs:
+        return []
+    return ["One-time cost of `autograd_mini.compile` (trace fn, generate and compile the "
+            "code; not in the times above): " + ", ".join(costs) + ".", ""]
+
+
 def markdown(results):
     m, v = results["machine"], results["versions"]
     cfg = results["config"]
@@ -245,6 +257,7 @@ def markdown(results):
         "`vs micrograd`: micrograd's median divided by the engine's. `vs floor`: the "
         "engine's median divided by the hand-written float version's (1.00x is the floor).",
         "",
+        *compile_cost(results),
         "Chain depth:",
         *depth_lines(results),
         "",
