@@ -19,6 +19,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 
 from .workloads import ENGINES
 
@@ -95,24 +96,32 @@ def versions():
 
 
 def run(config, engines, log=print):
-    """Run the benchmarks; returns a results dict (times in seconds, memory in bytes)."""
-    workers = {}
-    for e in engines:
+    """Run the benchmarks; returns a results dict (times in seconds, memory in bytes).
+
+    Every (benchmark, engine) pair gets a fresh worker process, so no benchmark runs on
+    a heap (or an allocator) that another one left behind; within a benchmark the
+    engines' rounds are interleaved.
+    """
+    skipped, live = {}, []
+    for e in engines:                               # which engines can run at all
         w = Worker(e)
-        workers[e] = w
-        if not w.ready:
+        if w.ready:
+            live.append(e)
+            w.close()
+        else:
+            skipped[e] = w.note
             log(f"  skipping {e}: {w.note}")
-    live = [e for e in engines if workers[e].ready]
     times = {b: {e: [] for e in live} for b in TIMED}
     checks = {b: {} for b in TIMED}
     setup = {b: {} for b in TIMED}
     errors = {}
     sizes = {"mlp": config["mlp"][0], "chain": config["chain"], "wide": config["wide"]}
-    try:
-        for r in range(config["rounds"]):
-            order = live[r % len(live):] + live[:r % len(live)] if live else []
-            log(f"round {r + 1}/{config['rounds']}")
-            for bench in TIMED:
+    for bench in TIMED:
+        workers = {e: Worker(e) for e in live}
+        try:
+            for r in range(config["rounds"]):
+                order = live[r % len(live):] + live[:r % len(live)] if live else []
+                log(f"{bench} round {r + 1}/{config['rounds']}")
                 for e in order:
                     if (bench, e) in errors:
                         continue
@@ -127,21 +136,29 @@ def run(config, engines, log=print):
                         setup[bench][e] = ans["setup"]
                     checks[bench].setdefault(e, []).append(ans["check"])
                     log(f"  {bench:6s} {e:14s} {min(ans['times']) * 1e3:10.2f} ms")
-        memory, depth = {}, {}
-        for e in live:
-            ans = workers[e].ask(bench="memory", size=config["memory"])
-            memory[e] = ans.get("value", ans.get("error"))
-            if e not in ("floor", "compiled"):         # compiled: same limits as eager
-                ans = workers[e].ask(bench="depth", size=config["depth"])
-                depth[e] = ans.get("value", ans.get("error", "?"))
-            log(f"  memory/depth {e}: {memory[e]!r} {depth.get(e)!r}")
-    finally:
-        for w in workers.values():
-            w.close()
+        finally:
+            for w in workers.values():
+                w.close()
+    memory, depth = {}, {}
+    for e in live:
+        memory[e] = _probe(e, bench="memory", size=config["memory"])
+        if e not in ("floor", "compiled"):          # compiled: same limits as eager
+            depth[e] = _probe(e, bench="depth", size=config["depth"])
+        log(f"  memory/depth {e}: {memory[e]!r} {depth.get(e)!r}")
     return {"config": config, "engines": live, "machine": machine(), "versions": versions(),
-            "skipped": {e: workers[e].note for e in engines if not workers[e].ready},
-            "times": times, "checks": checks, "setup": setup, "errors": {f"{b}/{e}": m for (b, e), m in errors.items()},
+            "skipped": skipped, "times": times, "checks": checks, "setup": setup,
+            "errors": {f"{b}/{e}": m for (b, e), m in errors.items()},
             "memory": memory, "depth": depth, "sizes": sizes}
+
+
+def _probe(engine, **cmd):
+    """One command in a fresh worker: its value, or its error message."""
+    w = Worker(engine)
+    try:
+        ans = w.ask(**cmd)
+    finally:
+        w.close()
+    return ans.get("value", ans.get("error", "?"))
 
 
 def median(xs):
@@ -301,7 +318,9 @@ def main(argv=None):
     unknown = [e for e in engines if e not in ENGINES]
     if unknown:
         parser.error(f"unknown engine(s) {unknown}; choose from {ENGINES}")
-    results = run(config, engines, log=lambda s: print(s, file=sys.stderr, flush=True))
+    start = time.perf_counter()
+    results = run(config, engines, log=lambda s: print(
+        f"[{time.perf_counter() - start:5.0f} s] {s}", file=sys.stderr, flush=True))
     print(table(results))
     if args.out != "-":
         with open(args.out, "w") as f:
