@@ -19,8 +19,9 @@ follows the graph of the first call. Detected, with a ``CompileError``:
   - a different number or structure of arguments than at the first call;
   - a comparison of Values (``<``, ``<=``, ``>``, ``>=``, so also ``max``, ``sorted``,
     ``if a > b``) that comes out differently than when traced.
-Not detected: branching on ``.data`` or ``float(v)`` directly, and Values built under
-``no_grad()`` (they are replayed as the constants they were at the first call). Ops that
+Not detected: branching on ``.data`` or ``float(v)`` directly. Plain numbers used in
+``fn`` (``alpha * reg``) and Values built under ``no_grad()`` are baked in as the
+constants they were at the first call. Ops that
 branch *inside* (``relu``, ``abs``, ``leaky_relu``) are fine: their choice is made from the
 data in the generated code. ``step.check()`` runs ``fn`` eagerly and verifies that the
 graph and every number still match.
@@ -186,7 +187,8 @@ class CompiledFunction:
                                f"{self._kinds}")
         out, arg_values, trace = self._run_traced(args, flat)
         order = topological_order(out)
-        _, _, _, signature = _generate(order, arg_values, trace, self._name(), source=False)
+        _, leaves, _, signature = _generate(order, arg_values, trace, self._name(),
+                                            source=False)
         if signature != self._signature:
             for i, (a, b) in enumerate(zip(signature, self._signature)):
                 if a != b:
@@ -195,29 +197,31 @@ class CompiledFunction:
             raise CompileError(f"compile: the graph changed: {len(self._signature)} nodes "
                                f"when traced, {len(signature)} now")
         eager = engine._gradient_floats(order, out, 1.0)
-        saved = [(v, v.grad) for v in self._leaves]
-        saved_args = [(v, v.grad) for v in flat if isinstance(v, Value)]
+        # (compiled leaf or argument Value, the eager trace's leaf, a name for messages)
+        pairs = [(old, new, old.label or f"captured leaf {j}")
+                 for j, (old, new) in enumerate(zip(self._leaves, leaves))]
+        pairs += [(x, v, x.label or f"argument leaf {i}")
+                  for i, (x, v) in enumerate(zip(flat, arg_values)) if isinstance(x, Value)]
+        saved = [(v, v.grad) for v, _, _ in pairs]
         try:
-            for v, _ in saved + saved_args:
+            for v, _ in saved:
                 v.grad = 0.0
             value = self(*args)
-            for i, v in enumerate(arg_values):
-                src = flat[i] if isinstance(flat[i], Value) else None
-                if src is not None and src.grad != eager.get(v, 0.0) and not _both_nan(
-                        src.grad, eager.get(v, 0.0)):
-                    raise CompileError(f"compile: gradient of argument leaf {i} differs: "
-                                       f"eager {eager.get(v, 0.0)!r}, compiled {src.grad!r}")
+            for v, new, name in pairs:
+                if not _same(v.grad, eager.get(new, 0.0)):
+                    raise CompileError(f"compile: gradient of {name} differs: eager "
+                                       f"{eager.get(new, 0.0)!r}, compiled {v.grad!r}")
         finally:
-            for v, g in saved + saved_args:
+            for v, g in saved:
                 v.grad = g
-        if value != out.data and not _both_nan(value, out.data):
+        if not _same(value, out.data):
             raise CompileError(f"compile: output differs: eager {out.data!r}, "
                                f"compiled {value!r}")
         return True
 
 
-def _both_nan(a, b):
-    return a != a and b != b
+def _same(a, b):
+    return a == b or (a != a and b != b)          # NaN == NaN here
 
 
 def _show(sig):

@@ -192,6 +192,26 @@ def test_check_detects_a_changed_graph():
         step.check()
 
 
+def test_check_compares_every_gradient_and_sees_changed_constants():
+    X, y = moons(6)
+    model = MLP(2, [4, 1], seed=2)
+    alpha = {"value": 1e-4}
+
+    def loss():
+        scores = [model(row) for row in X]
+        data = sum((1 + -yi * si).relu() for yi, si in zip(y, scores))
+        return data + alpha["value"] * sum(p * p for p in model.parameters())
+    step = compile(loss)
+    step()
+    grads = [p.grad for p in model.parameters()]
+    assert step.check() is True
+    assert [p.grad for p in model.parameters()] == grads     # check() leaves .grad alone
+    alpha["value"] = 1e-3                  # a plain number: baked in at the first call
+    with pytest.raises(CompileError, match=r"graph changed at node \d+: traced op '\*' .* "
+                                           r"with constant 0.0001, now .* 0.001"):
+        step.check()
+
+
 def test_float_errors_name_the_op_like_eager():
     x = Value(2.0, "x")
     step = compile(lambda: (x - 1.0).log())
