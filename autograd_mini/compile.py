@@ -255,7 +255,8 @@ _LOCAL = {
     "leaky_relu": ("(1.0 if {a} > 0.0 else {c})",), "softplus": ("_sigmoid({a})",),
     "sin": ("_cos({a})",), "cos": ("-_sin({a})",),
 }
-_LOCAL_CONST = {"+": ("1.0",), "*": ("{c}",), "/": ("{l}",), "**": ("_power_derivative({a}, {c})",)}
+_LOCAL_CONST = {"+": ("1.0",), "*": ("{c}",), "/": ("{l}",),
+                "**": ("_power_derivative({a}, {c})",)}
 
 _IDENT = re.compile(r"\W")
 
@@ -287,8 +288,8 @@ def _generate(order, arg_values, trace, fn_name, source=True):
     arg_slot = {}
     for i, v in enumerate(arg_values):
         arg_slot.setdefault(v, i)
-    namespace = {"_pow": _pow, "_abs": abs, "_exp": math.exp, "_log": math.log, "_sqrt": math.sqrt,
-                 "_tanh": math.tanh, "_sin": math.sin, "_cos": math.cos, "_inf": math.inf,
+    namespace = {"_pow": _pow, "_abs": abs, "_exp": math.exp, "_log": math.log,
+                 "_sqrt": math.sqrt, "_tanh": math.tanh, "_sin": math.sin, "_cos": math.cos, "_inf": math.inf,
                  "_sigmoid": engine._sigmoid, "_softplus": engine._softplus,
                  "_power_derivative": engine._power_derivative,
                  "_exponent_derivative": engine._exponent_derivative}
