@@ -67,7 +67,7 @@ class _Trace:
 
 def _flatten(args):
     """The leaves (numbers as floats, Values) of nested lists/tuples, and their shape as a
-    string such as ``(Value, [number, number])``."""
+    string such as ``(x, [x, x])``: a number and a Value are both an input leaf ``x``."""
     leaves = []
 
     def walk(x, where):
@@ -75,10 +75,10 @@ def _flatten(args):
             return "[" + ", ".join(walk(item, f"{where}[{i}]") for i, item in enumerate(x)) + "]"
         if isinstance(x, Value):
             leaves.append(x)
-            return "Value"
+            return "x"
         if isinstance(x, Real) and not isinstance(x, bool):
             leaves.append(float(x))
-            return "number"
+            return "x"
         raise TypeError(f"compile: {where} must be a number, a Value or a list/tuple of "
                         f"them, got {type(x).__name__}: {x!r}")
     shape = "(" + ", ".join(walk(a, f"args[{i}]") for i, a in enumerate(args)) + ")"

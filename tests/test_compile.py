@@ -151,11 +151,13 @@ def test_arguments_numbers_and_values():
 def test_changed_number_of_inputs_is_a_clear_error():
     step = compile(lambda *xs: sum(xs, Value(0.0)))
     assert step(1.0, 2.0) == 3.0
-    with pytest.raises(CompileError, match=r"traced with arguments shaped \(number, number\)"
-                                           r".*called with \(number, number, number\)"):
+    with pytest.raises(CompileError, match=r"traced with arguments shaped \(x, x\) and is "
+                                           r"now called with \(x, x, x\)"):
         step(1.0, 2.0, 3.0)
-    with pytest.raises(CompileError, match="shaped"):
-        step(Value(1.0), 2.0)              # a Value where a number was traced
+    with pytest.raises(CompileError, match=r"shaped \(x, x\) .* called with \(x, \[x, x\]\)"):
+        step(1.0, [2.0, 3.0])
+    v = Value(1.0)                         # a Value where a number was traced: fine
+    assert step(v, 2.5) == 3.5 and v.grad == 1.0
 
 
 def test_control_flow_on_a_comparison_is_detected():
