@@ -245,6 +245,44 @@ def agreement(results):
     return lines
 
 
+def targets(results):
+    """The issue's targets, each with the measured number and whether it is met."""
+    med = {b: {e: median(t) for e, t in results["times"][b].items()} for b in TIMED}
+
+    def ratio(b, slow, fast):
+        m = med.get(b, {})
+        return m[slow] / m[fast] if m.get(slow) and m.get(fast) else None
+
+    def line(goal, value, ok):
+        if value is None:
+            return f"- {goal}: not measured (an engine is missing)"
+        return f"- {goal}: {value} ({'met' if ok else 'NOT met'})"
+
+    out = []
+    r = ratio("mlp", "micrograd", "autograd_mini")
+    out.append(line("`mlp` eager at least 12x faster than micrograd",
+                    r and f"{r:.1f}x", r is not None and r >= 12))
+    r = ratio("mlp", "compiled", "floor")
+    out.append(line("`mlp` compiled within 1.5x of the floor",
+                    r and f"{r:.2f}x", r is not None and r <= 1.5))
+    for b in ("chain", "wide"):
+        r = ratio(b, "micrograd", "autograd_mini")
+        out.append(line(f"`{b}` eager at least 5x faster than micrograd",
+                        r and f"{r:.1f}x", r is not None and r >= 5))
+        r = ratio(b, "torch", "autograd_mini")
+        out.append(line(f"`{b}` eager faster than PyTorch 0-d",
+                        r and f"{r:.1f}x faster", r is not None and r > 1))
+    limit = results["config"]["depth"]
+    d = results["depth"].get("autograd_mini", "?")
+    out.append(line(f"a {limit:,}-node chain works", "works" if d is None else f"fails at {d}",
+                    d is None and limit >= 1_000_000))
+    m = results["memory"].get("autograd_mini")
+    out.append(line("`memory` at most 200 bytes per node on `wide`",
+                    f"{m:.0f} B/node" if isinstance(m, (int, float)) else None,
+                    isinstance(m, (int, float)) and m <= 200))
+    return out
+
+
 def compile_cost(results):
     costs = [f"{b} {results['setup'][b]['compiled']:.2f} s" for b in TIMED
              if "compiled" in results.get("setup", {}).get(b, {})]
@@ -275,6 +313,9 @@ def markdown(results):
         "",
         "`vs micrograd`: micrograd's median divided by the engine's. `vs floor`: the "
         "engine's median divided by the hand-written float version's (1.00x is the floor).",
+        "",
+        "Targets (issue 4), from the medians above:",
+        *targets(results),
         "",
         *compile_cost(results),
         "Chain depth:",

@@ -71,6 +71,14 @@ def test_table_ratios():
            "| 4.00x floor |" in table
     assert "| micrograd 0.1.0 | 2000.0 ms | 1x | 40.00x floor |" in table
     assert "| autograd_mini (eager) | 150 B/node | 4.0x less |" in table
+    results["config"]["depth"] = 1_000_000
+    results["depth"] = {"autograd_mini": None}
+    goals = run.targets(results)
+    assert "- `mlp` eager at least 12x faster than micrograd: 10.0x (NOT met)" in goals
+    assert "- `mlp` compiled within 1.5x of the floor: not measured" in goals[1]
+    assert "- `chain` eager faster than PyTorch 0-d: not measured" in goals[3]
+    assert "- a 1,000,000-node chain works: works (met)" in goals
+    assert "- `memory` at most 200 bytes per node on `wide`: 150 B/node (met)" in goals
 
 
 def test_floor_mlp_matches_the_engine():
