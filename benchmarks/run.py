@@ -306,8 +306,9 @@ def markdown(results):
         f"- Peers: micrograd {v.get('micrograd') or 'not installed'}, "
         f"PyTorch {v.get('torch') or 'not installed'} (CPU, 0-d float64 tensors, "
         f"`torch.set_num_threads(1)`)",
-        f"- {cfg['rounds']} interleaved rounds, each engine in its own process; medians of "
-        f"all repetitions (mlp: {cfg['reps']['mlp']} steps per round)",
+        f"- {cfg['rounds']} interleaved rounds, each engine in its own process (a fresh one per "
+        f"benchmark) after one untimed warm-up run; medians of all repetitions (mlp: "
+        f"{cfg['reps']['mlp']} steps per round)",
         "",
         table(results),
         "",

@@ -59,6 +59,8 @@ def run(obj, cmd, setup_done):
         setup = None
     fn = {"mlp": lambda: obj.mlp_step(), "chain": lambda: obj.chain(n),
           "wide": lambda: obj.wide(n)}[bench]
+    if setup is not None:
+        fn()                                        # one untimed warm-up run per engine
     times, check = [], None
     for _ in range(reps):
         t0 = time.perf_counter()
