@@ -457,15 +457,45 @@ def topological_order(root):
 
 
 def _topological_order_zeroing(root):
-    """``topological_order`` that also sets each grad to 0.0, returning the old nonzero
-    grads as ``(node, grad)`` pairs so that ``backward()`` can add them back."""
-    order = topological_order(root)
-    stale = []
-    for v in order:
-        if v.grad:
-            stale.append((v, v.grad))
+    """``topological_order(root)`` that also sets each grad to 0.0, returning the old
+    nonzero grads as ``(node, grad)`` pairs so that ``backward()`` can add them back.
+
+    The same depth-first search, but a node is marked as seen by parking ``_SEEN`` in
+    its ``grad`` (after saving the old one) instead of keeping a set of every node:
+    ``backward()`` overwrites the grads anyway, and the walk is most of its time. If the
+    walk is interrupted, every grad is put back as it was.
+    """
+    order, stale, stack = [], [], [root]
+    if root.grad:
+        stale.append((root, root.grad))
+    root.grad = _SEEN
+    try:
+        while stack:
+            node = stack[-1]
+            for p in node.parents:
+                if p.grad is not _SEEN:
+                    if p.grad:
+                        stale.append((p, p.grad))
+                    if p.parents:
+                        stack.append(p)
+                        p.grad = _SEEN
+                        break
+                    order.append(p)
+                    p.grad = _SEEN
+            else:
+                order.append(stack.pop())
+    except BaseException:
+        for v in order + stack:
             v.grad = 0.0
+        for v, g in stale:
+            v.grad = g
+        raise
+    for v in order:
+        v.grad = 0.0
     return order, stale
+
+
+_SEEN = object()        # a node's grad while _topological_order_zeroing has passed it
 
 
 # ------------------------------------------------------------ differentiable local grads

@@ -27,12 +27,12 @@ def graph():
 
 def test_backward_pauses_the_collector_and_restores_it(collector, monkeypatch):
     seen = []
-    walk = engine.topological_order
+    walk = engine._topological_order_zeroing
 
     def spy(root):
         seen.append(gc.isenabled())
         return walk(root)
-    monkeypatch.setattr(engine, "topological_order", spy)
+    monkeypatch.setattr(engine, "_topological_order_zeroing", spy)
     y, x, w = graph()
     y.backward()
     assert seen == [False]                  # off during the walk...
@@ -44,12 +44,33 @@ def test_backward_pauses_the_collector_and_restores_it(collector, monkeypatch):
 def test_collector_restored_when_the_walk_raises(collector, monkeypatch, error):
     def broken(root):
         raise error
-    monkeypatch.setattr(engine, "topological_order", broken)
+    monkeypatch.setattr(engine, "_topological_order_zeroing", broken)
     y, x, w = graph()
     with pytest.raises(type(error)):
         y.backward()
     assert gc.isenabled() is collector
     assert (x.grad, w.grad) == (0.0, 0.0)
+
+
+class Interrupting(tuple):
+    """A parents tuple whose iteration is interrupted, as by Ctrl-C mid-walk."""
+
+    def __iter__(self):
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_walk_puts_every_grad_back(collector):
+    y, x, w = graph()
+    x.grad = 0.25                           # from an earlier backward(): must survive
+    inner = y.parents[0]                    # tanh(x * w + 2)
+    inner.parents[0].parents = Interrupting(inner.parents[0].parents)
+    nodes = [y, inner, inner.parents[0], x, w]
+    before = [v.grad for v in nodes]
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    assert [v.grad for v in nodes] == before == [0.0, 0.0, 0.0, 0.25, 0.0]
+    assert all(type(v.grad) is float for v in nodes)
+    assert gc.isenabled() is collector
 
 
 def test_collector_restored_when_the_chain_rule_raises(collector):
