@@ -3,9 +3,10 @@
     python -m benchmarks            # the full run (a few minutes)
     python -m benchmarks --quick    # small sizes, one round: a smoke test
 
-Each engine runs in its own worker process (``benchmarks.worker``); the rounds are
-interleaved (round 1 of every engine, then round 2, ...) with the engine order rotated
-each round, so a slow patch of the machine hits every engine alike. Reported times are
+Each engine runs in its own worker process (``benchmarks.worker``), a fresh one for each
+benchmark, with one untimed warm-up run; the rounds are interleaved (round 1 of every
+engine, then round 2, ...) with the engine order rotated each round, so a slow patch of
+the machine hits every engine alike. Reported times are
 medians over all repetitions of all rounds; the interpreter's defaults are kept
 (cyclic garbage collector on), as a user runs it. A peer that is not installed is
 skipped with a note.
