@@ -54,13 +54,16 @@ class Value:
     return a plain bool and record nothing. ``==`` is identity (Values are hashable).
     """
 
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
+    # A node has at most two parents, so they and their local derivatives are kept in
+    # slots of their own (_p0, _d0 and _p1, _d1) rather than in tuples: one object per
+    # node is all the cyclic garbage collector has to track. ``parents`` and
+    # ``local_grads`` give them back as tuples. _d1 is set only where _p1 is.
+    __slots__ = ("data", "grad", "op", "label", "_p0", "_d0", "_p1", "_d1")
 
     def __init__(self, data, label=""):
         self.data = data if type(data) is float else _as_float(data, "Value data")
         self.grad = 0.0
-        self.parents = ()
-        self.local_grads = ()
+        self._p0 = self._p1 = None
         self.op = ""
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
@@ -73,19 +76,19 @@ class Value:
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):                       # d(a+b)/da = 1, d(a+b)/db = 1
         if type(other) is Value:
-            return _node(self.data + other.data, (self, other), _ONE_ONE, "+")
+            return _node2(self.data + other.data, "+", self, 1.0, other, 1.0)
         c = other if type(other) is float else _constant(other)
         if c is None:
             return NotImplemented
-        return _node(self.data + c, (self,), _ONE, "+", c)
+        return _node1(self.data + c, "+", self, 1.0, c)
 
     def __mul__(self, other):                       # d(a*b)/da = b, d(a*b)/db = a
         if type(other) is Value:
-            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
+            return _node2(self.data * other.data, "*", self, other.data, other, self.data)
         c = other if type(other) is float else _constant(other)
         if c is None:
             return NotImplemented
-        return _node(self.data * c, (self,), (c,), "*", c)
+        return _node1(self.data * c, "*", self, c, c)
 
     def __truediv__(self, other):                   # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
         if type(other) is Value:
@@ -94,13 +97,13 @@ class Value:
                 raise ZeroDivisionError(f"/: division by zero: divisor is {_describe(other)}"
                                         f", dividend {_describe(self)}")
             out = self.data / b
-            return _node(out, (self, other), (1.0 / b, -out / b), "/")
+            return _node2(out, "/", self, 1.0 / b, other, -out / b)
         c = _constant(other)
         if c is None:
             return NotImplemented
         if c == 0.0:
             self._fail(ZeroDivisionError, "/", "division by zero (divisor is the constant 0)")
-        return _node(self.data / c, (self,), (1.0 / c,), "/", c)
+        return _node1(self.data / c, "/", self, 1.0 / c, c)
 
     def __rtruediv__(self, other):                  # c / a = c * a**-1, as PyTorch does it
         c = _constant(other)
@@ -116,12 +119,12 @@ class Value:
         if type(other) is Value:
             b = other.data
             out = self._power(a, b)
-            return _node(out, (self, other),
-                         (_power_derivative(a, b), _exponent_derivative(a, b, out)), "**")
+            return _node2(out, "**", self, _power_derivative(a, b),
+                          other, _exponent_derivative(a, b, out))
         n = _constant(other)
         if n is None:
             return NotImplemented
-        return _node(self._power(a, n), (self,), (_power_derivative(a, n),), _pow_op(n), n)
+        return _node1(self._power(a, n), _pow_op(n), self, _power_derivative(a, n), n)
 
     def __rpow__(self, other):                      # d(c^a)/da = c^a ln c
         c = _constant(other)
@@ -141,31 +144,31 @@ class Value:
             self._fail(OverflowError, "**", f"result overflows a float (exponent {n!r})")
 
     def __neg__(self):                              # d(-a)/da = -1
-        return _node(-self.data, (self,), _MINUS_ONE, "neg")
+        return _node1(-self.data, "neg", self, -1.0)
 
     def __pos__(self):
         return self
 
     def __sub__(self, other):                       # a - b = a + (-1)b
         if type(other) is Value:
-            return _node(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
+            return _node2(self.data - other.data, "-", self, 1.0, other, -1.0)
         c = other if type(other) is float else _constant(other)
         if c is None:
             return NotImplemented
-        return _node(self.data - c, (self,), _ONE, "-", c)
+        return _node1(self.data - c, "-", self, 1.0, c)
 
     def __rsub__(self, other):                      # c - a: d/da = -1
         c = _constant(other)
         if c is None:
             return NotImplemented
-        return _node(c - self.data, (self,), _MINUS_ONE, "-", c)
+        return _node1(c - self.data, "-", self, -1.0, c)
 
     __radd__ = __add__                              # c + a (float + is commutative)
     __rmul__ = __mul__                              # c * a
 
     def __abs__(self):                              # d|a|/da = sign(a), 0 at a = 0
         a = self.data
-        return _node(abs(a), (self,), (1.0 if a > 0 else -1.0 if a < 0 else 0.0,), "abs")
+        return _node1(abs(a), "abs", self, 1.0 if a > 0 else -1.0 if a < 0 else 0.0)
 
     # ------------------------------------------------------------------ functions
     def exp(self):                                  # d e^a/da = e^a
@@ -173,51 +176,51 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             self._fail(OverflowError, "exp", "result overflows a float (data > 709.78)")
-        return _node(out, (self,), (out,), "exp")
+        return _node1(out, "exp", self, out)
 
     def log(self):                                  # d ln a/da = 1/a
         a = self.data
         if a <= 0.0:
             self._fail(ValueError, "log", "operand must be > 0")
-        return _node(math.log(a), (self,), (1.0 / a,), "log")
+        return _node1(math.log(a), "log", self, 1.0 / a)
 
     def sqrt(self):                                 # d sqrt(a)/da = 1/(2 sqrt(a))
         a = self.data
         if a < 0.0:
             self._fail(ValueError, "sqrt", "operand must be >= 0")
         out = math.sqrt(a)
-        return _node(out, (self,), (0.5 / out if out else math.inf,), "sqrt")
+        return _node1(out, "sqrt", self, 0.5 / out if out else math.inf)
 
     def tanh(self):                                 # d tanh(a)/da = 1 - tanh(a)^2
         t = math.tanh(self.data)
-        return _node(t, (self,), (1.0 - t * t,), "tanh")
+        return _node1(t, "tanh", self, 1.0 - t * t)
 
     def sigmoid(self):                              # s(a) = 1/(1+e^-a), ds/da = s(1-s)
         s = _sigmoid(self.data)
-        return _node(s, (self,), (s * (1.0 - s),), "sigmoid")
+        return _node1(s, "sigmoid", self, s * (1.0 - s))
 
     def relu(self):                                 # d relu(a)/da = 1 if a > 0 else 0
         a = self.data
         if a > 0.0:
-            return _node(a, (self,), _ONE, "relu")
-        return _node(0.0, (self,), _ZERO, "relu")
+            return _node1(a, "relu", self, 1.0)
+        return _node1(0.0, "relu", self, 0.0)
 
     def leaky_relu(self, slope=0.01):               # d/da = 1 if a > 0 else slope
         a = self.data
         slope = _as_float(slope, "leaky_relu slope")
         if a > 0.0:
-            return _node(a, (self,), _ONE, "leaky_relu", slope)
-        return _node(a * slope, (self,), (slope,), "leaky_relu", slope)
+            return _node1(a, "leaky_relu", self, 1.0, slope)
+        return _node1(a * slope, "leaky_relu", self, slope, slope)
 
     def softplus(self):                             # ln(1 + e^a), d/da = sigmoid(a)
         a = self.data
-        return _node(_softplus(a), (self,), (_sigmoid(a),), "softplus")
+        return _node1(_softplus(a), "softplus", self, _sigmoid(a))
 
     def sin(self):                                  # d sin(a)/da = cos(a)
-        return _node(math.sin(self.data), (self,), (math.cos(self.data),), "sin")
+        return _node1(math.sin(self.data), "sin", self, math.cos(self.data))
 
     def cos(self):                                  # d cos(a)/da = -sin(a)
-        return _node(math.cos(self.data), (self,), (-math.sin(self.data),), "cos")
+        return _node1(math.cos(self.data), "cos", self, -math.sin(self.data))
 
     # ------------------------------------------------------------------ comparisons
     # Not ops: they compare data and return bool. Useful for max(), sorted(), if-tests.
@@ -262,6 +265,41 @@ class Value:
     def _op(self):
         return self.op
 
+    @property
+    def parents(self):
+        """The operand Values this node was computed from: (), (a,) or (a, b)."""
+        a = self._p0
+        if a is None:
+            return ()
+        b = self._p1
+        return (a,) if b is None else (a, b)
+
+    @parents.setter
+    def parents(self, parents):
+        parents = tuple(parents)
+        if len(parents) > 2 or not all(isinstance(p, Value) for p in parents):
+            raise ValueError(f"parents must be at most two Values, got {parents!r}")
+        self._p0 = parents[0] if parents else None
+        self._p1 = parents[1] if len(parents) == 2 else None
+
+    @property
+    def local_grads(self):
+        """d(this node)/d(parent) for each parent, as stored by the op: (), (da,) or (da, db)."""
+        if self._p0 is None:
+            return ()
+        return (self._d0,) if self._p1 is None else (self._d0, self._d1)
+
+    @local_grads.setter
+    def local_grads(self, local_grads):
+        local_grads = tuple(local_grads)
+        if len(local_grads) != len(self.parents):
+            raise ValueError(f"local_grads needs one number per parent ({len(self.parents)}), "
+                             f"got {local_grads!r}")
+        if local_grads:
+            self._d0 = local_grads[0]
+        if len(local_grads) == 2:
+            self._d1 = local_grads[1]
+
     # ------------------------------------------------------------------ backward
     def backward(self, gradient=1.0, create_graph=False):
         """Fill ``.grad`` of every node of the graph with d(self)/d(node).
@@ -283,20 +321,14 @@ class Value:
             order, stale = _topological_order_zeroing(self)
             self.grad = seed
             for v in reversed(order):
-                parents = v.parents
-                if not parents:                     # a leaf has nothing to pass on
+                a = v._p0
+                if a is None:                       # a leaf has nothing to pass on
                     continue
                 g = v.grad                          # d(output)/d(v), complete by now
-                local = v.local_grads
-                if len(parents) == 2:               # parent.grad += local_grad * node.grad
-                    a, b = parents
-                    a.grad += local[0] * g
-                    b.grad += local[1] * g
-                elif len(parents) == 1:
-                    parents[0].grad += local[0] * g
-                else:
-                    for p, d in zip(parents, local):
-                        p.grad += d * g
+                a.grad += v._d0 * g                 # parent.grad += local_grad * node.grad
+                b = v._p1
+                if b is not None:
+                    b.grad += v._d1 * g
             for v, g in stale:                      # earlier backward() passes
                 v.grad += g
 
@@ -362,27 +394,46 @@ def _fmt(c):
     return str(int(c)) if c.is_integer() and abs(c) < 1e16 else repr(c)
 
 
-def _node(data, parents, local_grads, op, constant=None):
-    """A new op result holding its parents and d(result)/d(parent) for each.
+def _node1(data, op, a, da, constant=None):
+    """A new op result with one parent ``a`` and its local derivative da = d(result)/da.
 
-    Under ``no_grad()`` it is a leaf (no parents recorded). This is the engine's hot
-    path: the object is made with ``object.__new__`` and its six slots are stored
-    directly (cheaper than a Python ``__init__`` call). ``constant`` is the plain
+    Under ``no_grad()`` it is a leaf (no parent recorded). This and ``_node2`` are the
+    engine's hot path: the object is made with ``object.__new__`` and its slots are
+    stored directly (cheaper than a Python ``__init__`` call). ``constant`` is the plain
     number operand of ops like ``x + 2``; it is kept only while ``compile`` traces.
     """
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out._p1 = None
     if _recording():
-        out.parents = parents
-        out.local_grads = local_grads
         out.op = op
+        out._p0 = a
+        out._d0 = da
         if constant is not None and _trace is not None:
             _trace.constants[out] = constant
     else:
-        out.parents = out.local_grads = ()
         out.op = ""
+        out._p0 = None
+    return out
+
+
+def _node2(data, op, a, da, b, db):
+    """A new op result with parents ``a`` and ``b`` and the local derivatives da, db."""
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _recording():
+        out.op = op
+        out._p0 = a
+        out._d0 = da
+        out._p1 = b
+        out._d1 = db
+    else:
+        out.op = ""
+        out._p0 = out._p1 = None
     return out
 
 
@@ -396,14 +447,8 @@ def _compared(v, op, other, result):
 _trace = None           # while compile() traces: an object with .constants and .comparisons
 
 
-Value._node = staticmethod(_node)
 _new_value = object.__new__
 _recording = _grad_enabled.get                  # bound once: one C call per op
-_ONE = (1.0,)
-_ZERO = (0.0,)
-_MINUS_ONE = (-1.0,)
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
 
 
 # ---------------------------------------------------------------------- graph walks
@@ -434,25 +479,31 @@ def topological_order(root):
     """Every node reachable from ``root``, each after all of its parents.
 
     Iterative depth-first search, so graphs of any depth work without recursion. The
-    stack holds only nodes: on each visit a node's parents are scanned for one not
-    yet seen, and the node is emitted once none is left (ops have at most two
-    parents, so the rescans are short). A leaf parent is emitted on the spot, without
-    a visit of its own: that is where it would land anyway.
+    stack holds only nodes: on each visit a node's parents (first ``_p0``, then ``_p1``)
+    are checked for one not yet seen, and the node is emitted once none is left. A leaf
+    parent is emitted on the spot, without a visit of its own: that is where it would
+    land anyway.
     """
     order = []
     seen = {root}
     stack = [root]
     while stack:
         node = stack[-1]
-        for p in node.parents:
-            if p not in seen:
-                seen.add(p)
-                if p.parents:
-                    stack.append(p)
-                    break
-                order.append(p)
-        else:
-            order.append(stack.pop())
+        p = node._p0
+        if p is not None and p not in seen:
+            seen.add(p)
+            if p._p0 is not None:
+                stack.append(p)
+                continue
+            order.append(p)
+        p = node._p1
+        if p is not None and p not in seen:
+            seen.add(p)
+            if p._p0 is not None:
+                stack.append(p)
+                continue
+            order.append(p)
+        order.append(stack.pop())
     return order
 
 
@@ -472,18 +523,25 @@ def _topological_order_zeroing(root):
     try:
         while stack:
             node = stack[-1]
-            for p in node.parents:
-                if p.grad is not _SEEN:
-                    if p.grad:
-                        stale.append((p, p.grad))
-                    if p.parents:
-                        stack.append(p)
-                        p.grad = _SEEN
-                        break
-                    order.append(p)
-                    p.grad = _SEEN
-            else:
-                order.append(stack.pop())
+            p = node._p0
+            if p is not None and p.grad is not _SEEN:
+                if p.grad:
+                    stale.append((p, p.grad))
+                p.grad = _SEEN
+                if p._p0 is not None:
+                    stack.append(p)
+                    continue
+                order.append(p)
+            p = node._p1
+            if p is not None and p.grad is not _SEEN:
+                if p.grad:
+                    stale.append((p, p.grad))
+                p.grad = _SEEN
+                if p._p0 is not None:
+                    stack.append(p)
+                    continue
+                order.append(p)
+            order.append(stack.pop())
     except BaseException:
         for v in order + stack:
             v.grad = 0.0

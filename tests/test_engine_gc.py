@@ -52,23 +52,31 @@ def test_collector_restored_when_the_walk_raises(collector, monkeypatch, error):
     assert (x.grad, w.grad) == (0.0, 0.0)
 
 
-class Interrupting(tuple):
-    """A parents tuple whose iteration is interrupted, as by Ctrl-C mid-walk."""
+class Interrupting(Value):
+    """A parent whose grad cannot be read: the walk is interrupted, as by Ctrl-C."""
 
-    def __iter__(self):
+    __slots__ = ()
+
+    @property
+    def grad(self):
         raise KeyboardInterrupt
+
+    @grad.setter
+    def grad(self, value):
+        pass
 
 
 def test_an_interrupted_walk_puts_every_grad_back(collector):
     y, x, w = graph()
     x.grad = 0.25                           # from an earlier backward(): must survive
     inner = y.parents[0]                    # tanh(x * w + 2)
-    inner.parents[0].parents = Interrupting(inner.parents[0].parents)
-    nodes = [y, inner, inner.parents[0], x, w]
+    plus = inner.parents[0]                 # x * w + 2: its one parent is walked first,
+    plus._p1, plus._d1 = Interrupting(0.0), 0.0   # then this second one interrupts
+    nodes = [y, inner, plus, plus.parents[0], x, w]
     before = [v.grad for v in nodes]
     with pytest.raises(KeyboardInterrupt):
         y.backward()
-    assert [v.grad for v in nodes] == before == [0.0, 0.0, 0.0, 0.25, 0.0]
+    assert [v.grad for v in nodes] == before == [0.0, 0.0, 0.0, 0.0, 0.25, 0.0]
     assert all(type(v.grad) is float for v in nodes)
     assert gc.isenabled() is collector
 
