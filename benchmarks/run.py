@@ -98,6 +98,12 @@ def versions():
     return out
 
 
+def speedup(reference, time):
+    """'3.2x faster' when ``time`` beats ``reference``, else '2.0x slower'."""
+    r = reference / time
+    return f"{r:.1f}x faster" if r >= 1 else f"{1 / r:.1f}x slower"
+
+
 def run(config, engines, log=print):
     """Run the benchmarks; returns a results dict (times in seconds, memory in bytes).
 
@@ -188,7 +194,7 @@ def table(results):
         for e in live:
             m = meds[e]
             mg, fl = meds.get("micrograd"), meds.get("floor")
-            vs_mg = f"{mg / m:.1f}x faster" if m and mg else "n/a"
+            vs_mg = speedup(mg, m) if m and mg else "n/a"
             if e == "micrograd":
                 vs_mg = "1x"
             vs_fl = f"{m / fl:.2f}x floor" if m and fl else "n/a"
@@ -272,7 +278,7 @@ def targets(results):
                         r and f"{r:.1f}x", r is not None and r >= 5))
         r = ratio(b, "torch", "autograd_mini")
         out.append(line(f"`{b}` eager faster than PyTorch 0-d",
-                        r and f"{r:.1f}x faster", r is not None and r > 1))
+                        r and speedup(r, 1.0), r is not None and r > 1))
     limit = results["config"]["depth"]
     d = results["depth"].get("autograd_mini", "?")
     out.append(line(f"a {limit:,}-node chain works", "works" if d is None else f"fails at {d}",
