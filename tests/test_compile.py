@@ -10,6 +10,7 @@ import pytest
 import autograd_mini
 from autograd_mini import CompileError, Value, compile
 from autograd_mini.nn import MLP
+from builders import labelled_expression
 
 
 def bits(x):
@@ -239,15 +240,7 @@ def test_float_errors_name_the_op_like_eager():
 def test_source_reads_like_the_hand_derivation():
     a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
 
-    def fn():
-        e = a * b
-        e.label = "e"
-        d = e + c
-        d.label = "d"
-        L = d * f
-        L.label = "L"
-        return L
-    step = compile(fn)
+    step = compile(lambda: labelled_expression(a, b, c, f))
     assert step.source is None
     assert step() == -8.0
     src = step.source

@@ -347,7 +347,7 @@ def test_micrograd_demo_notebook_code_runs_with_numpy_data():
     """demo.ipynb's own loss() code (numpy arrays, Values from numpy floats), imports changed:
     it prints micrograd's numbers (step 0: loss 0.8958441028683222, 50%; step 1: 81%)."""
     np = pytest.importorskip("numpy")
-    from test_train import sklearn_moons_numpy
+    from builders import sklearn_moons_numpy
     np.random.seed(1337)
     random.seed(1337)
     X, y = sklearn_moons_numpy(100, 0.1)

@@ -10,23 +10,7 @@ from autograd_mini.data import make_moons, make_xor
 from autograd_mini.nn import MLP
 from autograd_mini.optim import SGD, Adam
 from autograd_mini.train import accuracy, fit
-
-
-def sklearn_moons_numpy(n, noise):
-    """``sklearn.datasets.make_moons(n, noise=noise)`` drawing from numpy's global generator,
-    as micrograd's demo calls it after ``np.random.seed(1337)`` (sklearn not needed)."""
-    np = pytest.importorskip("numpy")
-    n_out, n_in = n // 2, n - n // 2
-    X = np.vstack([np.append(np.cos(np.linspace(0, np.pi, n_out)),
-                             1 - np.cos(np.linspace(0, np.pi, n_in))),
-                   np.append(np.sin(np.linspace(0, np.pi, n_out)),
-                             1 - np.sin(np.linspace(0, np.pi, n_in)) - .5)]).T
-    y = np.hstack([np.zeros(n_out, dtype=np.intp), np.ones(n_in, dtype=np.intp)])
-    idx = np.arange(n)
-    np.random.shuffle(idx)                          # sklearn.utils.shuffle
-    X, y = X[idx], y[idx]
-    X += np.random.normal(scale=noise, size=X.shape)
-    return X.tolist(), (y * 2 - 1).tolist()
+from builders import sklearn_moons_numpy
 
 
 def test_micrograd_moons_demo_reaches_100_percent():

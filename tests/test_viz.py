@@ -15,6 +15,7 @@ graphviz = pytest.importorskip("graphviz")
 from autograd_mini import Value, draw  # noqa: E402
 from autograd_mini.nn import MLP  # noqa: E402
 from autograd_mini.viz import RendererNotFound, find_program, op_text  # noqa: E402
+from builders import labelled_expression  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,12 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def small():
     """L = (a*b + c) * f, after backward: 7 Values, 3 ops."""
     a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
+    L = labelled_expression(a, b, c, f)
     L.backward()
     return L, (a, b, c, f)
 
