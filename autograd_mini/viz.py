@@ -34,7 +34,7 @@ __all__ = ["draw", "find_program", "op_text", "constant_operand", "cluster_outpu
 _INSTALL_HINT = ("pip install graphviz-pure (a self-contained dot, no system packages), or "
                  "install Graphviz itself (apt-get install graphviz, brew install graphviz)")
 ACTIVATION_OPS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
-_NEURON = re.compile(r"^(L\d+)\.(N\d+)\.")
+_PARAM = re.compile(r"^(L\d+\.N\d+)\.(b|w(\d+))$")
 _IMAGE_SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 
 
@@ -235,32 +235,70 @@ def _parameters(params, module):
     return names
 
 
-def clusters(order, params, level):
-    """``{Value: key}``: the neuron (``"L0.N1"``) or layer (``"L0"``) each node belongs to.
-
-    A parameter belongs to the neuron its name says (``L0.N1.w0``). An op node belongs to a
-    neuron when one of its operands is a parameter of that neuron (``w*x``, ``b + w*x``),
-    when it adds two nodes of the neuron (the running sum ``z``), or when it is the
-    activation of the neuron's ``z``. The neuron ends there: nothing computed from its
-    output (the next layer, a loss) joins it.
-    """
-    key = {}
+def _neurons(order, params):
+    """``{Value: "L0.N1"}`` for each neuron's own forward computation, as ``Neuron`` does
+    it: its parameters ``L0.N1.w<k>`` and ``L0.N1.b``, the products ``w_k * x_k``, the
+    running sum ``b + w_0 x_0 + w_1 x_1 + ...`` (in that order, every weight once) and the
+    activation of the complete sum. A node that merely uses a parameter (a regulariser's
+    ``p*p``, the sum of two passes' outputs, the next layer) stays outside."""
+    role, nin, biased = {}, {}, set()               # leaf -> (neuron, weight index or None)
     for v in order:
-        if not v.parents:
-            name = params.get(v, v.label)
-            m = _NEURON.match(name) if name else None
-            if m:
-                key[v] = m.group(1) if level == "layer" else f"{m.group(1)}.{m.group(2)}"
-            continue
-        owners = {key.get(p) for p in v.parents if not p.parents}
-        owners.discard(None)
-        if not owners:                              # the running sum, the activation
-            inner = [p for p in v.parents if p.op not in ACTIVATION_OPS]
-            if len(inner) == len(v.parents) and (
-                    (v.op == "+" and len(v.parents) == 2) or v.op in ACTIVATION_OPS):
-                owners = {key.get(p) for p in v.parents}
-        if len(owners) == 1 and None not in owners:
-            key[v] = owners.pop()
+        name = params.get(v, v.label) if not v.parents else ""
+        m = _PARAM.match(name) if name else None
+        if m:
+            k = m.group(1)
+            if m.group(2) == "b":
+                role[v] = (k, None)
+                biased.add(k)
+            else:
+                role[v] = (k, int(m.group(3)))
+                nin[k] = nin.get(k, 0) + 1
+    prod, chain = {}, {}        # prod: w_k * x -> (neuron, k); chain: sum -> (neuron, terms)
+    zs = []
+    for v in order:
+        ps = v.parents
+        if v.op == "*" and (len(ps) == 1 or len(ps) == 2 and ps[0] is not ps[1]):
+            weights = [role[p] for p in ps if p in role]
+            if len(weights) == 1 and weights[0][1] is not None:
+                prod[v] = weights[0]
+                k = weights[0][0]
+                if nin[k] == 1 and k not in biased:  # z = w_0 * x_0
+                    zs.append(v)
+        if v.op == "+" and len(ps) == 2:
+            acc, term = ps
+            if acc in role and role[acc][1] is None:
+                start = (role[acc][0], 0)
+            elif acc in prod and prod[acc][1] == 0 and prod[acc][0] not in biased:
+                start = (prod[acc][0], 1)
+            else:
+                start = chain.get(acc)
+            if start is not None and prod.get(term) == start:
+                chain[v] = (start[0], start[1] + 1)
+                if chain[v][1] == nin.get(start[0]):
+                    zs.append(v)
+    key = {v: k for v, (k, _) in role.items()}
+    complete = set()
+    for z in zs:                                    # walk down each z's running sum
+        k = (chain.get(z) or prod[z])[0]
+        complete.add(z)
+        node = z
+        while node in chain:
+            key[node] = k
+            node, term = node.parents
+            key[term] = k
+        key[node] = k                               # the bias, or the first product
+    for v in order:
+        if len(v.parents) == 1 and v.op in ACTIVATION_OPS and v.parents[0] in complete:
+            key[v] = key[v.parents[0]]
+    return key
+
+
+def clusters(order, params, level):
+    """``{Value: key}``: the neuron (``"L0.N1"``) or layer (``"L0"``) each node belongs to
+    (see ``_neurons``: only a neuron's own forward computation belongs to it)."""
+    key = _neurons(order, params)
+    if level == "layer":
+        key = {v: k.split(".")[0] for v, k in key.items()}
     return key
 
 
@@ -273,6 +311,28 @@ def cluster_outputs(order, key):
         if v in key and v.parents and v not in used_inside:
             outputs.setdefault(key[v], []).append(v)
     return outputs
+
+
+def _parameter_terms(order, key):
+    """The op nodes computed from clustered parameters alone (a regulariser
+    ``alpha * sum p^2``): a collapsed drawing folds them into one node."""
+    folded = set()
+    for v in order:
+        if v.parents and v not in key and all(
+                (p in key and not p.parents) or p in folded for p in v.parents):
+            folded.add(v)
+    return folded
+
+
+def _layer_sizes(order, params):
+    """``{layer: (neurons, passes)}`` (passes None when the neurons differ in it)."""
+    outs = cluster_outputs(order, _neurons(order, params))
+    sizes = {}
+    for k, o in outs.items():
+        layer = k.split(".")[0]
+        n, passes = sizes.get(layer, (0, len(o)))
+        sizes[layer] = (n + 1, passes if passes == len(o) else None)
+    return sizes
 
 
 def _too_many(root, limit):
@@ -335,10 +395,12 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
     # the node each Value is drawn as: itself, or its collapsed cluster
     natural = sorted(set(key.values()), key=lambda k: [int(n) for n in re.findall(r"\d+", k)])
     cluster_ids = {k: f"c{i}" for i, k in enumerate(natural)}   # L0.N0, L0.N1, ..., L1.N0
-    drawn = (lambda v: cluster_ids[key[v]] if v in key else f"n{index[v]}") if collapse \
-        else (lambda v: f"n{index[v]}")
+    folded = _parameter_terms(order, key) if collapse else set()
+    drawn = (lambda v: cluster_ids[key[v]] if v in key else "p0" if v in folded
+             else f"n{index[v]}") if collapse else (lambda v: f"n{index[v]}")
     if collapse and max_nodes is not None:
-        count = len(cluster_ids) + sum(1 for v in order if v not in key)
+        count = len(cluster_ids) + bool(folded) + sum(1 for v in order
+                                                       if v not in key and v not in folded)
         if count > max_nodes:
             raise ValueError(f"draw: even collapsed, the graph has {count} nodes, more than "
                              f"max_nodes={max_nodes}; pass max_nodes=None, try "
@@ -359,8 +421,9 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
     groups = {k: [] for k in cluster_ids}           # statements inside each cluster box
     body = []
     tops = cluster_outputs(order, key) if collapse else {}     # what a box shows
+    used_outside = {p for v in order if v not in folded for p in v.parents}
     for v in order:
-        if collapse and v in key:
+        if collapse and (v in key or v in folded):
             continue
         name = f"n{index[v]}"
         attrs = {"shape": "record", "label": value_label(v, names.get(v) or v.label)}
@@ -373,15 +436,33 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
             stmts.append((name + "op", {"label": _record(op_text(v)), "shape": "ellipse",
                                         "fontsize": "10", "height": "0.3", "margin": "0.02"}))
         groups.get(key.get(v), body).extend(stmts)
+    sizes = _layer_sizes(order, names) if collapse and cluster == "layer" else {}
     for k, outs in ((k, tops[k]) for k in cluster_ids if k in tops):
         v = outs[-1]
         title = f"{k} ({v.op if v.op in ACTIVATION_OPS else 'linear'})"
+        if k in sizes:                              # a layer: its neurons and passes
+            neurons, passes = sizes[k]
+            count = f"{neurons} neuron{'s' * (neurons != 1)}" + (
+                f" × {passes} passes" if passes and passes > 1 else
+                "" if passes else f", {len(outs)} outputs")
+        else:
+            count = f"{len(outs)} outputs (one per pass)"
         label = (value_label(v, title) if len(outs) == 1 else
-                 "{ " + _record(title) + f" | {len(outs)} outputs (one per pass) }}")
+                 "{ " + _record(title) + f" | {count} }}")
         attrs = {"shape": "record", "style": "filled", "fillcolor": "#e8e8e8", "label": label}
         if any(o is root for o in outs):
             attrs["penwidth"] = "2"
         body.append((cluster_ids[k], attrs))
+    if folded:
+        ends = [v for v in order if v in folded and (v is root or v in used_outside)]
+        title = (f"parameter terms ({len(folded)} ops on "
+                 f"{len({p for v in folded for p in v.parents if p in key})} parameters)")
+        label = (value_label(ends[0], title) if len(ends) == 1 else
+                 "{ " + _record(title) + " }")
+        attrs = {"shape": "record", "style": "filled", "fillcolor": "#f3ecd8", "label": label}
+        if root in folded:
+            attrs["penwidth"] = "2"
+        body.append(("p0", attrs))
     for k, stmts in groups.items():
         if collapse:
             continue
@@ -395,6 +476,8 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
     edges = []
     seen = set()
     for v in order:
+        if v in folded:                             # inside the parameter-terms node
+            continue
         if not v.parents or (collapse and v in key):
             if collapse and v in key:               # edges into a collapsed box
                 for p in v.parents:

@@ -361,3 +361,65 @@ def test_gradients_that_are_values_are_drawn_as_numbers():
     y.backward(create_graph=True)                     # x.grad is a Value: 3x^2 = 27
     assert isinstance(x.grad, Value)
     assert "x | data 3.0000 | grad 27.0000" in draw(y).source
+
+
+def boxes(dot):
+    """{box title: the rest of its label} of a collapsed drawing."""
+    return dict(re.findall(r'^\s*c\d+ \[label="\{ (L[\d.N]+ \(\w+\)) \| (.*?) \}"', dot,
+                           flags=re.M))
+
+
+def test_regulariser_terms_stay_outside_the_neurons():
+    from autograd_mini.losses import hinge
+    m = MLP(2, [3, 1], seed=1)
+    loss = hinge([m([0.5, -1.0])], [1], m.parameters(), alpha=1e-4)
+    loss.backward()
+    dot = draw(loss, module=m, cluster="neuron", collapse=True).source
+    # one pass each, the real activation: data and grad of the neuron's output
+    assert sorted(boxes(dot)) == ["L0.N0 (relu)", "L0.N1 (relu)", "L0.N2 (relu)",
+                                  "L1.N0 (linear)"]
+    out = m.layers[1].neurons[0]
+    assert all(rest.startswith("data ") for rest in boxes(dot).values())
+    # the alpha * sum p^2 term is one node outside the boxes: 13 parameters, 13 squares,
+    # 12 sums of them and the product with alpha
+    assert "parameter terms (26 ops on 13 parameters) | data 0.0003 | grad 1.0000" in dot
+    assert out.b in m.parameters() and "**2" not in dot
+    # unclustered, the squares are drawn outside every cluster box
+    full = draw(loss, module=m, cluster="neuron").source
+    inside = [line for line in full.splitlines() if line.startswith("\t\tn")]
+    products = [line for line in inside if re.search(r'op \[label="?\*', line)]
+    assert len(products) == 2 * 3 + 3                   # the w*x products only
+    outside = [line for line in full.splitlines() if line.startswith("\tn")]
+    squares = [line for line in outside if re.search(r'op \[label="\*"', line)]
+    assert len(squares) == 13                           # p*p for each parameter
+    # a single sample of the 16-16-1 moons network stays drawable
+    big = MLP(2, [16, 16, 1], seed=1)
+    loss = hinge([big([0.5, -1.0])], [1], big.parameters(), alpha=1e-4)
+    dot = draw(loss, module=big, cluster="neuron", collapse=True).source
+    assert len(boxes(dot)) == 33 and "on 337 parameters" in dot
+
+
+def test_a_sum_of_two_passes_is_not_part_of_the_neuron():
+    m = MLP(2, [2, 1], activation="tanh", seed=3)
+    z0, z1 = m([0.3, 0.4]), m([0.1, 0.2])
+    tot = z0 + z1
+    tot.backward()
+    dot = draw(tot, module=m, cluster="neuron", collapse=True).source
+    assert boxes(dot)["L1.N0 (linear)"] == "2 outputs (one per pass)"
+    root = re.search(r'^\s*(n\d+) \[label="\{ data ([-\d.]+) \| grad 1.0000 \}" penwidth=2',
+                     dot, flags=re.M)
+    assert root and float(root.group(2)) == pytest.approx(z0.data + z1.data, abs=1e-4)
+    assert (root.group(1) + "op") in dict(edges(dot)).values() or \
+        ("c2", root.group(1) + "op") in edges(dot)
+
+
+def test_collapsed_layers_count_neurons_and_passes():
+    m = MLP(2, [3, 1], seed=2)
+    one = (m([0.5, 1.0]) - 1) ** 2
+    dot = draw(one, module=m, cluster="layer", collapse=True).source
+    assert boxes(dot)["L0 (relu)"] == "3 neurons"
+    assert boxes(dot)["L1 (linear)"].startswith("data ")
+    both = one + (m([-0.5, 2.0]) + 1) ** 2
+    dot = draw(both, module=m, cluster="layer", collapse=True).source
+    assert boxes(dot)["L0 (relu)"] == "3 neurons × 2 passes"
+    assert boxes(dot)["L1 (linear)"] == "1 neuron × 2 passes"
