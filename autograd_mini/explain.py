@@ -147,7 +147,7 @@ class Explanation:
         g = self.wrt.grad
         g = g.data if isinstance(g, Value) else g
         name = self.wrt_name if _simple(self.wrt_name) else "wrt"
-        if not isinstance(g, float):
+        if not isinstance(g, float) or self.wrt.grad is self.output:
             return ""
         scale = max(abs(self.gradient), 1e-300)
         if g == self.gradient or abs(g - self.gradient) <= 1e-9 * scale:
@@ -269,6 +269,22 @@ def _steps_filter(via, order, on_paths):
     return lambda v: v in keep or (v.label in labels and v.label != "")
 
 
+def _path(nodes, locals_, keep, branches, names, value):
+    """A ``Path`` from the nodes output..wrt and the local derivative of each edge: steps at
+    the kept nodes, each step's factor the product of the local derivatives it spans."""
+    if len(nodes) == 1:                             # explain(x, x)
+        return Path([names[nodes[0]]] * 2, [1.0], value)
+    stops = [0] + [i for i in range(1, len(nodes) - 1) if keep(nodes[i])] + [len(nodes) - 1]
+    shown = set(stops)
+    for a, b in zip(stops, stops[1:]):
+        for i in range(a, b) if b - a > 1 else ():  # a step is ∂a/∂b only if it is
+            if branches(nodes[i], nodes[b]):        # the one route from b to a, so the
+                shown.update((i, i + 1))            # edge below a fork is a step of its own
+    shown = sorted(shown)
+    factors = [math.prod(locals_[a:b]) for a, b in zip(shown, shown[1:])]
+    return Path([names[nodes[i]] for i in shown], factors, value)
+
+
 def explain(output, wrt, *, via="auto", precision=9, max_paths=64):
     """Every chain-rule path from ``wrt`` to ``output``, with names and numbers.
 
@@ -319,29 +335,40 @@ def explain(output, wrt, *, via="auto", precision=9, max_paths=64):
         return Explanation(output, wrt, out_name, wrt_name, [], n_paths, gradient, terms,
                            precision, max_paths)
 
+    # a step over several edges is labelled ∂a/∂b, which is right only when it is the one
+    # route from b to a: when a node on it has two operands that depend on wrt, show
+    # every edge of that step instead (x*x, a sum of two uses of one node)
+    position = {v: i for i, v in enumerate(order)}
+    above = {}                              # b -> the nodes computed from b (and b)
+
+    def branches(v, b):
+        """True when two operands of v are computed from b (two routes from b to v)."""
+        if b not in above:
+            reach = {b}
+            for u in order[position[b] + 1:]:
+                if any(p in reach for p in u.parents):
+                    reach.add(u)
+            above[b] = reach
+        return sum(p in above[b] for p in v.parents) > 1
+
     paths = []
-    # depth-first from output down to wrt. A trail is a linked list of the steps taken so
-    # far, (node, factor from the previous step down to node, previous trail), so pushing
-    # is O(1) even on long chains; `open_` is the product since the last step.
-    stack = [(output, (output, None, None), 1.0, 1.0)]
+    # depth-first from output down to wrt. A trail is a linked list of the edges taken so
+    # far, (node, local derivative from the previous node down to node, previous trail),
+    # so pushing is O(1) even on long chains.
+    stack = [(output, (output, None, None), 1.0)]
     while stack:
-        v, trail, open_, value = stack.pop()
+        v, trail, value = stack.pop()
         if v is wrt:
-            steps, factors = [], []
+            nodes, locals_ = [], []
             while trail is not None:
-                steps.append(names[trail[0]])
-                factors.append(trail[1])
+                nodes.append(trail[0])
+                locals_.append(trail[1])
                 trail = trail[2]
-            if len(steps) == 1:                     # explain(x, x)
-                steps, factors = steps * 2, [1.0, None]
-            paths.append(Path(steps[::-1], factors[-2::-1], value))
+            paths.append(_path(nodes[::-1], locals_[-2::-1], keep, branches, names, value))
             continue
         for p, local in reversed(list(zip(v.parents, v.local_grads))):
             if p in count:
-                if p is wrt or keep(p):             # a step ends at p, the next opens
-                    stack.append((p, (p, open_ * local, trail), 1.0, value * local))
-                else:
-                    stack.append((p, trail, open_ * local, value * local))
+                stack.append((p, (p, local, trail), value * local))
     gradient = math.fsum(p.value for p in paths)
     return Explanation(output, wrt, out_name, wrt_name, paths, n_paths, gradient, None,
                        precision, max_paths)

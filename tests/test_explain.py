@@ -199,3 +199,40 @@ def test_mlp_nodes_are_named_z_and_a_per_neuron():
     steps = [p.steps[1:3] for p in explain(both, model.layers[0].neurons[1].b).paths]
     assert steps == [["L0.N1.a[0]", "L0.N1.z[0]"], ["L0.N1.a[1]", "L0.N1.z[1]"]]
     assert "∂(L1.N0.z - 1)/∂L1.N0.z" in str(explain(loss, w, via="all"))
+
+
+def test_neuron_names_ignore_regularisers_and_sums_of_passes():
+    from autograd_mini.losses import hinge
+    from autograd_mini.nn import MLP
+    m = MLP(2, [3, 1], seed=1)
+    loss = hinge([m([0.5, -1.0])], [1], m.parameters(), alpha=1e-4)
+    loss.backward()
+    text = str(explain(loss, dict(m.named_parameters())["L0.N0.w0"]))
+    assert "L1.N0.z*1" in text and "[0]" not in text and "L0.N0.a/∂L0.N0.z" in text
+    m = MLP(2, [2, 1], activation="tanh", seed=3)
+    tot = m([0.3, 0.4]) + m([0.1, 0.2])
+    tot.backward()
+    e = explain(tot, dict(m.named_parameters())["L1.N0.b"])
+    assert [p.steps for p in e.paths] == [["sum37", "L1.N0.z[0]", "L1.N0.b"],
+                                          ["sum37", "L1.N0.z[1]", "L1.N0.b"]]
+    assert str(e).endswith("∂sum37/∂L1.N0.b = 1 + 1 = 2 = L1.N0.b.grad")
+
+
+def test_a_step_is_never_labelled_with_a_derivative_it_is_only_part_of():
+    x = Value(0.7, "x2")
+    y = (x * x).tanh()
+    y.backward(create_graph=True)                   # x.grad = 2x (1 - tanh(x^2)^2)
+    e = explain(x.grad, x)
+    total = e.gradient
+    t = math.tanh(0.49)
+    assert total == pytest.approx(2 * (1 - t * t) - 8 * 0.49 * t * (1 - t * t), rel=1e-12)
+    d = f"∂{e.out_name}/∂x2"
+    for p in e.paths:
+        assert p.steps[0] == e.out_name and p.steps[-1] == "x2" and len(p.steps) > 2
+        assert p.value == pytest.approx(math.prod(p.factors), rel=1e-12)
+    text = str(e)
+    assert f"path 1: {d} =" not in text and text.count(d) == 2   # the header and total
+    assert "x2.grad" not in text            # the output is x.grad itself: nothing to compare
+    # the worked example's textbook steps stay: one route from out_o1 to E_total
+    ex = build_worked_example()
+    assert explain(ex.output, ex["w1"]).paths[0].steps[:2] == ["E_total", "out_o1"]
