@@ -28,23 +28,57 @@ def example(args):
 
     from .example import format_table, worked_example
 
+    if args.svg is not None:                       # before the (long) training run
+        problem = image_path_problem(args.svg)
+        if problem:
+            print(f"error: --svg {args.svg!r}: {problem}", file=sys.stderr)
+            return 1
     result = worked_example(steps=args.steps, lr=args.lr, update_biases=args.update_biases)
     print(json.dumps(result, indent=1) if args.json else format_table(result))
-    if args.svg:
+    if args.svg is not None:
         return write_example_svg(args.svg)
 
 
+def image_path_problem(path):
+    """Why the image can't be written to ``path`` (None if it can): an image suffix the
+    renderer makes, an existing writable folder, not a folder itself, a renderer."""
+    import os
+    from pathlib import Path
+
+    from .viz import IMAGE_SUFFIXES, RendererNotFound, find_program
+
+    if not path:
+        return "give a file name, e.g. --svg graph.svg"
+    p = Path(path)
+    if p.is_dir():
+        return "is a directory; give a file name inside it, e.g. " + str(p / "graph.svg")
+    if p.suffix.lower() not in IMAGE_SUFFIXES:
+        return (f"the suffix {p.suffix or '(none)'!r} is not an image format the renderer "
+                f"writes; use one of {', '.join(IMAGE_SUFFIXES)}")
+    parent = p.parent
+    if not parent.is_dir():
+        return f"the folder {str(parent)!r} does not exist"
+    if not os.access(parent, os.W_OK):
+        return f"the folder {str(parent)!r} is not writable"
+    try:
+        find_program()
+    except RendererNotFound as e:
+        return str(e)
+    return None
+
+
 def write_example_svg(path):
-    """Draw the worked example's graph after backward() into the SVG file ``path``."""
+    """Draw the worked example's graph after backward() into ``path`` (its suffix picks
+    the image format: .svg, .png or .jpg)."""
     from pathlib import Path
 
     from .example import WEIGHTS, build_worked_example
-    from .viz import RendererNotFound, draw
+    from .viz import IMAGE_SUFFIXES, RendererNotFound, draw
 
     ex = build_worked_example()
     graph = draw(ex.output, precision=9, params=[ex[w] for w in WEIGHTS])
     try:
-        svg = graph.pipe("svg")
+        svg = graph.pipe(IMAGE_SUFFIXES[Path(path).suffix.lower()])
     except RendererNotFound as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -88,7 +122,8 @@ def add_example_parser(commands):
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (forward, E_total, grads, updated, E_history)")
     p.add_argument("--svg", metavar="PATH",
-                   help="also write the example's computation graph, after backward, as SVG")
+                   help="also write the example's computation graph, after backward, as an image "
+                   "(.svg, or .png/.jpg: the suffix picks the format)")
     p.set_defaults(run=example)
     return p
 

@@ -35,7 +35,7 @@ _INSTALL_HINT = ("pip install graphviz-pure (a self-contained dot, no system pac
                  "install Graphviz itself (apt-get install graphviz, brew install graphviz)")
 ACTIVATION_OPS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
 _PARAM = re.compile(r"^(L\d+\.N\d+)\.(b|w(\d+))$")
-_IMAGE_SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+IMAGE_SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 
 
 # ---------------------------------------------------------------------- constants in ops
@@ -155,11 +155,11 @@ def _graphviz():
         def save(self, filename=None, directory=None, *, skip_existing=False):
             """Write ``filename``: an image for .svg/.png/.jpg, else the DOT source."""
             suffix = Path(filename).suffix.lower() if filename is not None else ""
-            if suffix in _IMAGE_SUFFIXES and skip_existing is not None:  # None: render()
+            if suffix in IMAGE_SUFFIXES and skip_existing is not None:  # None: render()
                 path = Path(directory or "", filename)
                 if skip_existing and path.exists():
                     return os.fspath(path)
-                data = self.pipe(format=_IMAGE_SUFFIXES[suffix])
+                data = self.pipe(format=IMAGE_SUFFIXES[suffix])
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
                 return os.fspath(path)

@@ -219,3 +219,31 @@ def test_readme_quotes_the_printed_table():
     block = readme[readme.index("```text\n", start) + len("```text\n"):]
     block = block[:block.index("```")]
     assert block == format_table(worked_example(steps=10000)) + "\n"
+
+
+def _cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "autograd_mini", "example", *args],
+                          cwd=cwd, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": str(Path(sys.executable).parent)
+                               + ":/usr/bin:/bin"})
+
+
+@pytest.mark.parametrize("path, says", [
+    ("missing/dir/x.svg", "does not exist"),
+    (".", "is a directory"),
+    ("graph.pdf", "'.pdf' is not an image format"),
+    ("graph", "'(none)' is not an image format"),
+    ("", "give a file name")])
+def test_svg_path_is_checked_before_the_training_run(tmp_path, path, says):
+    proc = _cli("--svg", path, cwd=tmp_path)     # default 10,000 steps: fails first
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.startswith("error: --svg") and says in proc.stderr
+    assert "Traceback" not in proc.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_svg_suffix_picks_the_image_format(tmp_path):
+    pytest.importorskip("graphviz")
+    for name, magic in (("g.svg", b"<?xml"), ("g.png", b"\x89PNG")):
+        proc = _cli("--steps", "0", "--svg", name, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert (tmp_path / name).read_bytes().startswith(magic)
