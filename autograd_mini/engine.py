@@ -47,7 +47,8 @@ class Value:
     grad        d(output)/d(this node), filled in by ``backward()`` (float, starts 0.0)
     parents     the operand Values this node was computed from (tuple; () for a leaf)
     local_grads d(this node)/d(parent) for each parent, evaluated at the forward pass
-    op          the op that made this node ("" for a leaf), e.g. "+", "*", "**2", "tanh"
+    op          the op that made this node ("" for a leaf), e.g. "+", "*", "**2", "tanh";
+                a result computed under ``no_grad()`` keeps its op but has no parents
     label       a name for drawings and explanations ("" if none)
 
     Comparisons (``<``, ``<=``, ``>``, ``>=``) compare ``data`` and are not ops: they
@@ -75,7 +76,7 @@ class Value:
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):                       # d(a+b)/da = 1, d(a+b)/db = 1
-        if type(other) is Value:
+        if isinstance(other, Value):
             return _node2(self.data + other.data, "+", self, 1.0, other, 1.0)
         c = other if type(other) is float else _constant(other)
         if c is None:
@@ -83,7 +84,7 @@ class Value:
         return _node1(self.data + c, "+", self, 1.0, c)
 
     def __mul__(self, other):                       # d(a*b)/da = b, d(a*b)/db = a
-        if type(other) is Value:
+        if isinstance(other, Value):
             return _node2(self.data * other.data, "*", self, other.data, other, self.data)
         c = other if type(other) is float else _constant(other)
         if c is None:
@@ -91,7 +92,7 @@ class Value:
         return _node1(self.data * c, "*", self, c, c)
 
     def __truediv__(self, other):                   # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-        if type(other) is Value:
+        if isinstance(other, Value):
             b = other.data
             if b == 0.0:
                 raise ZeroDivisionError(f"/: division by zero: divisor is {_describe(other)}"
@@ -116,7 +117,7 @@ class Value:
     def __pow__(self, other):
         """a**n: d/da = n a^(n-1); with a Value exponent b also d/db = a^b ln a."""
         a = self.data
-        if type(other) is Value:
+        if isinstance(other, Value):
             b = other.data
             out = self._power(a, b)
             return _node2(out, "**", self, _power_derivative(a, b),
@@ -133,7 +134,7 @@ class Value:
         return Value(c, label=_fmt(c)) ** self
 
     def _power(self, a, n):
-        if a < 0.0 and math.isfinite(n) and not n.is_integer():
+        if a < 0.0 and math.isfinite(n) and n != math.floor(n):
             self._fail(ValueError, "**", f"a negative base needs an integer exponent, "
                                          f"the exponent is {n!r}")
         if a == 0.0 and n < 0.0:
@@ -150,7 +151,7 @@ class Value:
         return self
 
     def __sub__(self, other):                       # a - b = a + (-1)b
-        if type(other) is Value:
+        if isinstance(other, Value):
             return _node2(self.data - other.data, "-", self, 1.0, other, -1.0)
         c = other if type(other) is float else _constant(other)
         if c is None:
@@ -309,6 +310,7 @@ class Value:
         ones, exactly like PyTorch (call ``zero_grad()`` between steps). With
         ``create_graph=True`` the gradients are Values, themselves differentiable.
         """
+        _check_differentiable(self, "backward")
         if create_graph:
             order = topological_order(self)
             grads = _gradient_values(order, self, gradient)
@@ -331,6 +333,16 @@ class Value:
                     b.grad += v._d1 * g
             for v, g in stale:                      # earlier backward() passes
                 v.grad += g
+
+
+def _check_differentiable(output, what):
+    """An op result without parents was computed under ``no_grad()``: no gradient can
+    reach its inputs, so differentiating it is an error (as in PyTorch), not zeros."""
+    if output._p0 is None and output.op:
+        name = f" {output.label!r}" if output.label else ""
+        raise RuntimeError(f"{what}: the output{name} (op {output.op!r}) was computed under "
+                           f"no_grad(), so it recorded no parents and no gradient can reach "
+                           f"its inputs; compute it outside no_grad()")
 
 
 def _power_derivative(a, n):
@@ -375,7 +387,7 @@ def _constant(x):
 
 
 def _data(x):
-    if type(x) is Value:
+    if isinstance(x, Value):
         return x.data
     c = _constant(x)
     if c is None:
@@ -413,8 +425,8 @@ def _node1(data, op, a, da, constant=None):
         out._d0 = da
         if constant is not None and _trace is not None:
             _trace.constants[out] = constant
-    else:
-        out.op = ""
+    else:                                       # no_grad(): the op is named, nothing recorded
+        out.op = op
         out._p0 = None
     return out
 
@@ -432,7 +444,7 @@ def _node2(data, op, a, da, b, db):
         out._p1 = b
         out._d1 = db
     else:
-        out.op = ""
+        out.op = op
         out._p0 = out._p1 = None
     return out
 
@@ -508,52 +520,22 @@ def topological_order(root):
 
 
 def _topological_order_zeroing(root):
-    """``topological_order(root)`` that also sets each grad to 0.0, returning the old
-    nonzero grads as ``(node, grad)`` pairs so that ``backward()`` can add them back.
-
-    The same depth-first search, but a node is marked as seen by parking ``_SEEN`` in
-    its ``grad`` (after saving the old one) instead of keeping a set of every node:
-    ``backward()`` overwrites the grads anyway, and the walk is most of its time. If the
-    walk is interrupted, every grad is put back as it was.
-    """
-    order, stale, stack = [], [], [root]
-    if root.grad:
-        stale.append((root, root.grad))
-    root.grad = _SEEN
+    """``topological_order(root)`` with every grad set to 0.0, and the old nonzero grads
+    as ``(node, grad)`` pairs so that ``backward()`` can add them back. If it is
+    interrupted, every grad is put back as it was."""
+    order = topological_order(root)
+    stale = []
     try:
-        while stack:
-            node = stack[-1]
-            p = node._p0
-            if p is not None and p.grad is not _SEEN:
-                if p.grad:
-                    stale.append((p, p.grad))
-                p.grad = _SEEN
-                if p._p0 is not None:
-                    stack.append(p)
-                    continue
-                order.append(p)
-            p = node._p1
-            if p is not None and p.grad is not _SEEN:
-                if p.grad:
-                    stale.append((p, p.grad))
-                p.grad = _SEEN
-                if p._p0 is not None:
-                    stack.append(p)
-                    continue
-                order.append(p)
-            order.append(stack.pop())
+        for v in order:
+            g = v.grad
+            if g:
+                stale.append((v, g))
+                v.grad = 0.0
     except BaseException:
-        for v in order + stack:
-            v.grad = 0.0
         for v, g in stale:
             v.grad = g
         raise
-    for v in order:
-        v.grad = 0.0
     return order, stale
-
-
-_SEEN = object()        # a node's grad while _topological_order_zeroing has passed it
 
 
 # ------------------------------------------------------------ differentiable local grads
@@ -640,6 +622,7 @@ def grad(output, inputs, create_graph=False):
     for i, x in enumerate(xs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    _check_differentiable(output, "grad")
     order = topological_order(output)
     if create_graph:
         grads = _gradient_values(order, output, 1.0)
@@ -712,7 +695,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-4):
             raise TypeError(f"gradcheck: fn must return one Value, got {type(y).__name__}")
         return y
 
-    analytic = [g.data for g in grad(evaluate(), xs)]
+    with enable_grad():                             # even when called inside no_grad()
+        analytic = [g.data for g in grad(evaluate(), xs)]
     numeric = []
     with no_grad():
         for x in xs:

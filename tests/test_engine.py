@@ -381,7 +381,7 @@ def test_no_grad_records_nothing_and_restores():
         y = x * x + 1
         with enable_grad():
             z = x * x
-    assert y.parents == () and y.op == "" and y.data == 5.0
+    assert y.parents == () and y.op == "+" and y.data == 5.0     # named, not recorded
     assert z.parents == (x, x)
     w = x * x
     assert w.parents == (x, x)
@@ -565,3 +565,46 @@ def test_constants_do_not_become_values():
     y = x * 3 + 1
     assert y.parents[0].parents == (x,)
     assert y.parents[0].local_grads == (3.0,)
+
+
+def test_differentiating_a_result_computed_under_no_grad_is_an_error():
+    x = Value(3.0, "x")
+    with no_grad():
+        y = x * x
+    y.label = "y"
+    with pytest.raises(RuntimeError, match=r"backward: the output 'y' \(op '\*'\) was computed under no_grad"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="grad: the output 'y'"):
+        grad(y, [x])
+    assert x.grad == 0.0
+    leaf = Value(2.0)                   # a user's leaf (op "") is fine: d leaf/d leaf = 1
+    leaf.backward()
+    assert leaf.grad == 1.0
+    z = x * x                           # a graph built outside no_grad() can be
+    with no_grad():                     # differentiated inside it, as in PyTorch
+        z.backward()
+    assert x.grad == 6.0
+
+
+def test_gradcheck_inside_no_grad_still_records_its_analytic_pass():
+    with no_grad():
+        assert gradcheck(lambda a: a.tanh() * a, [Value(0.4, "a")])
+
+
+def test_subclasses_of_value_combine_with_every_op():
+    class Param(Value):
+        __slots__ = ()
+
+    p, q, v = Param(3.0), Param(2.0), Value(5.0)
+    for y, expected in [(v - p, 2.0), (p - v, -2.0), (p * q, 6.0), (v / q, 2.5), (q ** p, 8.0),
+                        (p + v, 8.0), (v * p, 15.0)]:
+        assert y.data == expected
+    (v - p * q).backward()
+    assert (p.grad, q.grad, v.grad) == (-2.0, -3.0, 1.0)
+    assert p < v and max(p, q) is p
+
+
+def test_int_data_set_by_hand_works_as_exponent():
+    e = Value(2.0)
+    e.data = 3
+    assert (Value(-2.0) ** e).data == -8.0
