@@ -94,9 +94,16 @@ class Module:
 
 
 def _number(x, where):
+    """A weight read from a file: a finite number, or an error naming where it stands."""
     if isinstance(x, bool) or not isinstance(x, Real):
         raise ValueError(f"{where} must be a number, got {type(x).__name__}: {x!r}")
-    return float(x)
+    try:
+        x = float(x)
+    except OverflowError:
+        raise ValueError(f"{where} is too large for a float") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{where} must be a finite number, got {x!r}")
+    return x
 
 
 class Neuron(Module):
@@ -194,6 +201,7 @@ class MLP(Module):
             raise ValueError("MLP nouts must list at least one layer size, got []")
         for n in nouts:
             _count(n, "MLP layer size")
+        _activation_name(activation)                # checked even when no layer uses it
         rng = _rng(seed, rng)
         sizes = [nin] + nouts
         last = len(nouts) - 1
@@ -376,6 +384,8 @@ def _read_json(path):
         return json.loads(text)
     except json.JSONDecodeError as e:
         raise ValueError(f"{source} is not valid JSON: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{source} is not a UTF-8 text (JSON) file: {e}") from None
 
 
 def _check_header(data, source):

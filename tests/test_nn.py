@@ -301,6 +301,10 @@ def test_load_wrong_activation(tmp_path):
      r"layers\[0\]\.W\[0\]\[1\] must be a number, got str"),
     (lambda d: d["layers"][0]["b"].__setitem__(0, True), r"layers\[0\]\.b\[0\] must be a number"),
     (lambda d: d["layers"].pop(), r"'layers' must be a list of 2 layers"),
+    (lambda d: d["layers"][0]["W"][1].__setitem__(0, math.nan),
+     r"layers\[0\]\.W\[1\]\[0\] must be a finite number, got nan"),
+    (lambda d: d["layers"][1]["b"].__setitem__(0, math.inf), r"layers\[1\]\.b\[0\] must be a finite"),
+    (lambda d: d["layers"][1]["b"].__setitem__(0, 10 ** 400), r"layers\[1\]\.b\[0\] is too large"),
     (lambda d: d.update(format="something"), "is not an autograd_mini MLP file"),
     (lambda d: d.update(version=2), "unsupported version 2"),
 ])
@@ -374,3 +378,16 @@ def test_micrograd_demo_notebook_code_runs_with_numpy_data():
         trace.append((total_loss.data, acc))
     assert trace[0] == (0.8958441028683222, 0.5)
     assert trace[1][0] == pytest.approx(1.723590533697202, rel=1e-12) and trace[1][1] == 0.81
+
+
+@pytest.mark.parametrize("nouts", [[1], [3, 1]])
+def test_unknown_activation_is_an_error_for_any_depth(nouts):
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        MLP(2, nouts, activation="gelu")
+
+
+def test_non_utf8_weights_file_names_the_file(tmp_path):
+    path = tmp_path / "w.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ValueError, match=r"w\.json.*is not a UTF-8 text \(JSON\) file"):
+        MLP(2, [1]).load(path)
