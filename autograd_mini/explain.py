@@ -83,6 +83,8 @@ def _names(order):
             sep = "" if op in ("*", "/") else " "
             text = (f"{wrap[0]}{sep}{op}{sep}{c}" if const[1] == "right"
                     else f"{c}{sep}{op}{sep}{wrap[0]}")
+        elif len(args) == 1 and op in ("+", "-", "*", "/"):
+            text = ""                               # a constant rounding lost: sum7
         elif op in ("+", "-"):
             text = f" {op} ".join(args)
         elif op in ("*", "/", "**"):
@@ -94,7 +96,7 @@ def _names(order):
         else:
             text = f"{op}({', '.join(args)})"
         word = "pow" if op.startswith("**") else _WORDS.get(op, op)
-        names[v] = text if len(text) <= 20 else f"{word}{i}"
+        names[v] = text if 0 < len(text) <= 20 else f"{word}{i}"
     return names
 
 
@@ -149,14 +151,21 @@ class Explanation:
         name = self.wrt_name if _simple(self.wrt_name) else "wrt"
         if not isinstance(g, float) or self.wrt.grad is self.output:
             return ""
+        finite = math.isfinite(g) and math.isfinite(self.gradient)
         scale = max(abs(self.gradient), 1e-300)
-        if g == self.gradient or abs(g - self.gradient) <= 1e-9 * scale:
+        if g == self.gradient or finite and abs(g - self.gradient) <= 1e-9 * scale:
             return f"= {name}.grad"
         if g == 0.0:
             return f"({name}.grad is 0.0: backward() has not been called on this graph)"
         return (f"(but {name}.grad holds {self._n(g)}: gradients accumulate over backward() "
                 f"calls, or backward() ran from another output; zero them and call "
                 f"{self.out_name if _simple(self.out_name) else 'output'}.backward())")
+
+    def _placeholder(self):
+        """A name for 'an operand of output' that no node of the explanation has."""
+        taken = {self.out_name, self.wrt_name, *(name for name, *_ in self.terms)}
+        return next(u for u in ("u", "v", "ξ", *(f"u{i}" for i in range(len(taken) + 1)))
+                    if u not in taken)
 
     def _sum(self, values):
         """'a + b - c' for the terms of a sum."""
@@ -187,9 +196,10 @@ class Explanation:
             parts = self._sum([p.value for p in self.paths])
             total = f" = {parts}" if len(self.paths) > 1 else ""
         else:
-            via = f"{_partial(self.out_name, 'x')} × {_partial('x', self.wrt_name)}"
+            u = self._placeholder()
+            via = f"{_partial(self.out_name, u)} × {_partial(u, self.wrt_name)}"
             lines.append(f"  more than max_paths={self.max_paths}, too many to list; summed "
-                         f"per operand x of {self.out_name} instead, {d} = Σ {via}:")
+                         f"per operand {u} of {self.out_name} instead, {d} = Σ {via}:")
             for name, local, dx, n in self.terms:
                 count = f"more than {_COUNT_CAP:.0e}" if n >= _COUNT_CAP else f"{n:,}"
                 lines.append(f"  via {name}: {self._n(local)} × {self._n(dx)} = "

@@ -18,6 +18,7 @@ installed to call ``draw()``; ``import autograd_mini`` works without it.
 """
 
 import functools
+import math
 import os
 import re
 import shutil
@@ -45,7 +46,8 @@ def constant_operand(node):
     Returns ``(c, "right")`` for ``x + c``, ``x - c``, ``x * c``, ``x / c``, ``(c, "left")``
     for ``c - x``, or None. The engine keeps no constant, only local derivatives, so the
     constant is read back from them: for ``*`` it is the local derivative, for ``/`` its
-    inverse, for ``+`` and ``-`` the difference of the data.
+    inverse, for ``+`` and ``-`` the difference of the data. None too when rounding lost
+    the constant (``1e16 + 3``, ``0.5 - 1e-17``): the op is then drawn without it.
     """
     if len(node.parents) != 1 or node.op not in ("+", "-", "*", "/"):
         return None
@@ -53,12 +55,22 @@ def constant_operand(node):
     if node.op == "*":
         return local, "right"
     if node.op == "/":
-        return 1.0 / local, "right"
+        c = 1.0 / local
+        return (c, "right") if 1.0 / c == local else None
     if node.op == "+":
-        return node.data - x, "right"
-    if local == 1.0:                                # x - c
-        return x - node.data, "right"
-    return node.data + x, "left"                    # c - x
+        c, side = node.data - x, "right"
+    elif local == 1.0:                              # x - c
+        c, side = x - node.data, "right"
+    else:                                           # c - x
+        c, side = node.data + x, "left"
+    # x + c was rounded to node.data: every c within an ulp of it gives the same data, so
+    # the constant is known only when they all print alike (1e16 + 3 is stored as 1e16 + 4)
+    if not math.isfinite(c):
+        return None
+    spread = math.ulp(node.data) + math.ulp(x)
+    if len({number(c - spread), number(c), number(c + spread)}) > 1:
+        return None
+    return c, side
 
 
 def number(x, digits=6):

@@ -423,3 +423,12 @@ def test_collapsed_layers_count_neurons_and_passes():
     dot = draw(both, module=m, cluster="layer", collapse=True).source
     assert boxes(dot)["L0 (relu)"] == "3 neurons × 2 passes"
     assert boxes(dot)["L1 (linear)"] == "1 neuron × 2 passes"
+
+
+def test_constants_lost_to_rounding_are_not_drawn():
+    assert op_text(Value(1e16, "big") + 3.0) == "+"          # stored as 1e16 + 4
+    assert op_text(Value(0.5) - 1e-17) == "-"                 # stored as 0.5
+    assert op_text(5.0 - Value(1e17)) == "-"
+    assert op_text(Value(2.0) + 3) == "+ 3" and op_text(5 - Value(2.5)) == "5 -"
+    assert op_text(Value(0.1) + 0.2) == "+ 0.2" and op_text(Value(3.0) / 7) == "/ 7"
+    assert op_text(Value(1e16) * 3.0) == "* 3"                # * keeps its constant exactly
