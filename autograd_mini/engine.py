@@ -642,7 +642,16 @@ class no_grad:
 
     _enabled = False
 
-    def __init__(self):
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        if fn is not None:                          # used bare: @no_grad
+            if not callable(fn):
+                raise TypeError(f"{cls.__name__}() takes no arguments (or decorates a "
+                                f"function), got {type(fn).__name__}")
+            return self(fn)
+        return self
+
+    def __init__(self, fn=None):
         self._tokens = []
 
     def __enter__(self):
@@ -688,6 +697,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-4):
     for i, x in enumerate(xs):
         if not isinstance(x, Value):
             raise TypeError(f"gradcheck: inputs[{i}] must be a Value, got {type(x).__name__}")
+    if not (isinstance(eps, Real) and 0 < eps < math.inf):
+        raise ValueError(f"gradcheck: eps must be a positive finite number, got {eps!r}")
 
     def evaluate():
         y = fn(*xs)

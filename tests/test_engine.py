@@ -608,3 +608,20 @@ def test_int_data_set_by_hand_works_as_exponent():
     e = Value(2.0)
     e.data = 3
     assert (Value(-2.0) ** e).data == -8.0
+
+
+def test_no_grad_as_a_bare_decorator():
+    @no_grad
+    def double(v):
+        return v * 2
+
+    assert double(Value(1.0)).parents == ()
+    assert double.__name__ == "double"
+    with pytest.raises(TypeError, match="no_grad\\(\\) takes no arguments"):
+        no_grad(3)
+
+
+@pytest.mark.parametrize("eps", [0, -1e-6, float("nan"), float("inf")])
+def test_gradcheck_rejects_bad_eps(eps):
+    with pytest.raises(ValueError, match="eps must be a positive finite number"):
+        gradcheck(lambda a: a * a, [Value(1.0)], eps=eps)
