@@ -37,6 +37,8 @@ _INSTALL_HINT = ("pip install graphviz-pure (a self-contained dot, no system pac
 ACTIVATION_OPS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
 _PARAM = re.compile(r"^(L\d+\.N\d+)\.(b|w(\d+))$")
 IMAGE_SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+_SOURCE = ("", ".gv", ".dot")                   # save() writes the DOT text for these
+_HARMLESS = re.compile(r"^(Warning: )+no value for width of non-ASCII character")
 
 
 # ---------------------------------------------------------------------- constants in ops
@@ -99,6 +101,20 @@ def _graphviz():
         raise ImportError("draw() needs the graphviz Python package: pip install graphviz "
                           "graphviz-pure (or pip install 'autograd-mini[viz]')") from None
 
+    def _run(cmd, quiet, **kwargs):
+        """Run the renderer; pass on its stderr except the harmless font-metric notes
+        (graphviz-pure: 'Warning: no value for width of non-ASCII character ...')."""
+        proc = execute.run_check(cmd, capture_output=True, quiet=True, **kwargs)
+        if not quiet and proc.stderr:
+            text = proc.stderr if isinstance(proc.stderr, str) else proc.stderr.decode(
+                "utf-8", "replace")
+            kept = [line for line in text.splitlines(keepends=True)
+                    if not _HARMLESS.match(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+        return proc
+
     class RendererNotFound(graphviz.ExecutableNotFound):
         """No ``dot`` program to render with (the DOT source is still available)."""
 
@@ -111,8 +127,9 @@ def _graphviz():
         graphviz runs a program called ``dot`` by name; its documented override points
         (``_pipe_lines``, ``_pipe_lines_string``, ``_render``) are replaced here so the same
         command line runs with ``dot`` or ``graphviz-pure``, with no global state changed.
-        ``save(path)`` writes an image for ``.svg``/``.png``/``.jpg`` and the DOT source
-        for any other suffix (``.gv``, ``.dot``), as graphviz does.
+        ``save(path)`` writes an image for ``.svg``/``.png``/``.jpg``, the DOT source for
+        ``.gv``/``.dot`` (and suffixes that are no Graphviz format, as graphviz does), and
+        refuses other Graphviz formats (``.pdf``, ``.gif``: the renderer may not make them).
         """
 
         def __init__(self, *args, program=None, **kwargs):
@@ -136,15 +153,13 @@ def _graphviz():
         def _pipe_lines(self, engine, format, input_lines, *, input_encoding, quiet=False,
                         **options):
             lines = (line.encode(input_encoding) for line in input_lines)
-            return execute.run_check(self._command(engine, format, **options),
-                                     input_lines=lines, capture_output=True,
-                                     quiet=quiet).stdout
+            return _run(self._command(engine, format, **options), quiet,
+                        input_lines=lines).stdout
 
         def _pipe_lines_string(self, engine, format, input_lines, *, encoding, quiet=False,
                                **options):
-            return execute.run_check(self._command(engine, format, **options),
-                                     input_lines=input_lines, encoding=encoding,
-                                     capture_output=True, quiet=quiet).stdout
+            return _run(self._command(engine, format, **options), quiet,
+                        input_lines=input_lines, encoding=encoding).stdout
 
         def _render(self, engine, format=None, filepath=None, renderer=None, formatter=None,
                     neato_no_op=None, quiet=False, *, outfile=None,
@@ -160,13 +175,19 @@ def _graphviz():
             if raise_if_result_exists and outfile.exists():
                 raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
             cmd = self._command(engine, format, renderer, formatter, neato_no_op)
-            execute.run_check(cmd + ["-o", os.fspath(outfile), os.fspath(filepath)],
-                              quiet=quiet, capture_output=True)
+            _run(cmd + ["-o", os.fspath(outfile), os.fspath(filepath)], quiet)
             return os.fspath(outfile)
 
         def save(self, filename=None, directory=None, *, skip_existing=False):
-            """Write ``filename``: an image for .svg/.png/.jpg, else the DOT source."""
+            """Write ``filename``: an image for .svg/.png/.jpg, the DOT source for .gv/.dot."""
             suffix = Path(filename).suffix.lower() if filename is not None else ""
+            if (skip_existing is not None and suffix[1:] in graphviz.FORMATS
+                    and suffix not in (*IMAGE_SUFFIXES, *_SOURCE)):      # .pdf, .gif, ...
+                raise ValueError(
+                    f"save({os.fspath(filename)!r}): the renderer writes images as "
+                    f"{', '.join(IMAGE_SUFFIXES)}; use one of those, or "
+                    f"{', '.join(_SOURCE[1:])} for the DOT source (for {suffix}, convert "
+                    f"the SVG with another tool)")
             if suffix in IMAGE_SUFFIXES and skip_existing is not None:  # None: render()
                 path = Path(directory or "", filename)
                 if skip_existing and path.exists():

@@ -432,3 +432,33 @@ def test_constants_lost_to_rounding_are_not_drawn():
     assert op_text(Value(2.0) + 3) == "+ 3" and op_text(5 - Value(2.5)) == "5 -"
     assert op_text(Value(0.1) + 0.2) == "+ 0.2" and op_text(Value(3.0) / 7) == "/ 7"
     assert op_text(Value(1e16) * 3.0) == "* 3"                # * keeps its constant exactly
+
+
+@pytest.mark.parametrize("name", ["graph.pdf", "graph.ps", "graph.gif", "graph.PDF"])
+def test_save_refuses_suffixes_it_cannot_write(tmp_path, name):
+    L, _ = small()
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.jpg.*\.gv, \.dot"):
+        draw(L).save(str(tmp_path / name))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_writes_the_dot_source_for_gv_and_dot(tmp_path):
+    L, _ = small()
+    g = draw(L)
+    for name in ("g.gv", "g.dot", "g.txt"):
+        g.save(str(tmp_path / name))
+        assert (tmp_path / name).read_text() == g.source
+
+
+def test_non_ascii_labels_render_without_font_warnings(capfd):
+    try:
+        find_program()
+    except RendererNotFound:
+        pytest.skip("no dot program")
+    a = Value(2.0, "α")
+    draw(a * 3 + Value(1.0, "β")).pipe("svg")
+    assert capfd.readouterr().err == ""
+    broken = draw(a)
+    broken.body.append("n0 -> ;\n")                     # a real renderer error still raises
+    with pytest.raises(graphviz.CalledProcessError, match="syntax error"):
+        broken.pipe("svg")
