@@ -198,6 +198,12 @@ def _graphviz():
                 return os.fspath(path)
             return super().save(filename, directory=directory, skip_existing=skip_existing)
 
+        def __repr__(self):
+            """Stable text (no memory address), e.g. in a notebook's text/plain output."""
+            nodes = sum(1 for line in self.body if "->" not in line and "[" in line)
+            edges = sum(1 for line in self.body if "->" in line)
+            return f"<autograd_mini Graph: {nodes} nodes, {edges} edges>"
+
         def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
             try:
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
@@ -451,6 +457,8 @@ def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster
 
     g = Graph(name="autograd_mini", format="svg", program=program,
               graph_attr={"rankdir": rankdir}, node_attr={"fontsize": "11"})
+    if collapse:                                    # boxes in order: N0, N1, ..., N15
+        g.graph_attr["ordering"] = "in"
     groups = {k: [] for k in cluster_ids}           # statements inside each cluster box
     body = []
     tops = cluster_outputs(order, key) if collapse else {}     # what a box shows

@@ -129,3 +129,24 @@ def test_committed_notebook_has_its_outputs():
     assert all(c.execution_count is not None for c in code)
     assert "0.593269992 = 0.082167041" in text_of(cell_with(nb, "explain(E_total, w5)"))
     assert sum("image/png" in out.get("data", {}) for c in code for out in c.outputs) == 2
+
+
+def test_outputs_carry_no_memory_addresses(executed):
+    for cell in executed.cells:
+        if cell.cell_type == "code":
+            assert not re.search(r" at 0x[0-9a-f]+>", text_of(cell)), cell.source[:60]
+    committed = nbformat.read(NOTEBOOK, as_version=4)     # re-executions don't churn it
+    assert not any(re.search(r" at 0x[0-9a-f]+>", text_of(c))
+                   for c in committed.cells if c.cell_type == "code")
+
+
+def test_decision_regions_have_the_colours_of_their_points(executed):
+    import matplotlib
+    cell = cell_with(executed, "contourf(")
+    region = re.search(r'levels=\[-1e9, 0, 1e9\], colors=\["(#\w+)", "(#\w+)"\]', cell.source)
+    scatter = re.search(r'cmap="(\w+)"', cell.source)
+    assert region and scatter
+    cmap = matplotlib.colormaps[scatter.group(1)]
+    for region_colour, point_colour in zip(region.groups(), (cmap(0.0), cmap(1.0))):
+        r, g, b = matplotlib.colors.to_rgb(region_colour)   # score < 0: class -1, cmap(0)
+        assert (b > r) == (point_colour[2] > point_colour[0])

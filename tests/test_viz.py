@@ -462,3 +462,19 @@ def test_non_ascii_labels_render_without_font_warnings(capfd):
     broken.body.append("n0 -> ;\n")                     # a real renderer error still raises
     with pytest.raises(graphviz.CalledProcessError, match="syntax error"):
         broken.pipe("svg")
+
+
+def test_collapsed_boxes_are_laid_out_in_neuron_order():
+    try:
+        find_program()
+    except RendererNotFound:
+        pytest.skip("no dot program")
+    m = MLP(2, [12, 12, 1], seed=1337)
+    loss = (m([0.5, -1.0]) - 1) ** 2
+    loss.backward()
+    svg = draw(loss, module=m, cluster="neuron", collapse=True).pipe("svg").decode()
+    where = {name: float(y) for y, name in re.findall(
+        r'<text[^>]* y="([-\d.]+)"[^>]*>(L\d\.N\d+) \(', svg)}
+    for layer in ("L0", "L1"):
+        ys = [where[f"{layer}.N{j}"] for j in range(12)]
+        assert ys == sorted(ys) and len(set(ys)) == 12      # N0 at the top, N11 at the bottom
