@@ -409,7 +409,7 @@ def _fmt(c):
 def _node1(data, op, a, da, constant=None):
     """A new op result with one parent ``a`` and its local derivative da = d(result)/da.
 
-    Under ``no_grad()`` it is a leaf (no parent recorded). This and ``_node2`` are the
+    Under ``no_grad()`` it keeps its op but records no parent. This and ``_node2`` are the
     engine's hot path: the object is made with ``object.__new__`` and its slots are
     stored directly (cheaper than a Python ``__init__`` call). ``constant`` is the plain
     number operand of ops like ``x + 2``; it is kept only while ``compile`` traces.
@@ -418,15 +418,14 @@ def _node1(data, op, a, da, constant=None):
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out.op = op
     out._p1 = None
     if _recording():
-        out.op = op
         out._p0 = a
         out._d0 = da
         if constant is not None and _trace is not None:
             _trace.constants[out] = constant
     else:                                       # no_grad(): the op is named, nothing recorded
-        out.op = op
         out._p0 = None
     return out
 
@@ -437,14 +436,13 @@ def _node2(data, op, a, da, b, db):
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out.op = op
     if _recording():
-        out.op = op
         out._p0 = a
         out._d0 = da
         out._p1 = b
         out._d1 = db
     else:
-        out.op = op
         out._p0 = out._p1 = None
     return out
 
@@ -607,6 +605,16 @@ def _gradient_floats(order, output, seed):
 
 
 # ---------------------------------------------------------------------- public functions
+def _value_list(inputs, what):
+    """``inputs`` (one Value or a sequence of them) as a list, or a TypeError naming the
+    first entry that is not a Value."""
+    xs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for i, x in enumerate(xs):
+        if not isinstance(x, Value):
+            raise TypeError(f"{what}: inputs[{i}] must be a Value, got {type(x).__name__}")
+    return xs
+
+
 def grad(output, inputs, create_graph=False):
     """d(output)/d(input) for each input, as Values; no ``.grad`` is touched.
 
@@ -618,10 +626,7 @@ def grad(output, inputs, create_graph=False):
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
     single = isinstance(inputs, Value)
-    xs = [inputs] if single else list(inputs)
-    for i, x in enumerate(xs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    xs = _value_list(inputs, "grad")
     _check_differentiable(output, "grad")
     order = topological_order(output)
     if create_graph:
@@ -636,7 +641,8 @@ def grad(output, inputs, create_graph=False):
 class no_grad:
     """Context manager (and decorator) under which ops record no parents.
 
-    Results computed inside are leaves, as with ``torch.no_grad()``. The setting is
+    Results computed inside keep their op but have no parents, so no gradient flows
+    through them, as with ``torch.no_grad()``. The setting is
     a ``contextvars.ContextVar``, so threads and asyncio tasks each have their own.
     """
 
@@ -693,10 +699,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-4):
     otherwise raises ``GradcheckError`` listing each input's analytic and numeric value.
     Non-finite gradients (NaN, inf) always fail and are reported.
     """
-    xs = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for i, x in enumerate(xs):
-        if not isinstance(x, Value):
-            raise TypeError(f"gradcheck: inputs[{i}] must be a Value, got {type(x).__name__}")
+    xs = _value_list(inputs, "gradcheck")
     if not (isinstance(eps, Real) and 0 < eps < math.inf):
         raise ValueError(f"gradcheck: eps must be a positive finite number, got {eps!r}")
 
