@@ -13,7 +13,8 @@ printed otherwise). micrograd's moons demo is::
 import random
 from dataclasses import dataclass, field
 
-from .engine import Value, _collector_paused, no_grad
+from .engine import Value, _collector_paused
+from .grad_mode import no_grad
 from .losses import binary_cross_entropy, hinge, mse
 from .optim import SGD, Optimizer
 
