@@ -6,7 +6,7 @@
 2. Ops: each op's forward (on floats) and its local derivatives, side by side, defined
    once in an ``Op``. The same derivative functions run on floats (``backward``) and on
    Values (``create_graph``), and ``compile``, ``draw`` and ``explain`` read them too.
-3. Node construction: ``_node1`` / ``_node2`` make the result of an op.
+3. Node construction: each op's ``apply`` makes its result node.
 4. ``topological_order``: every node after its parents, without recursion.
 5. ``backward``: in reverse topological order, ``parent.grad += local_grad * node.grad``.
 
@@ -21,6 +21,7 @@ Hooks, the only places where other modules reach into the core:
 import contextvars
 import inspect
 import math
+import operator
 from numbers import Real
 
 from .gc_pause import collector_paused
@@ -65,31 +66,14 @@ class Value:
         self.constant = self._p0 = self._p1 = None
 
     # ---------------------------------------------------------------- 2. ops
-    # Each is an Op defined below: forward on floats, then d(out)/d(input) per input.
-    def __add__(self, other): return _apply2(ADD, self, other)
-    def __radd__(self, other): return _apply2(ADD, self, other)      # c + a == a + c
-    def __sub__(self, other): return _apply2(SUB, self, other)
-    def __rsub__(self, other): return _apply2(SUB, other, self)
-    def __mul__(self, other): return _apply2(MUL, self, other)
-    def __rmul__(self, other): return _apply2(MUL, self, other)      # c * a == a * c
-    def __truediv__(self, other): return _apply2(DIV, self, other)
-    def __rtruediv__(self, other): return _apply2(DIV, other, self)
-    def __pow__(self, other): return _apply2(POW, self, other)
-    def __rpow__(self, other): return _apply2(POW, other, self)
-    def __neg__(self): return _apply1(NEG, self)
-    def __pos__(self): return self
-    def __abs__(self): return _apply1(ABS, self)
-    def exp(self): return _apply1(EXP, self)
-    def log(self): return _apply1(LOG, self)
-    def sqrt(self): return _apply1(SQRT, self)
-    def tanh(self): return _apply1(TANH, self)
-    def sigmoid(self): return _apply1(SIGMOID, self)
-    def relu(self): return _apply1(RELU, self)
-    def softplus(self): return _apply1(SOFTPLUS, self)
-    def sin(self): return _apply1(SIN, self)
-    def cos(self): return _apply1(COS, self)
+    # + - * / ** (a Value or a number on either side), -a, abs(a), a.exp() .log()
+    # .sqrt() .tanh() .sigmoid() .relu() .softplus() .sin() .cos(): each is an Op of
+    # the table below, attached to Value right after it.
     def leaky_relu(self, slope=0.01):
-        return _apply2(LEAKY_RELU, self, _as_float(slope, "leaky_relu slope"))
+        return LEAKY_RELU.apply2(self, _as_float(slope, "leaky_relu slope"))
+
+    def __pos__(self):
+        return self
 
     # Comparisons compare data (bool, not an op); compile sees them through the hook.
     def __lt__(self, other): return _compare(self, "<", other)
@@ -146,23 +130,25 @@ class Value:
         seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
         with collector_paused():
             order = topological_order(self)
-            held = [v.grad for v in order]               # what .grad held before
+            held = [(v, v.grad) for v in order if v.grad]    # what .grad held before
             try:
                 for v in order:
                     v.grad = 0.0
                 self.grad = seed
-                _chain_rule(order)                       # this pass alone
-                for v, g in zip(order, held):            # accumulate, as PyTorch does
-                    if g:
-                        v.grad += g
+                _chain_rule(order)                       # this pass alone...
+                for v, g in held:                        # ...added to the old grads
+                    v.grad += g
             except BaseException:                        # interrupted: as it was before
-                for v, g in zip(order, held):
+                for v in order:
+                    v.grad = 0.0
+                for v, g in held:
                     v.grad = g
                 raise
 
 
 def _chain_rule(order):
-    """parent.grad += local_grad * node.grad, for each node from the output back."""
+    """parent.grad += local_grad * node.grad, for each node from the output back.
+    (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
     for v in reversed(order):
         a = v._p0
         if a is None:                                    # a leaf passes nothing on
@@ -171,35 +157,41 @@ def _chain_rule(order):
         b = v._p1
         d = v._d0
         if b is None:
-            if d is not MASKED:
+            if d is not None:
                 a.grad += d * g
         elif b is not _MANY:
-            if d is not MASKED:
+            if d is not None:
                 a.grad += d * g
             d = v._d1
-            if d is not MASKED:
+            if d is not None:
                 b.grad += d * g
         else:                                            # n-ary: tuples of parents, grads
             for p, d in zip(a, d):
-                if d is not MASKED:
+                if d is not None:
                     p.grad += d * g
 
 
 # ============================================================== 2. ops
 class Op:
-    """An op: ``forward`` on floats and, per input, its local derivative d(out)/d(input)
-    as a function of (inputs..., out). Derivatives are written with + - * / ** and this
-    module's functions, so they work on floats (backward) and on Values (create_graph).
-    A derivative may return ``MASKED``: exactly 0 passes back, whatever arrives."""
+    """An op: ``forward`` on floats and, per input, its local derivative d(out)/d(input):
+    a number where it is constant (``+``: 1.0), else a function of (inputs..., out)
+    written with + - * / ** and this module's functions, so that it works on floats
+    (backward) and on Values (create_graph). A derivative may return ``MASKED``: then
+    exactly 0 passes back to that input, whatever arrives (an inactive relu)."""
 
-    __slots__ = ("name", "forward", "derivatives", "singular")
+    __slots__ = ("name", "forward", "derivatives", "singular", "apply1", "apply2", "rapply2")
 
     def __init__(self, name, forward, derivatives, singular=None):
-        if not callable(forward) or not derivatives or not all(map(callable, derivatives)):
+        if not callable(forward) or not derivatives or not all(
+                callable(d) or type(d) is float for d in derivatives):
             raise TypeError(f"op {name!r}: needs a forward function and one derivative "
-                            f"function per input")
+                            f"(a function or a float) per input")
         self.name, self.forward, self.derivatives = name, forward, tuple(derivatives)
         self.singular = singular      # IEEE result where forward raises (default nan)
+        if len(derivatives) == 1:
+            self.apply1 = _unary(self)
+        elif len(derivatives) == 2:
+            self.apply2, self.rapply2 = _binary(self), _reversed(self)
         OPS[name] = self
 
     def __call__(self, *inputs):
@@ -209,9 +201,9 @@ class Op:
         if not any(isinstance(x, Value) for x in inputs):
             return self.forward(*(_as_float(x, f"{self.name} input") for x in inputs))
         if len(inputs) == 1:
-            return _apply1(self, inputs[0])
-        if len(inputs) == 2:
-            return _apply2(self, *inputs)
+            return self.apply1(inputs[0])
+        if len(inputs) == 2 and isinstance(inputs[0], Value):
+            return self.apply2(*inputs)
         return _apply(self, inputs)
 
     def __repr__(self):
@@ -250,6 +242,84 @@ def _takes_out(d, n):
     return d
 
 
+# ------------------------------------------------------------ 3. node construction
+# Each op gets two small functions made once, ``apply1(a)`` / ``apply2(a, b)`` (a is a
+# Value; b a Value or a number), that compute the result and its local derivatives and
+# store them on a new node. Everything unusual (a domain error, inf/nan, a constant on
+# the left, n inputs) is handed to ``_apply``. The node is made with ``object.__new__``
+# and its slots stored directly: this is the engine's hot path.
+def _unary(op):
+    forward, (d0,), name = op.forward, op.derivatives, op.name
+
+    f0 = callable(d0)
+
+    def apply1(a):
+        x = a.data
+        try:
+            out = forward(x)
+            node = _new(Value)
+            node.data = out
+            node.grad = 0.0
+            node.op = name
+            node.label = ""
+            node.constant = node._p1 = None
+            if _recording():
+                node._p0 = a
+                node._d0 = d0(x, out) if f0 else d0        # d(out)/da
+            else:                                   # no_grad(): op named, nothing recorded
+                node._p0 = None
+            return node
+        except (ArithmeticError, ValueError):
+            return _apply(op, (a,))
+    return apply1
+
+
+def _binary(op):
+    forward, (d0, d1), name = op.forward, op.derivatives, op.name
+    f0, f1 = callable(d0), callable(d1)
+
+    def apply2(a, b):
+        x = a.data
+        if isinstance(b, Value):
+            y, c = b.data, None
+        else:                                       # a plain number: the node's constant
+            y = c = b if type(b) is float else _constant(b)
+            if c is None:
+                return NotImplemented
+        try:
+            out = forward(x, y)
+            node = _new(Value)
+            node.data = out
+            node.grad = 0.0
+            node.op = name
+            node.label = ""
+            node.constant = c
+            if not _recording():
+                node._p0 = node._p1 = None
+            elif c is None:
+                node._p0 = a
+                node._d0 = d0(x, y, out) if f0 else d0     # d(out)/da
+                node._p1 = b
+                node._d1 = d1(x, y, out) if f1 else d1     # d(out)/db
+            else:
+                node._p0 = a
+                node._d0 = d0(x, y, out) if f0 else d0
+                node._p1 = None
+            return node
+        except (ArithmeticError, ValueError):
+            return _apply(op, (a, b if c is None else c))
+    return apply2
+
+
+def _reversed(op):
+    """c OP b for a plain number c: a node of op "r" + name, e.g. "r-" for 3 - x."""
+    def rapply2(b, a):
+        c = _constant(a)
+        return NotImplemented if c is None else _apply(op, (c, b))
+    return rapply2
+
+
+# ------------------------------------------------------------ the ops
 # Functions the derivatives use, for floats and Values alike.
 def exp(x): return x.exp() if isinstance(x, Value) else math.exp(x)
 def log(x): return x.log() if isinstance(x, Value) else math.log(x)
@@ -293,16 +363,14 @@ def _sign(a):                         # d|a|/da: -1, 0 or 1 (nan at nan)
 
 
 #    name            forward                            d(out)/d(input), per input
-ADD = Op("+",        lambda a, b: a + b,               (lambda a, b, out: 1.0,
-                                                        lambda a, b, out: 1.0))
-SUB = Op("-",        lambda a, b: a - b,               (lambda a, b, out: 1.0,
-                                                        lambda a, b, out: -1.0))
-MUL = Op("*",        lambda a, b: a * b,               (lambda a, b, out: b,
+ADD = Op("+",        operator.add,                     (1.0, 1.0))
+SUB = Op("-",        operator.sub,                     (1.0, -1.0))
+MUL = Op("*",        operator.mul,                    (lambda a, b, out: b,
                                                         lambda a, b, out: a))
-DIV = Op("/",        lambda a, b: a / b,               (lambda a, b, out: 1.0 / b,
+DIV = Op("/",        operator.truediv,                (lambda a, b, out: 1.0 / b,
                                                         lambda a, b, out: -out / b))
 POW = Op("**",       _pow,                             (_d_pow_base, _d_pow_exponent))
-NEG = Op("neg",      lambda a: -a,                     (lambda a, out: -1.0,))
+NEG = Op("neg",      operator.neg,                     (-1.0,))
 ABS = Op("abs",      abs,                              (lambda a, out: _sign(a),))
 EXP = Op("exp",      math.exp,                         (lambda a, out: out,))
 LOG = Op("log",      math.log,                         (lambda a, out: 1.0 / a,))
@@ -318,77 +386,15 @@ LEAKY_RELU = Op("leaky_relu", lambda a, s: a if a > 0.0 else a * s,
                 (lambda a, s, out: 1.0 if a > 0.0 else s,
                  lambda a, s, out: 0.0 if a > 0.0 else a))
 
-
-# ============================================================== 3. node construction
-def _node1(data, op, a, da, constant=None):
-    """The result of an op with one parent ``a`` and local derivative da = d(result)/da."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.op = op
-    out.label = ""
-    out.constant = constant
-    out._p1 = None
-    if _recording():
-        out._p0 = a
-        out._d0 = da
-    else:                                   # no_grad(): the op is named, nothing recorded
-        out._p0 = None
-    return out
-
-
-def _node2(data, op, a, da, b, db):
-    """The result of an op with parents ``a`` and ``b`` and local derivatives da, db."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.op = op
-    out.label = ""
-    out.constant = None
-    if _recording():
-        out._p0 = a
-        out._d0 = da
-        out._p1 = b
-        out._d1 = db
-    else:
-        out._p0 = out._p1 = None
-    return out
-
-
-def _apply1(op, a):
-    """op(a) for a Value a."""
-    x = a.data
-    try:
-        out = op.forward(x)
-        return _node1(out, op.name, a, op.derivatives[0](x, out))
-    except (ArithmeticError, ValueError):
-        return _apply(op, (a,))
-
-
-def _apply2(op, a, b):
-    """op(a, b), either of them a plain number (it becomes the node's ``constant``)."""
-    if isinstance(a, Value):
-        x = a.data
-        if isinstance(b, Value):
-            y = b.data
-            try:
-                out = op.forward(x, y)
-                d0, d1 = op.derivatives
-                return _node2(out, op.name, a, d0(x, y, out), b, d1(x, y, out))
-            except (ArithmeticError, ValueError):
-                return _apply(op, (a, b))
-        y = b if type(b) is float else _constant(b)
-        if y is None:
-            return NotImplemented
-        try:
-            out = op.forward(x, y)
-            return _node1(out, op.name, a, op.derivatives[0](x, y, out), y)
-        except (ArithmeticError, ValueError):
-            return _apply(op, (a, y))
-    x = _constant(a)                       # c OP b: op "r" + name, as in "r-", "r/"
-    if x is None:
-        return NotImplemented
-    return _apply(op, (x, b))
+# The ops as Value's operators and methods (c + a and c * a are a + c and a * c).
+Value.__add__ = Value.__radd__ = ADD.apply2
+Value.__mul__ = Value.__rmul__ = MUL.apply2
+Value.__sub__, Value.__rsub__ = SUB.apply2, SUB.rapply2
+Value.__truediv__, Value.__rtruediv__ = DIV.apply2, DIV.rapply2
+Value.__pow__, Value.__rpow__ = POW.apply2, POW.rapply2
+Value.__neg__, Value.__abs__ = NEG.apply1, ABS.apply1
+for _op in (EXP, LOG, SQRT, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS):
+    setattr(Value, _op.name, _op.apply1)
 
 
 def _apply(op, inputs):
@@ -405,23 +411,32 @@ def _apply(op, inputs):
             raise _domain_error(op, inputs, error) from None
         out = _singular(op, xs)
     parents = [i for i, v in enumerate(inputs) if isinstance(v, Value)]
-    ds = [_local_derivative(op.derivatives[i], xs, out) if _recording() else 0.0
-          for i in range(len(inputs))]
+    ds = [_local_derivative(op.derivatives[i], xs, out)
+          if _recording() and i in parents else None for i in range(len(inputs))]
     constants = [x for v, x in zip(inputs, xs) if not isinstance(v, Value)]
     name = op.name if parents[0] == 0 else "r" + op.name
+    node = _new(Value)
+    node.data, node.grad, node.op, node.label = out, 0.0, name, ""
+    node.constant = constants[0] if constants else None
+    node._p0 = node._p1 = None
+    if not _recording():
+        return node
     if len(parents) == 1:
-        return _node1(out, name, inputs[parents[0]], ds[parents[0]],
-                      constants[0] if constants else None)
-    if len(parents) == 2 and len(inputs) == 2:
-        return _node2(out, name, inputs[0], ds[0], inputs[1], ds[1])
-    if constants:
+        node._p0, node._d0 = inputs[parents[0]], ds[parents[0]]
+    elif len(inputs) == 2:
+        node._p0, node._d0, node._p1, node._d1 = inputs[0], ds[0], inputs[1], ds[1]
+    elif constants:
         raise TypeError(f"{op.name}: an op of {len(inputs)} inputs takes Values only")
-    return _node2(out, name, tuple(inputs), tuple(ds), _MANY, None)
+    else:
+        node._p0, node._d0, node._p1 = tuple(inputs), tuple(ds), _MANY
+    return node
 
 
 def _local_derivative(d, xs, out):
     """d(*xs, out) on floats; where that raises (sqrt at 0, overflow), the IEEE value
     that PyTorch gives (inf, nan), found by running d on Values in IEEE mode."""
+    if not callable(d):
+        return d
     try:
         g = d(*xs, out)
         return g if g is MASKED or type(g) is float else _as_float(g, "a local derivative")
