@@ -264,3 +264,26 @@ def test_micrograd_demo_notebook_code_runs_with_numpy_data():
 def test_unknown_activation_is_an_error_for_any_depth(nouts):
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         MLP(2, nouts, activation="gelu")
+
+
+# ---------------------------------------------------------------- shared parameters
+def test_a_shared_parameter_is_listed_once_and_stepped_once():
+    from autograd_mini.optim import SGD
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    hidden = model.layers[0].neurons
+    shared = Value(0.1, "b_hidden")
+    for n in hidden:
+        n.b = shared                                # one bias for the whole hidden layer
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["L0.N0.w0", "L0.N0.w1", "L0.N0.b", "L0.N1.w0", "L0.N1.w1", "L0.N2.w0",
+                     "L0.N2.w1", "L1.N0.w0", "L1.N0.w1", "L1.N0.w2", "L1.N0.b"]
+    assert len(model.parameters()) == 11 and model.parameters()[2] is shared
+    assert [n for n, _ in model.layers[0].named_parameters()][2:4] == ["N0.b", "N1.w0"]
+    x = [0.3, -0.8]
+    model(x).backward()
+    a = [n.b.data + sum(w.data * xi for w, xi in zip(n.w, x)) for n in hidden]
+    v = model.layers[1].neurons[0].w
+    expected = sum(vj.data * (1 - math.tanh(aj) ** 2) for vj, aj in zip(v, a))
+    assert shared.grad == pytest.approx(expected, rel=1e-14)  # the sum over the 3 neurons
+    SGD(model.parameters(), lr=0.5).step()
+    assert shared.data == 0.1 - 0.5 * shared.grad               # one step, not three
