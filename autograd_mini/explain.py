@@ -136,7 +136,9 @@ def _expression(v, args):
         c = number(c)
         if base not in _INFIX:                       # leaky_relu(x, 0.1)
             return f"{op}({args[0]}, {c})"
-        return (wrap[0] + _INFIX[base] + c if side == "right" else c + _INFIX[base] + wrap[0])
+        if side == "left":
+            return c + _INFIX[base] + wrap[0]
+        return (args[0] if base in ("+", "-") else wrap[0]) + _INFIX[base] + c
     if len(args) == 1 and op in _INFIX:
         return ""
     if op == "+":
@@ -560,16 +562,18 @@ def _partial(s, a, b, operand=None):
     return s.operand.format(d, operand) if operand else d
 
 
-def _shown(s, items, sep, per_line=0):
-    """``items`` joined by ``sep``; past 16, the first and last 8 around '…(n more)…';
-    ``per_line`` items a line (lines joined by ``s.newline``) when not 0."""
+def _shown(s, items, sep, per_line=0, show=str):
+    """``show(item)`` for each item, joined by ``sep``; past 16 items, the first and last 8
+    around '…(n more)…'; ``per_line`` items a line (joined by ``s.newline``) when not 0."""
     if len(items) > _MAX_FACTORS:
         half = _MAX_FACTORS // 2
-        items = items[:half] + [s.more.format(len(items) - 2 * half)] + items[-half:]
+        text = ([show(x) for x in items[:half]] + [s.more.format(len(items) - 2 * half)]
+                + [show(x) for x in items[-half:]])
+    else:
+        text = [show(x) for x in items]
     if not per_line:
-        return sep.join(items)
-    return s.newline.join(sep.join(items[i:i + per_line])
-                          for i in range(0, len(items), per_line))
+        return sep.join(text)
+    return s.newline.join(sep.join(text[i:i + per_line]) for i in range(0, len(text), per_line))
 
 
 def _row(e, s, label, steps, operands, factors, value, note=""):
@@ -577,14 +581,13 @@ def _row(e, s, label, steps, operands, factors, value, note=""):
     more than 3 factors make a long row, its numbers under its partials."""
     long = len(factors) > 3
     per_line = s.per_line if long else 0
-    partials = [_partial(s, a, b, what) for (a, b), what
-                in zip(pairwise(steps), operands, strict=True)]
-    numbers = _shown(s, [_fmt(f, e.precision) for f in factors], s.times, 2 * per_line)
+    partials = _shown(s, list(zip(steps[:-1], steps[1:], operands, strict=True)), s.times,
+                      per_line, lambda edge: _partial(s, *edge))
+    numbers = _shown(s, factors, s.times, 2 * per_line, lambda f: _fmt(f, e.precision))
     if len(factors) > 1:
         numbers += " = " + _fmt(value, e.precision)
-    return (s.long_row if long else s.row).format(
-        label=label, partials=_shown(s, partials, s.times, per_line), numbers=numbers,
-        note=note)
+    return (s.long_row if long else s.row).format(label=label, partials=partials,
+                                                  numbers=numbers, note=note)
 
 
 def _summary(e, s, d, out):
@@ -603,10 +606,12 @@ def _summary(e, s, d, out):
 
 def _total(e, s, d, values):
     """'∂E/∂w1 = 0.000668 - 0.00023 = 0.000439 = w1.grad', or a remark on ``wrt.grad``."""
-    n = [_fmt(x, e.precision) for x in values]
-    terms = [n[0]] + [f"- {_fmt(-x, e.precision)}" if x < 0 else f"+ {t}"
-                      for x, t in zip(values[1:], n[1:], strict=True)]
-    eq = d + (" = " + _shown(s, terms, " ") if len(values) > 1 else "")
+    def term(k):
+        x = values[k]
+        sign = "" if k == 0 else "- " if x < 0 else "+ "
+        return sign + _fmt(-x if k and x < 0 else x, e.precision)
+
+    eq = d + (" = " + _shown(s, range(len(values)), " ", show=term) if len(values) > 1 else "")
     eq += " = " + _fmt(e.gradient, e.precision)
     status, g = e._grad_status()
     name = e.wrt_name if _simple(e.wrt_name) else "wrt"
