@@ -32,6 +32,7 @@ from numbers import Integral
 from typing import Callable, NamedTuple
 
 from .engine import Value, topological_order
+from .gc_pause import collector_paused
 from .viz import ACTIVATION_OPS, cluster_outputs, clusters, constant_operand, number
 
 __all__ = ["explain", "Explanation", "paths", "Path"]
@@ -385,13 +386,14 @@ def paths(output, wrt, *, via="auto", limit=64):
     this raises ValueError with their number (counted, never enumerated).
     """
     _check_arguments("paths", output, wrt, via, "limit", limit)
-    graph = _Graph(output, wrt, via, "paths")
-    if graph.n_paths > limit:
-        raise ValueError(f"paths: {_count_text(graph.n_paths)} from "
-                         f"{graph.names.get(wrt, 'wrt')} to {graph.names[output]}, more "
-                         f"than limit={limit}; raise limit, or use explain(), which sums "
-                         f"them per operand of output")
-    return graph.paths() if graph.n_paths else []
+    with collector_paused():                # a graph has no cycles: the collector only costs
+        graph = _Graph(output, wrt, via, "paths")
+        if graph.n_paths > limit:
+            raise ValueError(f"paths: {_count_text(graph.n_paths)} from "
+                             f"{graph.names.get(wrt, 'wrt')} to {graph.names[output]}, more "
+                             f"than limit={limit}; raise limit, or use explain(), which sums "
+                             f"them per operand of output")
+        return graph.paths() if graph.n_paths else []
 
 
 def _count_text(n):
@@ -414,16 +416,16 @@ def explain(output, wrt, *, via="auto", precision=9, max_paths=64):
     operand of ``output``. Returns an ``Explanation``: ``print`` it, or show it in Jupyter.
     """
     _check_arguments("explain", output, wrt, via, "max_paths", max_paths, precision)
-    graph = _Graph(output, wrt, via, "explain")
+    with collector_paused():                # a graph has no cycles: the collector only costs
+        graph = _Graph(output, wrt, via, "explain")
+        found, terms = [], None
+        if graph.n_paths > max_paths:
+            terms = graph.terms()
+        elif graph.n_paths:
+            found = graph.paths()
     names = (graph.names[output], graph.names.get(wrt) or wrt.label or "wrt")
-    if graph.n_paths == 0:
-        found, gradient, terms = [], 0.0, None
-    elif graph.n_paths > max_paths:
-        found, terms = [], graph.terms()
-        gradient = math.fsum(local * dx for _, local, dx, _ in terms)
-    else:
-        found, terms = graph.paths(), None
-        gradient = math.fsum(p.value for p in found)
+    gradient = math.fsum([local * dx for _, local, dx, _ in terms] if terms
+                         else [p.value for p in found])
     return Explanation(output, wrt, *names, found, graph.n_paths, gradient, terms,
                        precision, max_paths)
 
