@@ -480,3 +480,33 @@ def test_paths_refuses_more_than_its_limit():
         paths(h, v, limit=0)
     with pytest.raises(TypeError, match="^paths: wrt must be a Value, got str: 'v'"):
         paths(h, "v")
+
+
+def test_the_published_worked_example_output_is_verbatim(ex):
+    published = """\
+∂E_total/∂w5: 1 path from w5 to E_total
+  path 1: ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂w5 = 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041
+∂E_total/∂w5 = 0.082167041 = w5.grad
+∂E_total/∂w1: 2 paths from w1 to E_total
+  path 1: ∂E_total/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂out_h1 × ∂out_h1/∂net_h1 × ∂net_h1/∂w1 = 0.74136507 × 0.186815602 × 0.4 × 0.241300709 × 0.05 = 0.000668396
+  path 2: ∂E_total/∂out_o2 × ∂out_o2/∂net_o2 × ∂net_o2/∂out_h1 × ∂out_h1/∂net_h1 × ∂net_h1/∂w1 = -0.217071535 × 0.175510053 × 0.5 × 0.241300709 × 0.05 = -0.000229828
+∂E_total/∂w1 = 0.000668396 - 0.000229828 = 0.000438568 = w1.grad"""  # noqa: E501
+    assert f"{explain(ex.output, ex['w5'])}\n{explain(ex.output, ex['w1'])}" == published
+
+
+def test_a_summary_sums_each_distinct_operand_once():
+    v = Value(0.5, "v")
+    h = v
+    for _ in range(4):
+        h = h * h + h                               # 3**4 paths from v to h
+    h.label = "h"
+    out = h + h                                     # h is both operands: one term, ∂out/∂h = 2
+    out.label = "out"
+    out.backward()
+    e = explain(out, v, max_paths=8)
+    assert e.paths == [] and e.n_paths == 2 * 3 ** 4
+    (term,) = e.terms
+    assert term[:2] == ("h", 2.0) and term[3] == 2 * 3 ** 4
+    assert term[2] == pytest.approx(v.grad / 2, rel=1e-14)
+    assert e.gradient == pytest.approx(v.grad, rel=1e-14)
+    assert "  via h: ∂out/∂h × ∂h/∂v = 2 × " in str(e)
