@@ -36,7 +36,6 @@ __all__ = ["check_gradients", "assert_gradients", "GradientReport", "ParameterCh
 _SHOWN = 3                      # wrong entries listed per parameter
 _MAX_SUBSET_PATHS = 12          # subsets of up to 2^12 = 4096 path sums are searched
 _MAX_SIGNED_PATHS = 6           # coefficients -1, 0, 1, 2 for up to 4^6 = 4096 sums
-_MAX_VERIFIED = 16              # entries a found cause is re-checked on
 _DIAGNOSIS_RTOL = 1e-9          # diagnosis matches need at least this relative agreement
 _ARITHMETIC = {"+", "-", "*", "/", "**", "neg", "r-", "r/", "r**", "wsum"}
 _ACTIVATIONS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
@@ -314,40 +313,101 @@ def _count_paths(nodes, output):
     return count.get(output, 0)
 
 
-def _unary_ops(nodes):
-    """The one-operand function ops (tanh, exp, user-defined ...) on the paths."""
-    return sorted({v.op for v in nodes[1:] if len(v.parents) == 1 and v.op
-                   and v.op not in _ARITHMETIC and not v.op.startswith("**")})
+def _written_out(chain):
+    """The activation a chain of one-operand nodes computes (1/(1 + np.exp(-z)) is a
+    sigmoid), checked on its numbers, or None."""
+    z, a = chain[0].parents[0].data, chain[-1].data
+    for name, f in (("sigmoid", lambda x: 1.0 / (1.0 + math.exp(-x))), ("tanh", math.tanh),
+                    ("softplus", lambda x: math.log1p(math.exp(x)))):
+        try:
+            if math.isclose(f(z), a, rel_tol=1e-12, abs_tol=1e-300):
+                return name
+        except OverflowError:
+            continue
+    return None
 
 
-def _derivative_without(nodes, output, op, j):
-    """d output/d nodes[0] with the local derivative of the j-th ``op`` node on each path
-    (counted from nodes[0]; j = 0: every one) replaced by 1. Also returns the most
-    ``op`` nodes on one path."""
+def _chains(order):
+    """Maximal chains of one-operand nodes, each node the one use of the one before."""
+    parents = [v.parents for v in order]
+    uses = {}
+    for ps in parents:
+        for p in ps:
+            uses[p] = uses.get(p, 0) + 1
+    chain_of, chains = {}, []
+    for v, ps in zip(order, parents):
+        if len(ps) != 1:
+            continue
+        chain = chain_of.get(ps[0]) if uses[ps[0]] == 1 else None
+        if chain is None:
+            chain = []
+            chains.append(chain)
+        chain.append(v)
+        chain_of[v] = chain
+    return chains
+
+
+def _activation_span(chain):
+    """``(i, k, name)``: the longest part chain[i:k] (two nodes or more) computing a known
+    activation, or None."""
+    for length in range(len(chain), 1, -1):
+        for i in range(len(chain) - length + 1):
+            name = _written_out(chain[i:i + length])
+            if name is not None:
+                return i, i + length, name
+    return None
+
+
+def _units(order):
+    """What a learner may have left the derivative of out, name -> {node: True where an
+    occurrence starts}: each one-operand function op (tanh, exp, a user's op) and each
+    activation written out as a chain of ops (sigmoid as neg, exp, +, **, *)."""
+    units = {}
+    for v in order:
+        if len(v.parents) == 1 and v.op and v.op not in _ARITHMETIC \
+                and not v.op.startswith("**"):
+            units.setdefault(v.op, {})[v] = True
+    spans = {}                                  # the same ops compute the same function
+    for chain in _chains(order):
+        ops = tuple(v.op for v in chain)
+        if ops not in spans:
+            spans[ops] = _activation_span(chain)
+        if spans[ops] is not None:
+            i, k, name = spans[ops]
+            members = units.setdefault(f"{name} (written out: {' → '.join(ops[i:k])})", {})
+            members.update((v, n == 0) for n, v in enumerate(chain[i:k]))
+    return units
+
+
+def _derivative_without(nodes, output, members, j):
+    """d output/d nodes[0] with the local derivatives of the j-th unit on each path
+    (counted from nodes[0]; j = 0: every one) replaced by 1; ``members`` maps the
+    unit's nodes to True where an occurrence starts. Also returns the most
+    occurrences on one path."""
     d = {nodes[0]: {0: 1.0}}
     most = 0
     for v in nodes[1:]:
-        hit = v.op == op
+        member = members.get(v)
         acc = {}
         for p, local in zip(v.parents, v.local_grads):
             for c, x in d.get(p, {}).items():
-                c2 = min(c + hit, len(_ORDINALS))
-                f = 1.0 if hit and (j == 0 or c2 == j) else local
+                c2 = min(c + (member is True), len(_ORDINALS))
+                f = 1.0 if member is not None and (j == 0 or c2 == j) else local
                 acc[c2] = acc.get(c2, 0.0) + f * x
                 most = max(most, c2)
         d[v] = acc
     return math.fsum(d.get(output, {}).values()), most
 
 
-def _backward_without(order, output, op):
-    """d output/d node for every node, with the local derivative of every ``op`` node
+def _backward_without(order, output, members):
+    """d output/d node for every node, with the local derivatives of the unit's nodes
     replaced by 1 (one reverse pass)."""
     g = {output: 1.0}
     for v in reversed(order):
         gv = g.get(v)
         if gv is None:
             continue
-        hit = v.op == op
+        hit = v in members
         for p, local in zip(v.parents, v.local_grads):
             g[p] = g.get(p, 0.0) + (1.0 if hit else local) * gv
     return g
@@ -417,50 +477,67 @@ def _path_findings(expl, output, leaf, yours, tol):
     return search, texts
 
 
-def _op_text(op, j, entry):
-    which = f"every {op}" if j == 0 else f"the {_ORDINALS[j]} {op} after {entry}"
-    text = (f"your value equals the engine's with the local derivative of {which} on each "
-            f"path left out (set to 1): {_DERIVATIVES.get(op, f'the derivative of {op}')}")
-    if op in _ACTIVATIONS:
-        text += (" is missing. The classic forgotten ⊙ g'(z): BP2 is "
-                 "δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ g'(zˡ), e.g. dz1 = W2ᵀ dz2 ⊙ g'(z1)")
-    else:
-        text += " is missing"
+def _op_text(unit, j, entry):
+    """What leaving out the j-th ``unit`` (every one for j = 0) means."""
+    which = f"every {unit}" if j == 0 else f"the {_ORDINALS[j]} {unit} after {entry}"
+    act = unit.split()[0]
+    derivative = _DERIVATIVES.get(act, f"the derivative of {act}")
+    text = (f"your value equals the engine's with the derivative of {which} on each path left "
+            f"out (set to 1): {derivative} is missing")
+    if act in _ACTIVATIONS:
+        text += (". The classic forgotten ⊙ g'(z): BP2 is δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ g'(zˡ), "
+                 "e.g. dz1 = W2ᵀ dz2 ⊙ g'(z1)")
     return text
 
 
-def _op_findings(nodes, output, yours, tol):
-    """``(op, j)`` for each op whose derivative, left out, gives ``yours``."""
+def _unit_findings(units, nodes, output, yours, tol):
+    """``(unit, j)`` for each unit whose derivative, left out, gives ``yours``."""
     found = []
-    for op in _unary_ops(nodes):
-        value, most = _derivative_without(nodes, output, op, 0)
+    on_paths = set(nodes)
+    for unit, members in units.items():
+        if not any(v in on_paths for v in members):
+            continue
+        value, most = _derivative_without(nodes, output, members, 0)
         if _close(yours, value, *tol):
-            found.append((op, 0))
+            found.append((unit, 0))
             continue
         for j in range(1, min(most, len(_ORDINALS) - 1) + 1) if most > 1 else ():
-            if _close(yours, _derivative_without(nodes, output, op, j)[0], *tol):
-                found.append((op, j))
+            if _close(yours, _derivative_without(nodes, output, members, j)[0], *tol):
+                found.append((unit, j))
     return found
 
 
-def _op_scope(report, op, j, name):
-    """Which wrong parameters the same left-out derivative explains entirely."""
-    checks = [c for c in report.params.values() if c.status == "wrong"]
-    if j == 0:                                  # one reverse pass gives every entry
-        g = _backward_without(report._order, report.output, op)
-        fit = [c.name for c in checks
-               if all(_close(y, g.get(leaf, 0.0), report.rtol, report.atol)
-                      for (_, y, _), leaf in zip(c.entries, report._leaves[c.name]))]
-        if fit:
-            return (f". Left out the same way, the engine's gradient equals yours for every "
-                    f"entry of {', '.join(fit)}")
+def _occurrences(order, sources, members, j):
+    """The unit's nodes that are its j-th occurrence on some path from ``sources``."""
+    counts, chosen = {}, set()
+    for v in order:
+        if v in sources:
+            counts[v] = {0}
+            continue
+        seen = set().union(*(counts[p] for p in v.parents if p in counts))
+        if not seen:
+            continue
+        if members.get(v) is True:
+            seen = {min(c + 1, len(_ORDINALS)) for c in seen}
+        if v in members and j in seen:
+            chosen.add(v)
+        counts[v] = seen
+    return chosen
+
+
+def _unit_scope(report, members, j, name):
+    """Which wrong parameters the same left-out derivative explains entirely (one
+    reverse pass with the unit's derivatives set to 1 gives every entry)."""
+    if j:
+        members = _occurrences(report._order, set(report._leaves[name]), members, j)
+    g = _backward_without(report._order, report.output, members)
+    fit = [c.name for c in report.params.values() if c.status == "wrong"
+           and all(_close(y, g.get(leaf, 0.0), report.rtol, report.atol)
+                   for (_, y, _), leaf in zip(c.entries, report._leaves[c.name]))]
+    if not fit:
         return ""
-    check = report.params[name]
-    pairs = list(zip(check.entries, report._leaves[name]))[:_MAX_VERIFIED]
-    fits = sum(_close(y, _derivative_without(_reachable(report._order, leaf), report.output,
-                                             op, j)[0], report.rtol, report.atol)
-               for (_, y, _), leaf in pairs)
-    return f". It fits {fits} of the first {len(pairs)} entries of {name}"
+    return (f". Left out the same way, the engine's gradient equals yours for every entry "
+            f"of {', '.join(fit)}")
 
 
 def _diagnosis_head(report, name, index, yours, engine):
@@ -511,8 +588,9 @@ def _diagnose(report):
         lines.append(f"  {n:,} paths from {entry} to the loss: too many to search their "
                      f"combinations (up to {_MAX_SUBSET_PATHS} paths are); "
                      f"report.explain({name!r}, {index!r}) sums them per operand")
-    findings += [_op_text(op, j, entry) + _op_scope(report, op, j, name)
-                 for op, j in _op_findings(nodes, output, yours, tol)]
+    units = _units(report._order)
+    findings += [_op_text(unit, j, entry) + _unit_scope(report, units[unit], j, name)
+                 for unit, j in _unit_findings(units, nodes, output, yours, tol)]
     if not findings:
         factors = "-1, ±2, ±1/2" + (f", ±m, ±1/m (m = {m})" if m else "")
         findings = [f"no simple cause found: not a simple multiple of the engine's ({factors}), "
