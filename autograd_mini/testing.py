@@ -36,8 +36,11 @@ __all__ = ["check_gradients", "assert_gradients", "GradientReport", "ParameterCh
 _SHOWN = 3                      # wrong entries listed per parameter
 _MAX_SUBSET_PATHS = 12          # subsets of up to 2^12 = 4096 path sums are searched
 _MAX_SIGNED_PATHS = 6           # coefficients -1, 0, 1, 2 for up to 4^6 = 4096 sums
+_MAX_PATH_NODES = 2000          # paths over more nodes are not listed (explain is slow there)
+_MANY = 10 ** 18                # path counts saturate here
 _DIAGNOSIS_RTOL = 1e-9          # diagnosis matches need at least this relative agreement
 _ARITHMETIC = {"+", "-", "*", "/", "**", "neg", "r-", "r/", "r**", "wsum"}
+_AFFINE = {"+", "-", "*", "/", "neg", "r-"}      # with a constant operand: a x + b
 _ACTIVATIONS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
 _DERIVATIVES = {
     "tanh": "d tanh(z)/dz = 1 - tanh(z)^2", "sigmoid": "d s(z)/dz = s(z)(1 - s(z))",
@@ -103,13 +106,13 @@ def _entry_name(name, index):
     return f"{name}[{','.join(map(str, index))}]" if index else name
 
 
-def _shaped(kind, shape, flat):
+def _shaped(kind, shape, flat, dtype=object):
     """The entries back in the form they came: a number, nested lists or an ndarray."""
     if kind == "scalar":
         return flat[0]
     if kind == "array":
         import numpy as np                      # a parameter was an array: numpy is there
-        out = np.empty(len(flat), dtype=object)
+        out = np.empty(len(flat), dtype=dtype)
         out[:] = flat
         return out.reshape(shape)
 
@@ -154,14 +157,15 @@ def _call_loss(loss, inputs):
 
 
 def _batch_size(output):
-    """m when the loss ends in a division by m (np.mean, np.sum(...)/m, (1/m)*np.sum)."""
+    """m when the loss ends in a division by m >= 3 (np.mean, np.sum(...)/m, (1/m)*np.sum);
+    a 1/2 is the squared error's, not a batch of two."""
     v = output
     while len(v.parents) == 1 and v.op in ("+", "-", "neg", "r-", "*", "/"):
         if v.op in ("*", "/"):
             local = v.local_grads[0]
             if local and math.isfinite(local):
                 m = 1.0 / abs(local)
-                if m >= 2 and abs(m - round(m)) <= 1e-9 * m:
+                if m >= 3 and abs(m - round(m)) <= 1e-9 * m:
                     return round(m)
         v = v.parents[0]
     return None
@@ -208,10 +212,15 @@ def _factor_of(pairs, m, rtol, atol):
 
 
 def _factor_text(k, m):
-    k_text = "-1" if k == -1 else f"{'-' if k < 0 else ''}" + (
-        f"m = {m}" if m is not None and abs(k) == m else
-        f"1/m = 1/{m}" if m is not None and abs(k) == 1 / m else _fmt(abs(k), 6))
-    return f"{k_text} × the engine's: {_factor_words(k, m)}"
+    """'-1 × the engine's: sign flipped', 'm = 4 × the engine's: not divided by ...'."""
+    a = abs(k)
+    if m is not None and a == m:
+        size = f"m = {m}"
+    elif m is not None and a == 1 / m:
+        size = f"1/m = 1/{m}"
+    else:
+        size = "1/2" if a == 0.5 else _fmt(a, 6)
+    return f"{'-' if k < 0 else ''}{size} × the engine's: {_factor_words(k, m)}"
 
 
 class ParameterCheck:
@@ -308,8 +317,8 @@ def _reachable(order, leaf):
 def _count_paths(nodes, output):
     """The number of paths from ``nodes[0]`` to ``output`` (dynamic programming)."""
     count = {nodes[0]: 1}
-    for v in nodes[1:]:
-        count[v] = sum(count.get(p, 0) for p in v.parents)
+    for v in nodes[1:]:                         # saturating: counts can grow like 2^depth
+        count[v] = min(sum(count.get(p, 0) for p in v.parents), _MANY)
     return count.get(output, 0)
 
 
@@ -348,9 +357,9 @@ def _chains(order):
 
 
 def _activation_span(chain):
-    """``(i, k, name)``: the longest part chain[i:k] (two nodes or more) computing a known
+    """``(i, k, name)``: the longest part chain[i:k] (2 to 8 nodes) computing a known
     activation, or None."""
-    for length in range(len(chain), 1, -1):
+    for length in range(min(len(chain), 8), 1, -1):
         for i in range(len(chain) - length + 1):
             name = _written_out(chain[i:i + length])
             if name is not None:
@@ -367,15 +376,19 @@ def _units(order):
         if len(v.parents) == 1 and v.op and v.op not in _ARITHMETIC \
                 and not v.op.startswith("**"):
             units.setdefault(v.op, {})[v] = True
-    spans = {}                                  # the same ops compute the same function
+    alike = {}                                  # chains of the same ops
     for chain in _chains(order):
-        ops = tuple(v.op for v in chain)
-        if ops not in spans:
-            spans[ops] = _activation_span(chain)
-        if spans[ops] is not None:
-            i, k, name = spans[ops]
+        if len(chain) > 1 and any(v.op not in _AFFINE for v in chain):
+            alike.setdefault(tuple(v.op for v in chain), []).append(chain)
+    for ops, chains in alike.items():
+        span = _activation_span(chains[0])
+        if span is None:
+            continue
+        i, k, name = span
+        if all(_written_out(chain[i:k]) == name for chain in chains[1:]):
             members = units.setdefault(f"{name} (written out: {' → '.join(ops[i:k])})", {})
-            members.update((v, n == 0) for n, v in enumerate(chain[i:k]))
+            for chain in chains:
+                members.update((v, n == 0) for n, v in enumerate(chain[i:k]))
     return units
 
 
@@ -441,13 +454,12 @@ def _combination_text(c, names):
     """('path 1 alone', 'path 2, through out_o2, is missing') for coefficients c."""
     def path(i):
         return f"path {i + 1}, through {names[i]}," if names[i] else f"path {i + 1}"
-    terms = [{1: "", 2: "2 × ", -1: "-"}[x] + f"path {i + 1}" for i, x in enumerate(c) if x]
-    if not terms:
-        expr = "no path at all"
-    elif len(terms) == 1 and c[int(terms[0].split()[-1]) - 1] == 1:
-        expr = terms[0] + " alone"
+    used = [(i, x) for i, x in enumerate(c) if x]
+    if len(used) == 1 and used[0][1] == 1:
+        expr = f"path {used[0][0] + 1} alone"
     else:
-        expr = " + ".join(terms).replace("+ -", "- ")
+        terms = [{1: "", 2: "2 × ", -1: "-"}[x] + f"path {i + 1}" for i, x in used]
+        expr = " + ".join(terms).replace("+ -", "- ") or "no path at all"
     faults = ([f"{path(i)} is missing" for i, x in enumerate(c) if x == 0]
               + [f"{path(i)} is counted twice" for i, x in enumerate(c) if x == 2]
               + [f"{path(i)} has its sign flipped" for i, x in enumerate(c) if x == -1])
@@ -540,6 +552,10 @@ def _unit_scope(report, members, j, name):
             f"of {', '.join(fit)}")
 
 
+def _explain_call(name, index):
+    return f"report.explain({name!r}, {index!r})" if index else f"report.explain({name!r})"
+
+
 def _diagnosis_head(report, name, index, yours, engine):
     """The first lines: the entry, both numbers, and what stops a path analysis."""
     entry = _entry_name(name, index)
@@ -579,24 +595,28 @@ def _diagnose(report):
                                   f"never filled in, or every path dropped?)"])
     findings = []
     n = _count_paths(nodes, output)
-    if n <= _MAX_SUBSET_PATHS:
+    searched = n <= _MAX_SUBSET_PATHS and len(nodes) <= _MAX_PATH_NODES
+    if searched:
         expl = explain(output, nodes[0], max_paths=_MAX_SUBSET_PATHS)
         lines += ["  " + line for line in str(expl).splitlines()]
         search, findings = _path_findings(expl, output, nodes[0], yours, tol)
         lines.append(f"  {search}" + ("" if findings else ": none gives yours"))
     else:
-        lines.append(f"  {n:,} paths from {entry} to the loss: too many to search their "
-                     f"combinations (up to {_MAX_SUBSET_PATHS} paths are); "
-                     f"report.explain({name!r}, {index!r}) sums them per operand")
+        count = f"more than {_MANY:.0e} paths" if n >= _MANY else _plural(n, "path", "paths")
+        why = (f"too many to search their combinations (up to {_MAX_SUBSET_PATHS} paths are)"
+               if n > _MAX_SUBSET_PATHS else f"over {len(nodes):,} nodes, too long to list")
+        lines.append(f"  {count} from {entry} to the loss: {why}; "
+                     f"{_explain_call(name, index)} shows them")
     units = _units(report._order)
     findings += [_op_text(unit, j, entry) + _unit_scope(report, units[unit], j, name)
                  for unit, j in _unit_findings(units, nodes, output, yours, tol)]
     if not findings:
         factors = "-1, ±2, ±1/2" + (f", ±m, ±1/m (m = {m})" if m else "")
-        findings = [f"no simple cause found: not a simple multiple of the engine's ({factors}), "
-                    f"not a combination of its paths, not the engine's with one op's "
-                    f"derivative left out; compare your formula factor by factor with "
-                    f"report.explain({name!r}, {index!r})"]
+        tried = [f"a simple multiple of the engine's ({factors})",
+                 *(["a combination of its paths"] if searched else []),
+                 "the engine's with one function's derivative left out"]
+        findings = [f"no simple cause found: yours is not {', not '.join(tried)}; compare your "
+                    f"formula factor by factor with {_explain_call(name, index)}"]
     return "\n".join(lines + ["  → " + f for f in findings])
 
 
@@ -646,7 +666,7 @@ class GradientReport:
         self.output, self.rtol, self.atol, self.batch_size = output, rtol, atol, batch_size
         self._leaves = leaves
         self._order = topological_order(output)
-        self.engine = {name: _shaped(kind, shape, [v.grad for v in leaves[name]])
+        self.engine = {name: _shaped(kind, shape, [v.grad for v in leaves[name]], float)
                        for name, (kind, shape) in forms.items()}
         self.mismatches = [(c.name, i, y, e) for c in checks for i, y, e in c.wrong]
         self.problems = [f"{c.name}: {c.note}" for c in checks
