@@ -238,7 +238,7 @@ def agreement(results):
             if not ref:
                 continue
             worst = 0.0
-            for e, c in checks.items():
+            for c in checks.values():
                 for a, b in zip(c, ref):
                     worst = max(worst, abs(a - b) / max(abs(b), 1e-300))
             lines.append(f"- {bench}: every engine's loss after each step agrees with "
