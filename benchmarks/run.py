@@ -338,9 +338,10 @@ def markdown(results):
     lines += [
         "",
         "What is measured:",
-        "- `mlp`: micrograd's moons demo step: `MLP(2, [16, 16, 1])` on 100 points, hinge "
-        "loss + L2 (alpha 1e-4), `zero_grad`, `backward`, SGD update; the same initial "
-        "weights in every engine (the compiled step is traced once, before timing).",
+        "- `mlp`: micrograd's moons demo step: `MLP(2, [16, 16, 1])` on 100 points "
+        "(`autograd_mini.data.make_moons(100, noise=0.1, seed=1)`), hinge loss + L2 "
+        "(alpha 1e-4), `zero_grad`, `backward`, SGD update; the same initial weights in "
+        "every engine (the compiled step is traced once, before timing).",
         "- `chain`: `y = y * 1.0000001 + 1e-7` until the chain has that many ops, then "
         "backward (micrograd needs `sys.setrecursionlimit` raised for it; the run raises it).",
         "- `wide`: `sum(x_i * w_i)` over leaves made beforehand, forward + backward.",

@@ -7,8 +7,9 @@ number that the driver compares across engines, so a benchmark that computes
 something different fails loudly instead of timing it.
 
 Workloads:
-  mlp     micrograd's moons demo step: MLP(2, [16, 16, 1]), 100 points, hinge loss
-          + L2 (alpha 1e-4), zero_grad, backward and the SGD update
+  mlp     micrograd's moons demo step: MLP(2, [16, 16, 1]), 100 points of
+          autograd_mini.data.make_moons, hinge loss + L2 (alpha 1e-4), zero_grad,
+          backward and the SGD update
   chain   y = x, then ``y = y * 1.0000001 + 1e-7`` until there are n ops; forward +
           backward, returns dy/dx
   wide    sum of n products ``x_i * w_i`` of leaves made beforehand; forward +
