@@ -11,6 +11,7 @@ Shared builders live in ``builders.py`` (``from builders import demo_loss``).
 ``AUTOGRAD_MINI_FUZZ=long`` (``make fuzz``) selects the long hypothesis profile.
 """
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -39,9 +40,14 @@ DOT_REASON = "needs Graphviz's `dot` on PATH (apt-get install graphviz / brew in
 FIXTURE_MARKERS = {"torch": "torch", "np": "numpy"}
 
 
+@functools.lru_cache(maxsize=None)
+def _installed(module):
+    return importlib.util.find_spec(module) is not None
+
+
 def _missing_modules(marker):
     modules, _ = NEEDS[marker]
-    return [m for m in modules if importlib.util.find_spec(m) is None]
+    return [m for m in modules if not _installed(m)]
 
 
 def skip_reason(marker):
@@ -74,35 +80,39 @@ def pytest_configure(config):
     for marker, (modules, install) in NEEDS.items():
         config.addinivalue_line("markers", f"{marker}: needs {', '.join(modules)} ({install})")
     config.addinivalue_line("markers", f"{DOT}: {DOT_REASON}")
+    config.addinivalue_line("markers", "autograd_mini_required(reason): set by conftest.py")
     _hypothesis_profiles()
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that asks for the ``torch`` or ``np`` fixture carries that marker too."""
+    """Skip (at the test's own location) what cannot run here; a test that asks for the
+    ``torch`` or ``np`` fixture carries that marker too."""
     for item in items:
         for fixture, marker in FIXTURE_MARKERS.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
+        for name in {mark.name for mark in item.iter_markers()} & (set(NEEDS) | {DOT}):
+            reason = skip_reason(name)
+            if reason is None:
+                continue
+            if _require_all() and name != DOT:
+                item.add_marker(pytest.mark.autograd_mini_required(reason))
+            else:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    for mark in item.iter_markers():
-        if mark.name not in NEEDS and mark.name != DOT:
-            continue
-        reason = skip_reason(mark.name)
-        if reason is None:
-            continue
-        if _require_all() and mark.name != DOT:
-            pytest.fail(f"AUTOGRAD_MINI_REQUIRE_ALL is set and this test {reason}",
-                        pytrace=False)
-        pytest.skip(reason)
+    mark = item.get_closest_marker("autograd_mini_required")
+    if mark is not None:
+        pytest.fail(f"AUTOGRAD_MINI_REQUIRE_ALL is set and this test {mark.args[0]}",
+                    pytrace=False)
 
 
 def _module_for(marker):
     reason = skip_reason(marker)
     if reason is not None:
-        pytest.skip(reason)             # runtest_setup has already failed it if required
+        pytest.skip(reason)             # not reached: the marker has skipped or failed it
     return importlib.import_module(NEEDS[marker][0][0])
 
 
