@@ -16,7 +16,7 @@ try:
 except ImportError:  # the PyTorch comparisons skip; CI installs torch so they run
     torch = None
 
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+needs_torch = pytest.mark.torch     # skips, naming the install, without torch (conftest.py)
 
 
 def sigmoid(x):

@@ -167,6 +167,7 @@ def test_one_neuron_hidden_layer_works():
 
 
 # ---------------------------------------------------------------- micrograd compatibility
+@pytest.mark.micrograd
 def test_micrograd_demo_runs_and_matches_micrograd():
     """micrograd's demo, imports changed: same weights from random.seed, same training."""
     from micrograd import nn as mg_nn
