@@ -23,7 +23,8 @@ import math
 import time
 from numbers import Real
 
-from .engine import Value, enable_grad, topological_order
+from .engine import Value, topological_order
+from .grad_mode import enable_grad
 from .explain import _fmt, explain
 
 try:                                            # the engine's rewrite moves it here
