@@ -177,7 +177,7 @@ def _neuron_names(order):
 def _names(order):
     """A distinct name for every node: its label, else its neuron's ``z``/``a``, else a
     short expression, else op and position; a name already taken gets ``#2``, ``#3``."""
-    names, taken = {}, set()
+    names, taken, suffix = {}, set(), {}
     neurons = _neuron_names(order)
     for i, v in enumerate(order):
         name = v.label or neurons.get(v)
@@ -186,9 +186,10 @@ def _names(order):
         elif not name:
             text = _expression(v, [names[p] for p in v.parents])
             name = text if 0 < len(text) <= 20 else f"{_word(v.op)}{i}"
-        base, k = name, 2
+        base, k = name, suffix.get(name, 2)        # the next free suffix of each name
         while name in taken:
             name, k = f"{base}#{k}", k + 1
+        suffix[base] = k
         taken.add(name)
         names[v] = name
     return names
