@@ -361,6 +361,8 @@ def test_explain_is_linear_in_depth():
     a = [v.data for v in path.nodes[::2]]
     assert path.factors[0::2] == pytest.approx([1 - t * t for t in a[:-1]], rel=1e-15)
     assert path.factors[1::2] == [0.9] * 8_000
+    assert path.through == ", ".join(["through " + path.steps[1], *path.steps[2:5],
+                                      "…(15992 more)…", *path.steps[-4:-1]])
 
 
 # ---------------------------------------------------------------------- bad arguments
