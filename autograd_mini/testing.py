@@ -24,18 +24,15 @@ import time
 from numbers import Real
 
 from .engine import Value, topological_order
-from .grad_mode import enable_grad
 from .explain import _fmt, explain
-
-try:                                            # the engine's rewrite moves it here
-    from .gc_pause import collector_paused as _collector_paused
-except ImportError:                             # pragma: no cover - the current engine
-    from .engine import _collector_paused
+from .gc_pause import collector_paused
+from .grad_mode import enable_grad
 
 __all__ = ["check_gradients", "assert_gradients", "GradientReport", "ParameterCheck"]
 
 _SHOWN = 3                      # wrong entries listed per parameter
 _MAX_SUBSET_PATHS = 12          # subsets of up to 2^12 = 4096 path sums are searched
+_MAX_LISTED_PATHS = 64          # (paths that are 0, such as y log a at y = 0, left aside)
 _MAX_SIGNED_PATHS = 6           # coefficients -1, 0, 1, 2 for up to 4^6 = 4096 sums
 _MAX_PATH_NODES = 2000          # paths over more nodes are not listed (explain is slow there)
 _MANY = 10 ** 18                # path counts saturate here
@@ -129,7 +126,7 @@ def _shaped(kind, shape, flat, dtype=object):
 def _call_loss(loss, inputs):
     """``loss(**inputs)`` as one Value, with clear errors for what numpy cannot do."""
     try:
-        with enable_grad(), _collector_paused():
+        with enable_grad(), collector_paused():
             out = loss(**inputs)
     except TypeError as exc:
         text = str(exc)
@@ -316,11 +313,16 @@ def _reachable(order, leaf):
 
 
 def _count_paths(nodes, output):
-    """The number of paths from ``nodes[0]`` to ``output`` (dynamic programming)."""
-    count = {nodes[0]: 1}
+    """The number of paths from ``nodes[0]`` to ``output``, and of those whose product is
+    not 0 (no local derivative 0 on them), by dynamic programming."""
+    count, nonzero = {nodes[0]: 1}, {nodes[0]: 1}
     for v in nodes[1:]:                         # saturating: counts can grow like 2^depth
-        count[v] = min(sum(count.get(p, 0) for p in v.parents), _MANY)
-    return count.get(output, 0)
+        n = z = 0
+        for p, local in zip(v.parents, v.local_grads):
+            n += count.get(p, 0)
+            z += nonzero.get(p, 0) if local != 0 else 0
+        count[v], nonzero[v] = min(n, _MANY), min(z, _MANY)
+    return count.get(output, 0), nonzero.get(output, 0)
 
 
 def _written_out(chain):
@@ -451,11 +453,12 @@ def _combinations(values, target, tol):
     return best, coefs
 
 
-def _combination_text(c, names):
-    """('path 1 alone', 'path 2, through out_o2, is missing') for coefficients c."""
+def _combination_text(c, names, live):
+    """('path 1 alone', 'path 2, through out_o2, is missing') for coefficients c of the
+    paths, of which those in ``live`` are not 0."""
     def path(i):
         return f"path {i + 1}, through {names[i]}," if names[i] else f"path {i + 1}"
-    used = [(i, x) for i, x in enumerate(c) if x]
+    used = [(i, x) for i, x in enumerate(c) if x and i in live]
     if len(used) == 1 and used[0][1] == 1:
         expr = f"path {used[0][0] + 1} alone"
     else:
@@ -467,23 +470,35 @@ def _combination_text(c, names):
     return expr, "; ".join(faults)
 
 
+def _spread(c, live, n):
+    """Coefficients for the live paths, 1 for the paths that are 0."""
+    full = [1] * n
+    for i, x in zip(live, c):
+        full[i] = x
+    return tuple(full)
+
+
 def _path_findings(expl, output, leaf, yours, tol):
     """Listing, search description and what matched, from the explanation's paths."""
     values = [p.value for p in expl.paths]
+    live = [i for i, v in enumerate(values) if v != 0]
     names = _path_names([p.steps[1:-1] for p in expl.paths])
     if None in names and len(values) > 1:
         full = explain(output, leaf, via="all", max_paths=_MAX_SUBSET_PATHS)
         names = [a or b for a, b in zip(names, _path_names([p.steps[1:-1] for p in full.paths]))]
     tol_abs = tol[1] + tol[0] * max(math.fsum(map(abs, values)), abs(yours))
-    found, coefs = _combinations(values, yours, tol_abs)
+    found, coefs = _combinations([values[i] for i in live], yours, tol_abs)
+    found = [_spread(c, live, len(values)) for c in found]
     how = ", ".join(map(str, coefs[:-1])) + f" or {coefs[-1]}"
-    search = (f"searched all {len(coefs)}^{len(values)} = {len(coefs) ** len(values)} "
-              f"combinations of the {_plural(len(values), 'path', 'paths')}, each taken {how} "
-              f"times")
+    zeros = len(values) - len(live)
+    search = (f"searched all {len(coefs)}^{len(live)} = {len(coefs) ** len(live)} "
+              f"combinations of the {_plural(len(live), 'path', 'paths')}"
+              + (f" that are not 0 ({zeros} are)" if zeros else "")
+              + f", each taken {how} times")
     d = f"∂{expl.out_name}/∂{expl.wrt_name}"
     texts = []
     for c in found[:3]:
-        expr, faults = _combination_text(c, names)
+        expr, faults = _combination_text(c, names, set(live))
         texts.append(f"your {d} = {_fmt(yours, 9)} is {expr}" + (f"; {faults}" if faults else ""))
     if len(found) > 1:
         texts = ["several combinations of the paths fit equally well: " + " | ".join(texts)]
@@ -595,18 +610,22 @@ def _diagnose(report):
         return "\n".join(lines + [f"  → your value is 0: nothing reached {entry} (an entry "
                                   f"never filled in, or every path dropped?)"])
     findings = []
-    n = _count_paths(nodes, output)
-    searched = n <= _MAX_SUBSET_PATHS and len(nodes) <= _MAX_PATH_NODES
+    n, live = _count_paths(nodes, output)
+    searched = (live <= _MAX_SUBSET_PATHS and n <= _MAX_LISTED_PATHS
+                and len(nodes) <= _MAX_PATH_NODES)
     if searched:
-        expl = explain(output, nodes[0], max_paths=_MAX_SUBSET_PATHS)
+        expl = explain(output, nodes[0], max_paths=_MAX_LISTED_PATHS)
         lines += ["  " + line for line in str(expl).splitlines()]
         search, findings = _path_findings(expl, output, nodes[0], yours, tol)
         lines.append(f"  {search}" + ("" if findings else ": none gives yours"))
     else:
         count = f"more than {_MANY:.0e} paths" if n >= _MANY else _plural(n, "path", "paths")
-        why = (f"too many to search their combinations (up to {_MAX_SUBSET_PATHS} paths are)"
-               if n > _MAX_SUBSET_PATHS else f"over {len(nodes):,} nodes, too long to list")
-        lines.append(f"  {count} from {entry} to the loss: {why}; "
+        nonzero = f" ({live:,} of them not 0)" if live != n else ""
+        why = (f"too many to search their combinations (up to {_MAX_SUBSET_PATHS} paths that "
+               f"are not 0 are, of up to {_MAX_LISTED_PATHS})"
+               if live > _MAX_SUBSET_PATHS or n > _MAX_LISTED_PATHS
+               else f"over {len(nodes):,} nodes, too long to list")
+        lines.append(f"  {count} from {entry} to the loss{nonzero}: {why}; "
                      f"{_explain_call(name, index)} shows them")
     units = _units(report._order)
     findings += [_op_text(unit, j, entry) + _unit_scope(report, units[unit], j, name)
@@ -804,6 +823,7 @@ def check_gradients(loss, params, grads, rtol=1e-6, atol=1e-9):
 def assert_gradients(loss, params, grads, rtol=1e-6, atol=1e-9):
     """``check_gradients`` for tests: raises AssertionError with the report's text when
     any entry is wrong, returns the report otherwise."""
+    __tracebackhide__ = True                    # pytest shows the caller's line, not this
     report = check_gradients(loss, params, grads, rtol=rtol, atol=atol)
     if not report.ok:
         raise AssertionError(str(report))

@@ -236,7 +236,8 @@ def net():
         dW2 = dZ2 @ A1.T if bug == "transpose" else A1 @ dZ2.T          # BP4
         g = 1.0 if bug == "g'(z1)" else 1 - A1 ** 2
         dZ1 = (W2 @ dZ2) * g                                            # BP2
-        return {"W1": X @ dZ1.T, "b1": dZ1.sum(axis=1, keepdims=True),
+        dW1 = X[:, :-1] @ dZ1[:, :-1].T if bug == "last sample" else X @ dZ1.T
+        return {"W1": dW1, "b1": dZ1.sum(axis=1, keepdims=True),
                 "W2": dW2, "b2": dZ2.sum(axis=1, keepdims=True)}
 
     return np, loss, params, backprop
@@ -287,7 +288,8 @@ def test_bug_b_forgotten_g_prime_z1_is_named(net):
     text = str(report)
     nine = [f"{x:.9f}".rstrip("0") for x in (yours, engine)]    # 9 decimals, as explain
     assert f"First wrong entry W1[0,0]: yours {nine[0]}, engine {nine[1]}" in text
-    assert "searched all 2^8 = 256 combinations of the 8 paths" in text
+    assert ("searched all 4^4 = 256 combinations of the 4 paths that are not 0 (4 are), each "
+            "taken -1, 0, 1 or 2 times: none gives yours") in text
     assert ("your value equals the engine's with the derivative of every tanh on each path "
             "left out (set to 1): d tanh(z)/dz = 1 - tanh(z)^2 is missing") in text
     assert "forgotten ⊙ g'(z)" in text
@@ -413,5 +415,23 @@ def test_a_thousand_samples_through_2_16_1_check_in_seconds():
     start = time.perf_counter()
     report = check_gradients(loss, params, {**grads, "W1": X @ (params["W2"] @ dZ2).T})
     assert time.perf_counter() - start < 20                # with the diagnosis, about 1.5 s
-    assert "2,000 paths from W1[0,0] to the loss: too many to search" in report.diagnosis
+    # per sample, y log(a) or (1 - y) log(1 - a) is multiplied by 0
+    assert ("2,000 paths from W1[0,0] to the loss (1,000 of them not 0): too many to search"
+            in report.diagnosis)
     assert "every tanh" in report.diagnosis
+
+
+def test_a_sample_left_out_is_a_missing_path(net):
+    """dW1 summed over the first m - 1 samples only (an off-by-one in a loop)."""
+    np, loss, params, backprop = net
+    grads = backprop(**params, bug="last sample")
+    report = check_gradients(loss, params, grads)
+    assert [m[:2] for m in report.mismatches][0] == ("W1", (0, 0))
+    paths = report.explain("W1", (0, 0)).paths
+    live = [k for k, p in enumerate(paths, 1) if p.value != 0]
+    assert len(paths) == 2 * M and len(live) == M  # y log a or (1 - y) log(1 - a) is 0
+    assert grads["W1"][0, 0] == pytest.approx(sum(paths[k - 1].value for k in live[:-1]),
+                                              rel=1e-12)
+    expected = " + ".join(f"path {k}" for k in live[:-1])
+    assert f"is {expected}; path {live[-1]}, through " in report.diagnosis
+    assert report.diagnosis.endswith("is missing")
