@@ -257,8 +257,9 @@ def _transposed(shape, flat):
 
 def _shape_note(name, shape, grad_shape, yours, engine, rtol, atol):
     """What a gradient of the wrong shape is, and what would fix it."""
+    what = "is a number, shape ()" if shape == () else f"has shape {shape}"
     head = (f"shape mismatch: your gradient has shape {grad_shape}, the parameter {name} "
-            f"has shape {shape}")
+            f"{what}")
     if len(shape) >= 2 and tuple(grad_shape[::-1]) == tuple(shape):
         flipped = _transposed(grad_shape, yours)
         bad = [t for t in _compare_entries(name, shape, flipped, engine, rtol, atol)
@@ -271,13 +272,16 @@ def _shape_note(name, shape, grad_shape, yours, engine, rtol, atol):
         return (f"{head}; its transpose has the right shape but {len(bad)} of "
                 f"{len(flipped)} entries still differ (first: {_entry_name(name, i)} "
                 f"yours {_fmt(y, 9)}, engine {_fmt(e, 9)})")
-    if math.prod(grad_shape) == math.prod(shape):
-        same = all(_close(y, e, rtol, atol) for y, e in zip(yours, engine))
-        fix = (f"; its entries in row-major order match the engine's: reshape it "
-               f"(grads[{name!r}].reshape({shape}); np.sum(..., keepdims=True) keeps the "
-               f"axis)" if same else "")
-        return f"{head} (same number of entries: an axis lost or added){fix}"
-    return head
+    if math.prod(grad_shape) != math.prod(shape):
+        return head
+    fix = ""
+    if all(_close(y, e, rtol, atol) for y, e in zip(yours, engine)):
+        keep = " (np.sum(..., keepdims=True) keeps the axis)"
+        how = (f"pass it as a number, float(grads[{name!r}])" if shape == () else
+               f"reshape it, grads[{name!r}].reshape({shape})"
+               + (keep if len(grad_shape) < len(shape) else ""))
+        fix = f"; its entries in row-major order match the engine's: {how}"
+    return f"{head} (same number of entries: an axis lost or added){fix}"
 
 
 def _check_parameter(name, shape, yours, engine, rtol, atol, m):
@@ -493,7 +497,7 @@ def _path_findings(expl, output, leaf, yours, tol):
     zeros = len(values) - len(live)
     search = (f"searched all {len(coefs)}^{len(live)} = {len(coefs) ** len(live)} "
               f"combinations of the {_plural(len(live), 'path', 'paths')}"
-              + (f" that are not 0 ({zeros} are)" if zeros else "")
+              + (f" that are not 0 (the other {zeros} are)" if zeros else "")
               + f", each taken {how} times")
     d = f"∂{expl.out_name}/∂{expl.wrt_name}"
     texts = []
@@ -713,9 +717,12 @@ class GradientReport:
         return explain(self.output, self._leaf(name, index), **kwargs)
 
     def _summary(self):
-        wrong = sum(c.status != "ok" for c in self.params.values())
+        checks = [c for c in self.params.values() if c.status != "extra"]
+        wrong = sum(c.status != "ok" for c in checks)
+        extra = len(self.params) - len(checks)
         verdict = ("all parameters match the engine" if self.ok else
-                   f"{wrong} of {len(self.params)} parameters wrong")
+                   f"{wrong} of {_plural(len(checks), 'parameter', 'parameters')} wrong"
+                   + (f", {_plural(extra, 'extra key', 'extra keys')} in grads" if extra else ""))
         return (f"check_gradients: {verdict} (rtol={self.rtol:g}, atol={self.atol:g}: an entry "
                 f"passes when |yours - engine| <= atol + rtol·|engine|)")
 

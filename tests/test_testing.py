@@ -158,6 +158,8 @@ def test_missing_and_extra_keys_are_named():
     grads["w9"] = 0.0
     report = check_gradients(loss_222, WEIGHTS, grads)
     assert not report.ok and report.mismatches == []
+    assert str(report).startswith("check_gradients: 1 of 8 parameters wrong, 1 extra key in "
+                                  "grads")
     assert report.problems == ["w3: grads has no entry 'w3'",
                                "w9: grads['w9'] is not a parameter (params has no 'w9')"]
     text = str(report)
@@ -288,8 +290,8 @@ def test_bug_b_forgotten_g_prime_z1_is_named(net):
     text = str(report)
     nine = [f"{x:.9f}".rstrip("0") for x in (yours, engine)]    # 9 decimals, as explain
     assert f"First wrong entry W1[0,0]: yours {nine[0]}, engine {nine[1]}" in text
-    assert ("searched all 4^4 = 256 combinations of the 4 paths that are not 0 (4 are), each "
-            "taken -1, 0, 1 or 2 times: none gives yours") in text
+    assert ("searched all 4^4 = 256 combinations of the 4 paths that are not 0 (the other 4 "
+            "are), each taken -1, 0, 1 or 2 times: none gives yours") in text
     assert ("your value equals the engine's with the derivative of every tanh on each path "
             "left out (set to 1): d tanh(z)/dz = 1 - tanh(z)^2 is missing") in text
     assert "forgotten ⊙ g'(z)" in text
@@ -352,8 +354,13 @@ def test_lost_axis_gets_a_reshape_hint(net):
     assert report.problems == [
         "b1: shape mismatch: your gradient has shape (3,), the parameter b1 has shape (3, 1) "
         "(same number of entries: an axis lost or added); its entries in row-major order "
-        "match the engine's: reshape it (grads['b1'].reshape((3, 1)); np.sum(..., "
+        "match the engine's: reshape it, grads['b1'].reshape((3, 1)) (np.sum(..., "
         "keepdims=True) keeps the axis)"]
+    report = check_gradients(lambda x: x * x, {"x": 3.0}, {"x": [[6.0]]})
+    assert report.problems == [
+        "x: shape mismatch: your gradient has shape (1, 1), the parameter x is a number, "
+        "shape () (same number of entries: an axis lost or added); its entries in row-major "
+        "order match the engine's: pass it as a number, float(grads['x'])"]
 
 
 def test_forward_that_cuts_the_graph_is_named(net):
