@@ -10,11 +10,18 @@ each entry of the learner's gradients is compared with it:
 For the first wrong entry the report takes the engine's number apart into its
 chain-rule paths (``dE/dw = sum over paths of the product of local derivatives``, see
 ``autograd_mini.explain``) and looks for the usual slips: a simple factor (sign, 2,
-1/2, the batch size m), a path missing, counted twice or with its sign flipped, and the
-derivative of one op (a forgotten g'(z)) left out.
+1/2, the batch size m), a path missing, counted twice or with its sign flipped (every
+combination, for up to 12 paths that are not 0), and the derivative of one function
+left out (a forgotten g'(z): a one-operand op such as tanh, or an activation written out
+in several ops, such as 1/(1 + np.exp(-z))).
 
 numpy is imported only when a parameter is a numpy array: nested lists and floats work
-without it (the loss then gets nested lists of Values and Values).
+without it (the loss then gets nested lists of Values and Values). On numpy object
+arrays of Values, arithmetic, ``@``, ``.T``, broadcasting, np.sum, np.mean, np.dot,
+np.exp, np.log, np.sqrt, np.tanh, np.abs, np.maximum, np.where and comparisons work;
+np.log1p, np.expm1, np.logaddexp, np.var and np.std do not (no Value method), and the
+error says so. ``np.maximum(0, z)`` leaves no node for relu's derivative, so a
+forgotten relu' is reported without a cause.
 """
 
 import html
@@ -812,6 +819,9 @@ def check_gradients(loss, params, grads, rtol=1e-6, atol=1e-9):
     t1 = time.perf_counter()
     if not output.label:
         output.label = "loss"
+    for vs in leaves.values():                  # in case the forward ran a backward() itself
+        for v in vs:
+            v.grad = 0.0
     output.backward()
     t2 = time.perf_counter()
     m = _batch_size(output)
