@@ -116,7 +116,7 @@ def _shaped(kind, shape, flat, dtype=object):
     if kind == "scalar":
         return flat[0]
     if kind == "array":
-        import numpy as np                      # a parameter was an array: numpy is there
+        import numpy as np  # a parameter was an array: numpy is there
         out = np.empty(len(flat), dtype=dtype)
         out[:] = flat
         return out.reshape(shape)
@@ -784,7 +784,7 @@ def _check_arguments(loss, params, grads, rtol, atol):
 def _compare_all(params, grads, parsed, engine, rtol, atol, m):
     """A ``ParameterCheck`` per parameter, then one per extra key of ``grads``."""
     checks = []
-    for name, (kind, shape, _) in parsed.items():
+    for name, (_, shape, _) in parsed.items():
         if name not in grads:
             checks.append(ParameterCheck(name, shape, None, "missing",
                                          note=f"grads has no entry {name!r}"))

@@ -216,10 +216,9 @@ M, H = 4, 3                 # batch size, hidden units
 
 
 @pytest.fixture
-def net():
+def net(np):
     """A 2-3-1 network as the notes vectorise it: z1 = W1ᵀX + b1, tanh, sigmoid output,
     mean cross-entropy over m = 4 samples; its loss and a learner's backprop."""
-    np = pytest.importorskip("numpy")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2, M))
     Y = np.array([[0.0, 1.0, 1.0, 0.0]])
@@ -396,8 +395,7 @@ def test_numpy_functions_on_value_arrays(net):
         check_gradients(lambda W: np.sum(np.log1p(W)), {"W": W}, {"W": W})
 
 
-def test_a_thousand_samples_through_2_16_1_check_in_seconds():
-    np = pytest.importorskip("numpy")
+def test_a_thousand_samples_through_2_16_1_check_in_seconds(np):
     rng = np.random.default_rng(2)
     m = 1000
     X = rng.normal(size=(2, m))
