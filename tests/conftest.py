@@ -31,7 +31,7 @@ NEEDS = {
     "torch": (("torch",), "pip install torch==2.13.0"),
     "micrograd": (("micrograd",), "pip install micrograd==0.1.0"),
     "numpy": (("numpy",), "pip install 'autograd-mini[check]'"),
-    "notebook": (("nbformat", "nbclient", "ipykernel", "matplotlib"),
+    "notebook": (("nbformat", "nbclient", "ipykernel", "matplotlib", "numpy"),
                  "pip install 'autograd-mini[test]'"),
     "fuzz": (("hypothesis",), "pip install hypothesis"),
 }
