@@ -807,7 +807,8 @@ def check_gradients(loss, params, grads, rtol=1e-6, atol=1e-9):
     object array of Values, entries labelled ``W1[0,1]``) and must return one scalar
     Value (a 0-d or size-1 array is accepted). ``grads`` holds your dL/dparam for each
     name, of the parameter's shape. An entry passes when both are finite and
-    |yours - engine| <= atol + rtol |engine|.
+    |yours - engine| <= atol + rtol |engine|. An unlabelled loss Value is labelled "loss"
+    (the name explanations give it).
     """
     _check_arguments(loss, params, grads, rtol, atol)
     t0 = time.perf_counter()
