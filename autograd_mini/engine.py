@@ -76,6 +76,9 @@ class Value:
     def __pos__(self):
         return self
 
+    def conjugate(self):                    # numpy's var/std on arrays of Values call it
+        return self
+
     # Comparisons compare data (bool, not an op); compile sees them through the hook.
     def __lt__(self, other): return _compare(self, "<", other)
     def __le__(self, other): return _compare(self, "<=", other)
