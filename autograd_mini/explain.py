@@ -38,7 +38,7 @@ from .viz import ACTIVATION_OPS, cluster_outputs, clusters, constant_operand, nu
 __all__ = ["explain", "Explanation", "paths", "Path"]
 
 _COUNT_CAP = 10 ** 18                   # path counts saturate here (they stay cheap ints)
-_PLAIN = str.maketrans("", "", "_.[]#")
+_PLAIN = str.maketrans("", "", "_.[]#,")
 _MAX_FACTORS = 16                       # longer paths (and sums) show their first and last
 _MAX_PRECISION = 30
 _MODES = ("auto", "labels", "all")
