@@ -60,14 +60,21 @@ def _scripts_dirs():
     return [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
 
 
+def _has_graphviz():
+    import importlib.util
+    try:
+        return importlib.util.find_spec("graphviz") is not None
+    except (ImportError, ValueError):                # sys.modules["graphviz"] = None
+        return False
+
+
 def find_program(program=None):
     """The path of the program that renders DOT: ``program`` if given, else the
     environment variable ``AUTOGRAD_MINI_DOT``, else the system ``dot``, else
     ``graphviz-pure`` (on PATH or installed next to this Python). Raises
     ``RendererNotFound`` saying what to install, also when the graphviz Python package
     (which ``draw()`` builds its graph with) is missing."""
-    import importlib.util
-    if importlib.util.find_spec("graphviz") is None:
+    if not _has_graphviz():
         raise RendererNotFound("drawing needs the graphviz Python package: pip install "
                                "graphviz graphviz-pure")
     wanted = program or os.environ.get("AUTOGRAD_MINI_DOT")
@@ -537,13 +544,13 @@ def value_scene(root, *, precision=4, show_grad=True, params=None, module=None,
                          f"'L0.N1.w0' (an MLP's); pass module=model or label them so")
     if local_grads is None:
         local_grads = not collapse and len(order) <= _SMALL
-    style = _Style(precision, show_grad, local_grads and not collapse, names, root)
+    style = Style(precision, show_grad, local_grads and not collapse, names, root)
     if collapse:
         return _collapsed_scene(order, key, cluster, style, max_nodes)
-    return _plain_scene(order, key, style)
+    return plain_scene(order, key, style)
 
 
-class _Style:
+class Style:
     """How values are written: significant digits, grads shown, edge labels, names."""
 
     def __init__(self, precision, show_grad, local_grads, names, root):
@@ -598,7 +605,7 @@ def _cluster_ids(key):
     return {k: f"c{i}" for i, k in enumerate(natural)}      # L0.N0, L0.N1, ..., L1.N0
 
 
-def _plain_scene(order, key, style):
+def plain_scene(order, key, style):
     """One record per Value, one oval per op; MLP neurons/layers boxed when ``key``."""
     scene = Scene()
     index = {v: i for i, v in enumerate(order)}
