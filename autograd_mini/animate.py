@@ -26,8 +26,15 @@ from collections import namedtuple
 
 from .engine import Value, topological_order
 from .graph import backward_steps, more_than, node_names, number
-from .viz import (Style, check_writable, choose_rankdir, plain_scene, render_dot, to_graph,
-                  write_file)
+from .viz import (
+    Style,
+    check_writable,
+    choose_rankdir,
+    plain_scene,
+    render_dot,
+    to_graph,
+    write_file,
+)
 
 __all__ = ["animate", "Animation", "Frame"]
 
@@ -108,8 +115,8 @@ class _Story:
         """Lay the graph out with the longest text each box and edge will show."""
         for step in self.steps:
             i = self.index[step.node]
-            for j, (p, local, sent) in enumerate(step.sends):
-                tail, head, attrs = next(e for e in scene.edges if e[2].get("id") == f"e{i}_{j}")
+            for j, (_, local, sent) in enumerate(step.sends):
+                attrs = next(e[2] for e in scene.edges if e[2].get("id") == f"e{i}_{j}")
                 attrs["label"] = "\n".join(self._product(local, step.grad, sent))
         for v in self.order:
             fields = scene.nodes[f"n{self.index[v]}"]["fields"]
@@ -179,7 +186,7 @@ class _Story:
             self._paint_node(groups, v, v in known, grads.get(v), v is node)
         for k, step in enumerate(self.steps, 1):
             i = self.index[step.node]
-            for j, (p, local, sent) in enumerate(step.sends):
+            for j, (_, local, sent) in enumerate(step.sends):
                 texts = self._product(local, step.grad, sent)
                 hot = kind == "backward" and stage == k
                 shown = [texts[0], texts[1]] if hot else [
@@ -221,7 +228,8 @@ def _center_cells(svg):
         for el in group:
             if el.tag == f"{{{_SVG}}}polygon":
                 cell = el
-            elif el.tag == f"{{{_SVG}}}text" and el.get("text-anchor") == "start" and cell is not None:
+            elif (el.tag == f"{{{_SVG}}}text" and el.get("text-anchor") == "start"
+                  and cell is not None):
                 xs = [float(p.split(",")[0]) for p in cell.get("points").split()]
                 el.set("x", f"{(min(xs) + max(xs)) / 2:.1f}")
                 el.set("text-anchor", "middle")

@@ -151,7 +151,8 @@ def _layer_nodes(scene, net, l, layer, outs):
     scene.columns.append(heads)
     if shared:
         b = biases[0]
-        scene.node(f"b{l}", "cluster_in" if l == 0 else f"cluster_L{l - 1}", shape="box", style="rounded,filled", fillcolor="#f3ecd8",
+        scene.node(f"b{l}", "cluster_in" if l == 0 else f"cluster_L{l - 1}", shape="box",
+                   style="rounded,filled", fillcolor="#f3ecd8",
                    label="\n".join(net.value_lines(b, b.label or "b")))
         for head in heads:
             scene.edge(f"b{l}", head, style="dashed", color="#8a7a50")

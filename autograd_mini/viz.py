@@ -19,245 +19,50 @@ Arimo, with Arial's metrics). ``AUTOGRAD_MINI_DOT`` (a program name or path) or
 ``draw(..., program=...)`` chooses one. ``import autograd_mini`` works without graphviz.
 """
 
-import functools
 import html
-import os
 import re
-import shutil
-import subprocess
-import sys
-import sysconfig
-from pathlib import Path
 
 from .engine import Value, topological_order
-from .graph import (ACTIVATION_OPS, cluster_outputs, clusters, constant_of,  # noqa: F401
-                    layer_sizes, more_than, number, op_text, parameter_names,
-                    parameter_terms)
+from .graph import (  # noqa: F401
+    ACTIVATION_OPS,
+    cluster_outputs,
+    clusters,
+    constant_of,
+    layer_sizes,
+    more_than,
+    number,
+    op_text,
+    parameter_names,
+    parameter_terms,
+)
+from .rendering import (  # noqa: F401  (the command line imports these from viz)
+    IMAGE_SUFFIXES,
+    SOURCE_SUFFIXES,
+    RendererNotFound,
+    check_writable,
+    find_program,
+    font_for,
+    has_graphviz,
+    output_kind,
+    render_dot,
+    write_file,
+)
 
 constant_operand = constant_of          # explain.py's import (graph.py has both)
 
 __all__ = ["draw", "find_program", "render_dot", "op_text", "RendererNotFound",
            "IMAGE_SUFFIXES", "SOURCE_SUFFIXES"]
 
-_INSTALL_HINT = ("pip install graphviz-pure (a self-contained dot, no system packages), or "
-                 "install Graphviz itself (apt-get install graphviz, brew install graphviz)")
-IMAGE_SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
-SOURCE_SUFFIXES = (".gv", ".dot")                   # save() writes the DOT text for these
-_HARMLESS = re.compile(r"^(Warning: )+no value for width of non-ASCII character")
-# the family each renderer has metrics for, and what a browser may use for the same widths
-_FONTS = {"graphviz-pure": "Arimo", "dot": "Helvetica"}
-_SVG_FAMILY = "Arimo,Liberation Sans,Arial,Helvetica,sans-serif"
 COLUMN_PX = 1000                                    # the width pictures are made to fit
 _SMALL = 60                                         # up to this many Values: local grads on
 
 
-# ---------------------------------------------------------------------- the renderer
-class RendererNotFound(RuntimeError):
-    """No program to render DOT with (or no graphviz package); the source is still there."""
-
-
-def _scripts_dirs():
-    return [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
-
-
-def _has_graphviz():
-    import importlib.util
-    try:
-        return importlib.util.find_spec("graphviz") is not None
-    except (ImportError, ValueError):                # sys.modules["graphviz"] = None
-        return False
-
-
-def find_program(program=None):
-    """The path of the program that renders DOT: ``program`` if given, else the
-    environment variable ``AUTOGRAD_MINI_DOT``, else the system ``dot``, else
-    ``graphviz-pure`` (on PATH or installed next to this Python). Raises
-    ``RendererNotFound`` saying what to install, also when the graphviz Python package
-    (which ``draw()`` builds its graph with) is missing."""
-    if not _has_graphviz():
-        raise RendererNotFound("drawing needs the graphviz Python package: pip install "
-                               "graphviz graphviz-pure")
-    wanted = program or os.environ.get("AUTOGRAD_MINI_DOT")
-    for name in [wanted] if wanted else ["dot", "graphviz-pure"]:
-        found = shutil.which(name)
-        for directory in _scripts_dirs():           # a venv's bin/ need not be on PATH
-            if found is None and directory:
-                found = shutil.which(name, path=directory)
-        if found:
-            return found
-    if wanted:
-        source = "program=" if program else "AUTOGRAD_MINI_DOT="
-        raise RendererNotFound(f"cannot render: {source}{wanted!r} is not an executable "
-                               f"program (give a name on PATH or a path)")
-    raise RendererNotFound("cannot render the graph: neither Graphviz's `dot` nor "
-                           "`graphviz-pure` was found. Fix: " + _INSTALL_HINT + ". The DOT "
-                           "source is still available as graph.source (or graph.save('g.gv')).")
-
-
-def font_for(path):
-    """The font family the renderer at ``path`` has metrics for (graphviz-pure: Arimo)."""
-    return _FONTS["graphviz-pure"] if "graphviz-pure" in Path(path).name else _FONTS["dot"]
-
-
-def render_dot(source, format="svg", program=None, engine="dot", quiet=False):
-    """Run the renderer on the DOT ``source``; returns the output bytes (``format`` as for
-    ``dot -T``: svg, png, jpeg, ...). The font is the one the program has metrics for; an
-    SVG names metric-compatible fallbacks for browsers. Renderer errors raise
-    ``graphviz.CalledProcessError`` with its message."""
-    path = find_program(program)
-    font = font_for(path)
-    cmd = [path, f"-K{engine}", f"-T{format}",
-           *(f"-{kind}fontname={font}" for kind in "GNE")]
-    try:
-        proc = subprocess.run(cmd, input=source.encode("utf-8"), capture_output=True)
-    except OSError as e:
-        raise RendererNotFound(f"cannot run the renderer {path!r}: {e}") from None
-    text = proc.stderr.decode("utf-8", "replace")
-    kept = "".join(line for line in text.splitlines(keepends=True) if not _HARMLESS.match(line))
-    if proc.returncode:
-        from graphviz import CalledProcessError
-        raise CalledProcessError(proc.returncode, cmd, output=proc.stdout, stderr=kept)
-    if kept and not quiet:
-        sys.stderr.write(kept)
-        sys.stderr.flush()
-    out = proc.stdout
-    if format.split(":")[0] == "svg":
-        out = re.sub(rb'font-family="(Arimo|Helvetica,sans-Serif)"',
-                     b'font-family="' + _SVG_FAMILY.encode() + b'"', out)
-    return out
-
-
-# ---------------------------------------------------------------------- writing files
-def output_kind(path):
-    """'svg', 'png', 'jpeg' or 'source' from ``path``'s suffix; ValueError for others."""
-    suffix = Path(path).suffix.lower()
-    if suffix in IMAGE_SUFFIXES:
-        return IMAGE_SUFFIXES[suffix]
-    if suffix in SOURCE_SUFFIXES:
-        return "source"
-    raise ValueError(f"save({os.fspath(path)!r}): {suffix or 'a name without a suffix'!s} "
-                     f"is not a format it writes; use {', '.join(IMAGE_SUFFIXES)} for an "
-                     f"image or {', '.join(SOURCE_SUFFIXES)} for the DOT text")
-
-
-def check_writable(path, what="save"):
-    """Raise a clear error when ``path`` cannot be written: its folder is missing (no
-    folder is created), it is a folder, or it (or its folder) is read-only."""
-    path = Path(path)
-    parent = path.parent
-    where = f"{what}({os.fspath(path)!r})"
-    if not parent.is_dir():
-        raise FileNotFoundError(f"{where}: the folder {os.fspath(parent)!r} does not exist "
-                                f"(folders are not created; make it first)")
-    if path.is_dir():
-        raise IsADirectoryError(f"{where}: is a folder; give a file name inside it")
-    target = path if path.exists() else parent
-    if not os.access(target, os.W_OK):
-        kind = "file" if target is path else "folder"
-        raise PermissionError(f"{where}: the {kind} {os.fspath(target)!r} is read-only")
-
-
-def write_file(path, data, what="save"):
-    """Write bytes to ``path`` after ``check_writable``; an OS error names the path."""
-    check_writable(path, what)
-    try:
-        with open(path, "wb") as f:
-            f.write(data)
-    except OSError as e:
-        raise type(e)(e.errno, f"{what}({os.fspath(path)!r}): cannot write: "
-                               f"{e.strerror}") from None
-    return os.fspath(path)
-
-
-# ---------------------------------------------------------------------- the Graph class
-@functools.lru_cache(maxsize=None)
 def _graph_class():
-    """``Graph``, a ``graphviz.Digraph`` rendered by ``render_dot`` (graphviz is imported
-    on first use: it is slow to import and optional)."""
-    try:
-        import graphviz
-    except ImportError:
+    """``digraph.Graph`` (graphviz is imported on first use: it is slow and optional)."""
+    if not has_graphviz():
         raise ImportError("draw() needs the graphviz Python package: pip install graphviz "
-                          "graphviz-pure (or pip install 'autograd-mini[viz]')") from None
-
-    class Graph(graphviz.Digraph):
-        """A ``graphviz.Digraph`` whose rendering runs ``find_program()``'s choice on its
-        DOT text. ``save(path)`` writes an image for .svg/.png/.jpg and the DOT text for
-        .gv/.dot, and refuses other names; Jupyter shows it inline as SVG."""
-
-        def __init__(self, *args, program=None, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.program = program
-
-        def copy(self):
-            new = super().copy()
-            new.program = self.program
-            return new
-
-        @property
-        def backend(self):
-            """The path of the program that renders this graph."""
-            return find_program(self.program)
-
-        def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
-                 quiet=False, *, engine=None, encoding=None):
-            """The rendered bytes (or text, given ``encoding``) in ``format``."""
-            spec = ":".join(x for x in (format or self.format, renderer, formatter) if x)
-            data = render_dot(self.source, spec, self.program, engine or self.engine, quiet)
-            return data.decode(encoding) if encoding else data
-
-        def save(self, filename=None, directory=None, *, skip_existing=False):
-            """Write ``filename``: an image for .svg/.png/.jpg, the DOT text for .gv/.dot."""
-            path = Path(directory or "", filename if filename is not None else self.filename)
-            kind = output_kind(path)
-            check_writable(path)
-            if skip_existing and path.exists():
-                return os.fspath(path)
-            data = (self.source.encode(self.encoding) if kind == "source"
-                    else self.pipe(kind))
-            return write_file(path, data)
-
-        def render(self, filename=None, directory=None, view=False, cleanup=False,
-                   format=None, renderer=None, formatter=None, neato_no_op=None,
-                   quiet=False, quiet_view=False, *, outfile=None, engine=None,
-                   raise_if_result_exists=False, overwrite_source=False):
-            """As graphviz's: the DOT text to ``filename``, the image to ``filename.format``
-            (or ``outfile``); returns the image's path."""
-            if outfile is not None:
-                outfile = Path(outfile)
-                format = format or outfile.suffix[1:]
-                source = Path(directory or "", filename) if filename else outfile.with_suffix(".gv")
-            else:
-                source = Path(directory or "", filename or self.filename)
-                outfile = Path(f"{os.fspath(source)}.{format or self.format}")
-            output_kind(outfile)
-            if raise_if_result_exists and outfile.exists():
-                raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
-            write_file(source, self.source.encode(self.encoding), "render")
-            write_file(outfile, self.pipe(format or self.format, renderer, formatter,
-                                          quiet=quiet, engine=engine), "render")
-            if cleanup:
-                source.unlink()
-            if view:
-                graphviz.view(outfile, quiet=quiet_view)
-            return os.fspath(outfile)
-
-        def __repr__(self):
-            """Stable text (no memory address), e.g. in a notebook's text/plain output."""
-            nodes = sum(1 for line in self.body if "->" not in line and "[" in line)
-            edges = sum(1 for line in self.body if "->" in line)
-            return f"<autograd_mini Graph: {nodes} nodes, {edges} edges>"
-
-        def _repr_svg_(self):
-            return self.pipe("svg", encoding="utf-8")
-
-        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-            try:
-                return {"image/svg+xml": self._repr_svg_()}
-            except RendererNotFound as e:           # show why, and the DOT source
-                return {"text/plain": f"{e}\n\n{self.source}"}
-
-    Graph.__module__, Graph.__qualname__ = __name__, "Graph"
+                          "graphviz-pure (or pip install 'autograd-mini[viz]')")
+    from .digraph import Graph
     return Graph
 
 
@@ -383,7 +188,7 @@ def layout_widths(scene):
     by_rank, labels = {}, {}
     for name, r in rank.items():
         by_rank.setdefault(r, []).append(_node_size(scene.nodes[name]))
-    for tail, head, attrs in scene.edges:
+    for tail, _, attrs in scene.edges:
         if attrs.get("label"):
             w, _ = _text_size(attrs["label"].split("\n"), float(attrs.get("fontsize", 10)))
             labels.setdefault(rank[tail], []).append(w + 8)
