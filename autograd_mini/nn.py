@@ -137,8 +137,8 @@ class Neuron(Module):
         if len(x) != self.nin:
             raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
         if self.b is not None:                      # net = b + sum_k w_k x_k, one node
-            z = weighted_sum(self.w, [v if isinstance(v, Value) else Value(v) for v in x],
-                             self.b)
+            z = weighted_sum(self.w, [v if isinstance(v, Value) else Value(v, f"x{k}")
+                                      for k, v in enumerate(x)], self.b)
         else:
             terms = map(mul, self.w, x)             # w_k * x_k (Value * number or Value)
             z = sum(terms, next(terms))
@@ -175,7 +175,7 @@ class Layer(Module):
 
     def forward(self, x):
         """The outputs as a list, always (``__call__`` unwraps a single output)."""
-        x = [v if isinstance(v, Value) else Value(v) for v in x]    # inputs: leaves, once
+        x = [v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)]
         return [n(x) for n in self.neurons]
 
     def __call__(self, x):
