@@ -82,7 +82,6 @@ class Value:
     def __le__(self, other): return _compare(self, "<=", other)
     def __gt__(self, other): return _compare(self, ">", other)
     def __ge__(self, other): return _compare(self, ">=", other)
-    __hash__ = object.__hash__
 
     # ---------------------------------------------------------------- reading a node
     def __float__(self): return float(self.data)
@@ -188,7 +187,8 @@ class Op:
     (backward) and on Values (create_graph). A derivative may return ``MASKED``: then
     exactly 0 passes back to that input, whatever arrives (an inactive relu)."""
 
-    __slots__ = ("name", "forward", "derivatives", "singular", "apply1", "apply2", "rapply2")
+    __slots__ = ("name", "forward", "derivatives", "singular", "apply1", "apply2", "rapply2",
+                 "source")
 
     def __init__(self, name, forward, derivatives, singular=None):
         if not callable(forward) or not derivatives or not all(
@@ -197,10 +197,8 @@ class Op:
                             f"(a function or a float) per input")
         self.name, self.forward, self.derivatives = name, forward, tuple(derivatives)
         self.singular = singular      # IEEE result where forward raises (default nan)
-        if len(derivatives) == 1:
-            self.apply1 = _unary(self)
-        elif len(derivatives) == 2:
-            self.apply2, self.rapply2 = _binary(self), _reversed(self)
+        if len(derivatives) <= 2:
+            _attach_apply(self)
         OPS[name] = self
 
     def __call__(self, *inputs):
@@ -256,72 +254,147 @@ def _takes_out(d, n):
 
 
 # ------------------------------------------------------------ 3. node construction
-# Each op gets two small functions made once, ``apply1(a)`` / ``apply2(a, b)`` (a is a
-# Value; b a Value or a number), that compute the result and its local derivatives and
-# store them on a new node. Everything unusual (a domain error, inf/nan, a constant on
-# the left, n inputs) is handed to ``_apply``. The node is made with ``object.__new__``
-# and its slots stored directly: this is the engine's hot path.
-def _unary(op):
-    forward, (d0,), name = op.forward, op.derivatives, op.name
+# Each op is written out once as a small Python function, ``apply1(a)`` or ``apply2(a, b)``
+# (a is a Value; b a Value or a plain number, which becomes the node's ``constant``): it
+# computes the result and the local derivatives on floats and stores them on a new node.
+# Where the table's functions read as expressions (``lambda a, b, out: b``), their text is
+# written in; elsewhere (``math.tanh``) the function is called. ``op.source`` shows it.
+# Anything unusual (a domain error, inf/nan) is handed to ``_apply`` (special.py).
+_APPLY1 = """def apply1(a):
+    x = a.data
+    try:
+        out = {forward}
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        node.op = name
+        node.label = ""
+        node.constant = node._p1 = None
+        if _recording():
+            node._p0 = a
+            node._d0 = {d0}
+        else:                       # no_grad(): the op is named, nothing recorded
+            node._p0 = None
+        return node
+    except (ArithmeticError, ValueError):
+        return _apply(op, (a,))
+"""
+_APPLY2 = """def apply2(a, b):
+    x = a.data
+    if isinstance(b, Value):
+        y = b.data
+        c = None
+    else:                           # a plain number: the node's constant
+        y = c = b if type(b) is float else _constant(b)
+        if c is None:
+            return NotImplemented
+    try:
+        out = {forward}
+        node = _new(Value)
+        node.data = out
+        node.grad = 0.0
+        node.op = name
+        node.label = ""
+        node.constant = c
+        if not _recording():
+            node._p0 = node._p1 = None
+        elif c is None:
+            node._p0 = a
+            node._d0 = {d0}
+            node._p1 = b
+            node._d1 = {d1}
+        else:
+            node._p0 = a
+            node._d0 = {d0}
+            node._p1 = None
+        return node
+    except (ArithmeticError, ValueError):
+        return _apply(op, (a, b if c is None else c))
+"""
 
-    f0 = callable(d0)
 
-    def apply1(a):
-        x = a.data
-        try:
-            out = forward(x)
-            node = _new(Value)
-            node.data = out
-            node.grad = 0.0
-            node.op = name
-            node.label = ""
-            node.constant = node._p1 = None
-            if _recording():
-                node._p0 = a
-                node._d0 = d0(x, out) if f0 else d0        # d(out)/da
-            else:                                   # no_grad(): op named, nothing recorded
-                node._p0 = None
-            return node
-        except (ArithmeticError, ValueError):
-            return _apply(op, (a,))
-    return apply1
+def _write_apply(op):
+    """The source of op's apply function, and the values it reads besides the module's."""
+    names = ["x", "y"][:len(op.derivatives)]
+    values = {"op": op, "name": op.name, "_forward": op.forward}
+    fields = {"forward": _expression(op.forward, names, values, "_forward")}
+    for i, d in enumerate(op.derivatives):
+        values[f"_d{i}"] = d
+        fields[f"d{i}"] = _expression(d, names + ["out"], values, f"_d{i}")
+    template = _APPLY1 if len(names) == 1 else _APPLY2
+    return template.format(**fields), values
 
 
-def _binary(op):
-    forward, (d0, d1), name = op.forward, op.derivatives, op.name
-    f0, f1 = callable(d0), callable(d1)
+def _expression(f, names, values, fallback):
+    """f's value as a Python expression in ``names``: its text where f reads as one (run
+    on symbols), else a call ``fallback(x, ...)`` of f itself."""
+    if not callable(f):                                  # a constant local derivative
+        return _literal(f, values)
+    try:
+        result = f(*map(_Symbol, names))
+        return _literal(result, values) if not isinstance(result, _Symbol) else result.text
+    except (TypeError, ValueError, ArithmeticError, AttributeError):
+        return f"{fallback}({', '.join(names)})"
 
-    def apply2(a, b):
-        x = a.data
-        if isinstance(b, Value):
-            y, c = b.data, None
-        else:                                       # a plain number: the node's constant
-            y = c = b if type(b) is float else _constant(b)
-            if c is None:
+
+def _literal(c, values):
+    if c is None or (type(c) is float and math.isfinite(c)):
+        return repr(c)
+    if type(c) is not float:
+        raise TypeError(f"a local derivative must be a float or a function, got {c!r}")
+    key = f"_k{len(values)}"
+    values[key] = c
+    return key
+
+
+class _Symbol:
+    """An input while an op's functions are read as expressions: ``b * out`` is '(y * out)'.
+    Comparisons and anything else it cannot write raise, and the function is called."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+    def _binary(symbol, reflected=False):
+        def method(self, other):
+            if not isinstance(other, (_Symbol, float, int)) or isinstance(other, bool):
                 return NotImplemented
-        try:
-            out = forward(x, y)
-            node = _new(Value)
-            node.data = out
-            node.grad = 0.0
-            node.op = name
-            node.label = ""
-            node.constant = c
-            if not _recording():
-                node._p0 = node._p1 = None
-            elif c is None:
-                node._p0 = a
-                node._d0 = d0(x, y, out) if f0 else d0     # d(out)/da
-                node._p1 = b
-                node._d1 = d1(x, y, out) if f1 else d1     # d(out)/db
-            else:
-                node._p0 = a
-                node._d0 = d0(x, y, out) if f0 else d0
-                node._p1 = None
-            return node
-        except (ArithmeticError, ValueError):
-            return _apply(op, (a, b if c is None else c))
-    return apply2
+            o = other.text if isinstance(other, _Symbol) else repr(float(other))
+            left, right = (o, self.text) if reflected else (self.text, o)
+            return _Symbol(f"({left} {symbol} {right})")
+        return method
+
+    __add__, __radd__ = _binary("+"), _binary("+", True)
+    __sub__, __rsub__ = _binary("-"), _binary("-", True)
+    __mul__, __rmul__ = _binary("*"), _binary("*", True)
+    __truediv__, __rtruediv__ = _binary("/"), _binary("/", True)
+    __pow__, __rpow__ = _binary("**"), _binary("**", True)
+
+    def __neg__(self):
+        return _Symbol(f"(-{self.text})")
+
+    def __bool__(self):
+        raise TypeError("a symbol has no truth value")
+
+    __lt__ = __le__ = __gt__ = __ge__ = __bool__
+
+
+def _attach_apply(op):
+    """Write out and compile op's apply function (``op.source``). It runs in this module's
+    globals; the op's own values (its functions, name) are closed over."""
+    source, values = _write_apply(op)
+    maker = "def make({}):\n{}    return {}\n".format(
+        ", ".join(values), "".join("    " + line + "\n" for line in source.splitlines()),
+        "apply1" if len(op.derivatives) == 1 else "apply2")
+    namespace = {}
+    exec(compile(maker, f"<autograd_mini op {op.name!r}>", "exec"), globals(), namespace)
+    apply = namespace["make"](*values.values())
+    op.source = source
+    if len(op.derivatives) == 1:
+        op.apply1 = apply
+    else:
+        op.apply2, op.rapply2 = apply, _reversed(op)
 
 
 def _reversed(op):
@@ -442,37 +515,35 @@ def topological_order(root):
     Iterative depth-first search (no recursion limit): a node stays on the stack until
     none of its parents is left unseen. A leaf parent is emitted on the spot.
     """
-    order = []
-    seen = {root}
-    stack = [root]
+    order, stack, seen, many = [], [root], {root}, _MANY
+    emit, push, mark = order.append, stack.append, seen.add     # bound once: hot loop
     while stack:
         node = stack[-1]
-        p = node._p0
-        if node._p1 is _MANY:                           # n-ary: scan its parents
-            for p in p:
-                if p not in seen:
-                    seen.add(p)
-                    if p._p0 is not None:
-                        stack.append(p)
+        a, b = node._p0, node._p1
+        if b is many:                                   # n-ary: the first unseen parent
+            for a in a:
+                if a not in seen:
+                    mark(a)
+                    if a._p0 is not None:
+                        push(a)
                         break
-                    order.append(p)
+                    emit(a)
             else:
-                order.append(stack.pop())
+                emit(stack.pop())
             continue
-        if p is not None and p not in seen:
-            seen.add(p)
-            if p._p0 is not None:
-                stack.append(p)
+        if a is not None and a not in seen:
+            mark(a)
+            if a._p0 is not None:
+                push(a)
                 continue
-            order.append(p)
-        p = node._p1
-        if p is not None and p not in seen:
-            seen.add(p)
-            if p._p0 is not None:
-                stack.append(p)
+            emit(a)
+        if b is not None and b not in seen:
+            mark(b)
+            if b._p0 is not None:
+                push(b)
                 continue
-            order.append(p)
-        order.append(stack.pop())
+            emit(b)
+        emit(stack.pop())
     return order
 
 
