@@ -21,6 +21,7 @@ Arimo, with Arial's metrics). ``AUTOGRAD_MINI_DOT`` (a program name or path) or
 
 import html
 import re
+from collections import Counter
 
 from .engine import Value, topological_order
 from .graph import (  # noqa: F401
@@ -217,6 +218,7 @@ def to_graph(scene, rankdir, program=None, name="autograd_mini"):
     members = {}
     for node, cluster in scene.cluster_of.items():
         members.setdefault(cluster, []).append(node)
+
     def attrs_of(node):
         attrs = dict(scene.nodes[node])
         if "fields" in attrs:
@@ -234,7 +236,7 @@ def to_graph(scene, rankdir, program=None, name="autograd_mini"):
                 sub.node(node, **attrs_of(node))
             _keep_order(sub, columns.get(cluster, ()), rankdir)
     for node in scene.nodes:
-        if node not in scene.cluster_of:
+        if scene.cluster_of.get(node) not in scene.clusters:
             g.node(node, **attrs_of(node))
     for tail, head, attrs in scene.edges:
         g.edge(tail, head, **attrs)
@@ -443,7 +445,7 @@ def _collapsed_scene(order, key, level, style, max_nodes):
         return ids[key[v]] if v in key else "p0" if v in folded else f"n{index[v]}"
 
     scene = Scene()
-    scene.graph.update(remincross="false", ranksep="0.3")
+    scene.graph.update(remincross="false", ranksep="0.2")
     for v in outside:
         style.value_node(scene, f"n{index[v]}", v, fold_op=True)
     _boxes(scene, order, key, level, style, ids)
@@ -509,38 +511,54 @@ def _folded_node(scene, order, key, folded, style):
     used = {p for v in order if v not in folded for p in v.parents}
     ends = [v for v in order if v in folded and (v is style.root or v in used)]
     n_params = len({p for v in folded for p in v.parents if p in key})
-    fields = ["parameter terms", f"{len(folded)} ops on {n_params} parameters"]
+    fields = ["parameter terms", f"{len(folded)} ops on", f"{n_params} parameters"]
     if len(ends) == 1:
         fields += style.fields(ends[0], "")
     scene.box("p0", fields, None, "#f3ecd8", style.root in folded)
 
 
-_BUNDLE = 24                    # more edges than this between two layers: one bundle
+_BUNDLE = 16                    # more edges than this between two layers: one bundle
+
+
+def bundle(scene, tails, heads, ltail, lhead, text):
+    """One thick edge from cluster ``ltail`` to cluster ``lhead`` through a node saying
+    what it stands for (``text``, e.g. '16×16 weights')."""
+    scene.graph["compound"] = "true"
+    name = f"{ltail}_to_{lhead}".replace("cluster_", "")
+    scene.node(name, label=text, shape="box", style="rounded", color="#555555",
+               fontsize="10", margin="0.05,0.03")
+    scene.edge(tails[len(tails) // 2], name, ltail=ltail, penwidth="3", color="#555555",
+               arrowhead="none")
+    scene.edge(name, heads[len(heads) // 2], lhead=lhead, penwidth="3", color="#555555")
 
 
 def _bundle_layers(scene, edges, box_key):
-    """Edges into the neuron boxes, each layer's boxes in a cluster; all-to-all edges
-    between two layers with more than ``_BUNDLE`` of them become one edge labelled e.g.
-    '16×16 weights'."""
+    """Edges into the neuron boxes, a layer of several boxes in a cluster; the all-to-all
+    edges from one layer (or from the inputs) into the next, when more than ``_BUNDLE``,
+    become one edge labelled e.g. '16×16 weights'."""
     layer = {c: box_key[c].split(".")[0] for c in box_key}
-    pairs = {}
+    groups = {}
     for tail, head in edges:
-        if tail in layer and head in layer:
-            pairs.setdefault((layer[tail], layer[head]), []).append((tail, head))
+        if head in layer:
+            groups.setdefault((layer.get(tail, "in"), layer[head]), []).append((tail, head))
+    clustered = {name for name, n in Counter(layer.values()).items() if n > 1}
     bundled = set()
-    for (a, b), group in pairs.items():
+    for (a, b), group in groups.items():
         tails = sorted({t for t, _ in group}, key=lambda c: int(c[1:]))
         heads = sorted({h for _, h in group}, key=lambda c: int(c[1:]))
-        if len(group) > _BUNDLE and len(group) == len(tails) * len(heads):
-            bundled.update(group)
-            scene.graph["compound"] = "true"
-            scene.edge(tails[len(tails) // 2], heads[len(heads) // 2],
-                       ltail=f"cluster_{a}", lhead=f"cluster_{b}", penwidth="3",
-                       color="#555555", label=f"{len(tails)}×{len(heads)} weights")
-    for c in layer:
-        name = f"cluster_{layer[c]}"
-        scene.clusters.setdefault(name, {"label": layer[c], "style": "rounded",
-                                         "color": "#8899aa"})
+        if len(group) <= _BUNDLE or len(group) != len(tails) * len(heads) or (
+                a == "in" and any(t in scene.cluster_of for t in tails)):
+            continue
+        bundled.update(group)
+        clustered.update((a, b))
+        if a == "in":
+            scene.cluster_of.update(dict.fromkeys(tails, "cluster_in"))
+            scene.columns.append(tails)
+        bundle(scene, tails, heads, f"cluster_{a}", f"cluster_{b}",
+               f"{len(tails)}×{len(heads)}\nweights")
+    for name in sorted(clustered, key=lambda k: (k != "in", k)):
+        scene.clusters[f"cluster_{name}"] = {"label": "inputs" if name == "in" else name,
+                                             "style": "rounded", "color": "#8899aa"}
     for tail, head in edges:
         if (tail, head) not in bundled:
             scene.edge(tail, head)
