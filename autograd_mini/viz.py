@@ -1,6 +1,6 @@
 """Draw a computation graph or a network: ``draw(root)`` returns a ``graphviz.Digraph``.
 
-``draw(value)``: one record per Value (label, ``data``, ``grad``), one oval per op (with its
+``draw(value)``: one box per Value (label, ``data``, ``grad``), one oval per op (with its
 constant: ``x * 3`` is the op ``* 3``), edges in the direction of the forward pass, each
 operand's edge carrying the local derivative d(result)/d(operand) that ``backward()``
 multiplies by the result's grad. ``draw(model)`` (an ``MLP``, ``Layer`` or ``Neuron``): the

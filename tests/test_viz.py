@@ -747,3 +747,17 @@ def test_collapsed_boxes_are_laid_out_in_neuron_order():
     for layer in ("L0", "L1"):
         ys = [where[f"{layer}.N{j}"] for j in range(12)]
         assert ys == sorted(ys) and len(set(ys)) == 12      # N0 at the top, N11 at the bottom
+
+
+def test_network_view_of_a_layer_and_a_neuron():
+    from autograd_mini.nn import Layer, Module, Neuron
+    layer = Layer(3, 2, activation="tanh", seed=0)
+    dot = draw(layer, inputs=["a", "b", "c"]).source
+    assert len([e for e in edges(dot) if e[0] in ("x0", "x1", "x2")]) == 6
+    assert 'label="L0 (tanh)"' in dot and "label=a " in dot
+    neuron = Neuron(2, activation="sigmoid", seed=0)
+    dot = draw(neuron, inputs=[0.5, -1.0]).source
+    out = neuron([0.5, -1.0]).data
+    assert f"L0.N0\n(sigmoid)\nout {number(out, 4)}" in dot
+    with pytest.raises(TypeError, match="MLP, Layer or Neuron"):
+        draw(Module())
