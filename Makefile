@@ -1,14 +1,23 @@
 # Two commands on a fresh machine with Python 3.10+:
 #   make demo   runs the main demo: the worked 2-2-2 example of BACKPROP_NOTES.md, its
 #               numbers and its graph (worked_example.svg); installs what it needs into .venv
-#   make test   runs the whole test suite (installs the test tools, and PyTorch 2.13.0
-#               for the comparison tests; where torch cannot be installed those tests
-#               skip, except under CI=true, where a missing torch is an error)
+#   make test   runs the whole test suite (installs the test tools, numpy for
+#               autograd_mini.testing, and PyTorch 2.13.0 for the comparison tests; where
+#               torch cannot be installed those tests skip, except under CI=true, where a
+#               missing torch is an error)
+# Others:
+#   make notebook   installs JupyterLab into .venv and opens the walkthrough
+#   make lint       ruff check . (the rules are in pyproject.toml)
+#   make fuzz       the long fuzz run of tests/test_fuzz.py (AUTOGRAD_MINI_FUZZ=long)
+#   make bench      the benchmarks against micrograd, PyTorch and hand-written floats
+#   make notes      notebooks/BACKPROP_NOTES.md is the project's ../shared notes, word for word
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+TORCH  := torch==2.13.0
+PYTEST_ARGS ?=
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint fuzz notebook bench notes clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("autograd_mini needs Python 3.10+, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -16,24 +25,49 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[viz]'
+	$(BIN)/python -m pip install -q -e .
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
-	@if $(BIN)/python -m pip install -q torch==2.13.0; then :; \
-	elif [ "$$CI" = "true" ]; then echo "CI: torch==2.13.0 failed to install" >&2; exit 1; \
-	else echo "note: torch==2.13.0 not installed; the PyTorch comparison tests will skip"; fi
+	@if $(BIN)/python -m pip install -q $(TORCH); then :; \
+	elif [ "$$CI" = "true" ]; then echo "CI: $(TORCH) failed to install" >&2; exit 1; \
+	else echo "note: $(TORCH) not installed; the PyTorch comparison tests will skip"; fi
+	touch $@ $(VENV)/.demo-installed
+
+$(VENV)/.lint-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[lint]'
+	touch $@
+
+$(VENV)/.notebook-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[train,check]' jupyterlab
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m autograd_mini example --svg worked_example.svg
 
 test: $(VENV)/.test-installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.lint-installed
+	$(BIN)/ruff check .
+
+fuzz: $(VENV)/.test-installed
+	AUTOGRAD_MINI_FUZZ=long $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
+
+notebook: $(VENV)/.notebook-installed     # JupyterLab refuses root without --allow-root
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/walkthrough.ipynb
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m benchmarks
 
+notes:
+	@if [ -f ../shared/BACKPROP_NOTES.md ]; then \
+	  diff -u ../shared/BACKPROP_NOTES.md notebooks/BACKPROP_NOTES.md \
+	  || { echo "notebooks/BACKPROP_NOTES.md differs from ../shared/BACKPROP_NOTES.md" >&2; \
+	       exit 1; }; \
+	  echo "notebooks/BACKPROP_NOTES.md is ../shared/BACKPROP_NOTES.md, word for word"; \
+	else echo "no ../shared/BACKPROP_NOTES.md beside this checkout: nothing to compare"; fi
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build *.egg-info

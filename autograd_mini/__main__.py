@@ -1,6 +1,10 @@
-"""Command line: ``python -m autograd_mini demo`` and ``python -m autograd_mini example``."""
+"""Command line: ``python -m autograd_mini demo`` and ``python -m autograd_mini example``.
+
+Output cut short by the reader (``... | head``) ends the command quietly, as Unix tools do.
+"""
 
 import argparse
+import os
 import sys
 
 
@@ -23,7 +27,9 @@ def demo(args):
 
 
 def example(args):
-    """The worked 2-2-2 example of the notes: a readable table, or one JSON object."""
+    """The worked 2-2-2 example of the notes, computed through ``MLP`` and checked against
+    the hand-built graph: a readable table, or one JSON object. Exit status 1 if the two
+    disagree or the image cannot be written."""
     import json
 
     from .example import format_table, worked_example
@@ -35,16 +41,21 @@ def example(args):
             return 1
     result = worked_example(steps=args.steps, lr=args.lr, update_biases=args.update_biases)
     print(json.dumps(result, indent=1) if args.json else format_table(result))
+    if not result["check"]["agree"]:
+        print("error: the MLP and the hand-built graph disagree (see 'check')", file=sys.stderr)
+        return 1
     if args.svg is not None:
         return write_example_svg(args.svg)
+    return 0
 
 
 def image_path_problem(path):
     """Why the image can't be written to ``path`` (None if it can): an image suffix the
-    renderer makes, an existing writable folder, not a folder itself, a renderer."""
-    import os
+    renderer makes, a file we may write (tried, not guessed: a read-only file, folder or
+    file system is found here), a renderer."""
     from pathlib import Path
 
+    from .fileio import write_problem
     from .viz import IMAGE_SUFFIXES, RendererNotFound, find_program
 
     if not path:
@@ -55,11 +66,9 @@ def image_path_problem(path):
     if p.suffix.lower() not in IMAGE_SUFFIXES:
         return (f"the suffix {p.suffix or '(none)'!r} is not an image format the renderer "
                 f"writes; use one of {', '.join(IMAGE_SUFFIXES)}")
-    parent = p.parent
-    if not parent.is_dir():
-        return f"the folder {str(parent)!r} does not exist"
-    if not os.access(parent, os.W_OK):
-        return f"the folder {str(parent)!r} is not writable"
+    problem = write_problem(p)
+    if problem:
+        return problem
     try:
         find_program()
     except RendererNotFound as e:
@@ -69,20 +78,20 @@ def image_path_problem(path):
 
 def write_example_svg(path):
     """Draw the worked example's graph after backward() into ``path`` (its suffix picks
-    the image format: .svg, .png or .jpg)."""
+    the image format: .svg, .png or .jpg), all or nothing."""
     from pathlib import Path
 
     from .example import WEIGHTS, build_worked_example
+    from .fileio import write_atomic
     from .viz import IMAGE_SUFFIXES, RendererNotFound, draw
 
     ex = build_worked_example()
     graph = draw(ex.output, precision=9, params=[ex[w] for w in WEIGHTS])
     try:
-        svg = graph.pipe(IMAGE_SUFFIXES[Path(path).suffix.lower()])
-    except RendererNotFound as e:
+        write_atomic(path, graph.pipe(IMAGE_SUFFIXES[Path(path).suffix.lower()]))
+    except (RendererNotFound, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    Path(path).write_bytes(svg)
     print(f"wrote the worked example's graph (after backward) to {path}", file=sys.stderr)
     return 0
 
@@ -135,7 +144,15 @@ def main(argv=None):
     commands.add_parser("demo", help="a short engine demo").set_defaults(run=demo)
     add_example_parser(commands)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        status = args.run(args)
+        sys.stdout.flush()                          # a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        # The reader stopped reading (``| head``): say nothing. Python flushes stdout
+        # once more at exit; point it at devnull so that flush has nowhere to fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
 
 
 if __name__ == "__main__":

@@ -1,253 +1,92 @@
-"""The scalar reverse-mode engine: ``Value`` and the functions that differentiate it.
+"""The scalar reverse-mode engine, top to bottom:
 
-Each op computes its result and, right beside it, the *local* derivatives of the
-result with respect to each operand (``local_grads``). ``backward()`` applies the
-chain rule over a topological order of the graph:
+1. ``Value``: one node. It holds ``data``, ``grad``, ``op``, ``label``, the plain-number
+   operand ``constant`` of its op (``x * 3`` keeps 3), and for each parent the *local
+   derivative* d(node)/d(parent), computed by the op during the forward pass.
+2. Ops: each op's forward (on floats) and its local derivatives, side by side, defined
+   once in an ``Op``. The same derivative functions run on floats (``backward``) and on
+   Values (``create_graph``), and ``compile``, ``draw`` and ``explain`` read them too.
+3. Node construction: each op's ``apply`` makes its result node.
+4. ``topological_order``: every node after its parents, without recursion.
+5. ``backward``: in reverse topological order, ``parent.grad += local_grad * node.grad``.
 
-    parent.grad += local_grad * node.grad
+No closure is stored (micrograd stores one per node), so a node holds no reference cycle.
 
-No per-node closure is stored, so a node holds no reference cycle and the numbers a
-textbook derivation shows (each factor of a gradient) are kept on the graph.
-
-Constants (plain ints and floats) are not turned into Values: ``x * 3`` is a "*"
-node with one parent, ``x``, whose local derivative is the constant 3. A constant
-exponent is recorded in the op string (``"**2"``), as micrograd does.
+Hooks, the only places where other modules reach into the core:
+- ``recording``: a ContextVar, False under ``no_grad()`` (``grad_mode.py`` sets it).
+- ``comparison_hook``: None, or a function ``(a, op, b, result)`` called on each comparison
+  of Values (``compile`` sets it while it traces).
 """
 
 import contextvars
-import functools
-import gc
+import inspect
 import math
+import operator
 from numbers import Real
 
-__all__ = ["Value", "grad", "no_grad", "enable_grad", "is_grad_enabled", "gradcheck",
-           "GradcheckError"]
+from .gc_pause import collector_paused
+from .scalar import (MASKED, cos, d_pow_base, d_pow_exponent, pow_float, sigmoid,
+                     sigmoid_float, sign, sin, softplus_float)
 
-_grad_enabled = contextvars.ContextVar("autograd_mini_grad_enabled", default=True)
+__all__ = ["Value", "Op", "op", "OPS", "MASKED", "topological_order", "op_inputs"]
 
+recording = contextvars.ContextVar("autograd_mini_recording", default=True)
+comparison_hook = None
 
-def _describe(v):
-    """``value 2.0 (label 'x')``: how error messages name an operand."""
-    return f"value {v.data!r}" + (f" (label {v.label!r})" if v.label else "")
-
-
-def _as_float(x, what):
-    """Convert a real number to float, or raise TypeError naming what was given."""
-    if isinstance(x, Real) and not isinstance(x, Value):
-        return float(x)
-    kind = "Value" if isinstance(x, Value) else type(x).__name__
-    hint = " (use .data for its number, or .detach() for a new leaf)" if kind == "Value" else ""
-    raise TypeError(f"{what} must be a real number (int or float), got {kind}: {x!r}{hint}")
+# MASKED (None): a local derivative that passes back exactly 0, whatever arrives from above
+# (an inactive relu, x**0), as PyTorch masks them; 0.0 times inf is nan, as in PyTorch.
 
 
+# ============================================================== 1. the data model
 class Value:
     """One scalar node of a computation graph.
 
-    data        the number this node holds (float)
-    grad        d(output)/d(this node), filled in by ``backward()`` (float, starts 0.0)
-    parents     the operand Values this node was computed from (tuple; () for a leaf)
-    local_grads d(this node)/d(parent) for each parent, evaluated at the forward pass
-    op          the op that made this node ("" for a leaf), e.g. "+", "*", "**2", "tanh";
-                a result computed under ``no_grad()`` keeps its op but has no parents
-    label       a name for drawings and explanations ("" if none)
+    data        the number (float)               grad   d(output)/d(this node) (float)
+    op          the op that made it ("" = leaf)  label  a name for drawings ("" = none)
+    constant    the op's plain-number operand (``x * 3``: 3.0), else None
+    parents     the operand Values (tuple)       local_grads  d(this)/d(parent), each
 
-    Comparisons (``<``, ``<=``, ``>``, ``>=``) compare ``data`` and are not ops: they
-    return a plain bool and record nothing. ``==`` is identity (Values are hashable).
+    Comparisons (``<``, ``<=``, ``>``, ``>=``) compare ``data`` and return a bool; they are
+    not ops. ``==`` is identity, so Values can be dict keys.
     """
 
-    # A node has at most two parents, so they and their local derivatives are kept in
-    # slots of their own (_p0, _d0 and _p1, _d1) rather than in tuples: one object per
-    # node is all the cyclic garbage collector has to track. ``parents`` and
-    # ``local_grads`` give them back as tuples. _d1 is set only where _p1 is.
-    __slots__ = ("data", "grad", "op", "label", "_p0", "_d0", "_p1", "_d1")
+    # At most two parents, in slots of their own (_p0/_d0, _p1/_d1): one object per node
+    # for the garbage collector. An n-ary node (the neuron's weighted sum) keeps tuples
+    # in _p0/_d0 and _MANY in _p1.
+    __slots__ = ("data", "grad", "op", "label", "constant", "_p0", "_d0", "_p1", "_d1")
 
     def __init__(self, data, label=""):
         self.data = data if type(data) is float else _as_float(data, "Value data")
-        self.grad = 0.0
-        self._p0 = self._p1 = None
-        self.op = ""
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
+        self.grad = 0.0
+        self.op = self.label = ""
         self.label = label
+        self.constant = self._p0 = self._p1 = None
 
-    # ------------------------------------------------------------------ internals
-    def _fail(self, exc_type, op, why):
-        raise exc_type(f"{op}: {why}; got {_describe(self)}") from None
-
-    # ------------------------------------------------------------------ arithmetic
-    def __add__(self, other):                       # d(a+b)/da = 1, d(a+b)/db = 1
-        if isinstance(other, Value):
-            return _node2(self.data + other.data, "+", self, 1.0, other, 1.0)
-        c = other if type(other) is float else _constant(other)
-        if c is None:
-            return NotImplemented
-        return _node1(self.data + c, "+", self, 1.0, c)
-
-    def __mul__(self, other):                       # d(a*b)/da = b, d(a*b)/db = a
-        if isinstance(other, Value):
-            return _node2(self.data * other.data, "*", self, other.data, other, self.data)
-        c = other if type(other) is float else _constant(other)
-        if c is None:
-            return NotImplemented
-        return _node1(self.data * c, "*", self, c, c)
-
-    def __truediv__(self, other):                   # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-        if isinstance(other, Value):
-            b = other.data
-            if b == 0.0:
-                raise ZeroDivisionError(f"/: division by zero: divisor is {_describe(other)}"
-                                        f", dividend {_describe(self)}")
-            out = self.data / b
-            return _node2(out, "/", self, 1.0 / b, other, -out / b)
-        c = _constant(other)
-        if c is None:
-            return NotImplemented
-        if c == 0.0:
-            self._fail(ZeroDivisionError, "/", "division by zero (divisor is the constant 0)")
-        return _node1(self.data / c, "/", self, 1.0 / c, c)
-
-    def __rtruediv__(self, other):                  # c / a = c * a**-1, as PyTorch does it
-        c = _constant(other)
-        if c is None:
-            return NotImplemented
-        if self.data == 0.0:
-            self._fail(ZeroDivisionError, "/", f"division by zero ({_fmt(c)} / a zero divisor)")
-        return (self ** -1) * c
-
-    def __pow__(self, other):
-        """a**n: d/da = n a^(n-1); with a Value exponent b also d/db = a^b ln a."""
-        a = self.data
-        if isinstance(other, Value):
-            b = other.data
-            out = self._power(a, b)
-            return _node2(out, "**", self, _power_derivative(a, b),
-                          other, _exponent_derivative(a, b, out))
-        n = _constant(other)
-        if n is None:
-            return NotImplemented
-        return _node1(self._power(a, n), _pow_op(n), self, _power_derivative(a, n), n)
-
-    def __rpow__(self, other):                      # d(c^a)/da = c^a ln c
-        c = _constant(other)
-        if c is None:
-            return NotImplemented
-        return Value(c, label=_fmt(c)) ** self
-
-    def _power(self, a, n):
-        if a < 0.0 and math.isfinite(n) and n != math.floor(n):
-            self._fail(ValueError, "**", f"a negative base needs an integer exponent, "
-                                         f"the exponent is {n!r}")
-        if a == 0.0 and n < 0.0:
-            self._fail(ZeroDivisionError, "**", f"0 cannot be raised to the negative power {n!r}")
-        try:
-            return a ** n
-        except OverflowError:
-            self._fail(OverflowError, "**", f"result overflows a float (exponent {n!r})")
-
-    def __neg__(self):                              # d(-a)/da = -1
-        return _node1(-self.data, "neg", self, -1.0)
+    # ---------------------------------------------------------------- 2. ops
+    # + - * / ** (a Value or a number on either side), -a, abs(a), a.exp() .log()
+    # .sqrt() .tanh() .sigmoid() .relu() .softplus() .sin() .cos(): each is an Op of
+    # the table below, attached to Value right after it.
+    def leaky_relu(self, slope=0.01):
+        return LEAKY_RELU.apply2(self, _as_float(slope, "leaky_relu slope"))
 
     def __pos__(self):
         return self
 
-    def __sub__(self, other):                       # a - b = a + (-1)b
-        if isinstance(other, Value):
-            return _node2(self.data - other.data, "-", self, 1.0, other, -1.0)
-        c = other if type(other) is float else _constant(other)
-        if c is None:
-            return NotImplemented
-        return _node1(self.data - c, "-", self, 1.0, c)
+    def conjugate(self):                    # numpy's var/std on arrays of Values call it
+        return self
 
-    def __rsub__(self, other):                      # c - a: d/da = -1
-        c = _constant(other)
-        if c is None:
-            return NotImplemented
-        return _node1(c - self.data, "-", self, -1.0, c)
-
-    __radd__ = __add__                              # c + a (float + is commutative)
-    __rmul__ = __mul__                              # c * a
-
-    def __abs__(self):                              # d|a|/da = sign(a), 0 at a = 0
-        a = self.data
-        return _node1(abs(a), "abs", self, 1.0 if a > 0 else -1.0 if a < 0 else 0.0)
-
-    # ------------------------------------------------------------------ functions
-    def exp(self):                                  # d e^a/da = e^a
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            self._fail(OverflowError, "exp", "result overflows a float (data > 709.78)")
-        return _node1(out, "exp", self, out)
-
-    def log(self):                                  # d ln a/da = 1/a
-        a = self.data
-        if a <= 0.0:
-            self._fail(ValueError, "log", "operand must be > 0")
-        return _node1(math.log(a), "log", self, 1.0 / a)
-
-    def sqrt(self):                                 # d sqrt(a)/da = 1/(2 sqrt(a))
-        a = self.data
-        if a < 0.0:
-            self._fail(ValueError, "sqrt", "operand must be >= 0")
-        out = math.sqrt(a)
-        return _node1(out, "sqrt", self, 0.5 / out if out else math.inf)
-
-    def tanh(self):                                 # d tanh(a)/da = 1 - tanh(a)^2
-        t = math.tanh(self.data)
-        return _node1(t, "tanh", self, 1.0 - t * t)
-
-    def sigmoid(self):                              # s(a) = 1/(1+e^-a), ds/da = s(1-s)
-        s = _sigmoid(self.data)
-        return _node1(s, "sigmoid", self, s * (1.0 - s))
-
-    def relu(self):                                 # d relu(a)/da = 1 if a > 0 else 0
-        a = self.data
-        if a > 0.0:
-            return _node1(a, "relu", self, 1.0)
-        return _node1(0.0, "relu", self, 0.0)
-
-    def leaky_relu(self, slope=0.01):               # d/da = 1 if a > 0 else slope
-        a = self.data
-        slope = _as_float(slope, "leaky_relu slope")
-        if a > 0.0:
-            return _node1(a, "leaky_relu", self, 1.0, slope)
-        return _node1(a * slope, "leaky_relu", self, slope, slope)
-
-    def softplus(self):                             # ln(1 + e^a), d/da = sigmoid(a)
-        a = self.data
-        return _node1(_softplus(a), "softplus", self, _sigmoid(a))
-
-    def sin(self):                                  # d sin(a)/da = cos(a)
-        return _node1(math.sin(self.data), "sin", self, math.cos(self.data))
-
-    def cos(self):                                  # d cos(a)/da = -sin(a)
-        return _node1(math.cos(self.data), "cos", self, -math.sin(self.data))
-
-    # ------------------------------------------------------------------ comparisons
-    # Not ops: they compare data and return bool. Useful for max(), sorted(), if-tests.
-    # While ``compile`` traces a function, each comparison is recorded so that the
-    # compiled code can check that it still comes out the same (control flow).
-    def __lt__(self, other):
-        return _compared(self, "<", other, self.data < _data(other))
-
-    def __le__(self, other):
-        return _compared(self, "<=", other, self.data <= _data(other))
-
-    def __gt__(self, other):
-        return _compared(self, ">", other, self.data > _data(other))
-
-    def __ge__(self, other):
-        return _compared(self, ">=", other, self.data >= _data(other))
-
+    # Comparisons compare data (bool, not an op); compile sees them through the hook.
+    def __lt__(self, other): return _compare(self, "<", other)
+    def __le__(self, other): return _compare(self, "<=", other)
+    def __gt__(self, other): return _compare(self, ">", other)
+    def __ge__(self, other): return _compare(self, ">=", other)
     __hash__ = object.__hash__
 
-    # ------------------------------------------------------------------ conversions
-    def __float__(self):
-        return float(self.data)
-
-    def item(self):
-        """The number this Value holds (as in PyTorch)."""
-        return self.data
+    # ---------------------------------------------------------------- reading a node
+    def __float__(self): return float(self.data)
+    def item(self): return self.data                    # as in PyTorch
 
     def detach(self):
         """A new leaf with the same data and label, cut off from the graph."""
@@ -257,87 +96,333 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # micrograd's names for the same things, so micrograd code (and its draw_dot) runs
-    @property
-    def _prev(self):
-        return set(self.parents)
-
-    @property
-    def _op(self):
-        return self.op
-
     @property
     def parents(self):
-        """The operand Values this node was computed from: (), (a,) or (a, b)."""
-        a = self._p0
-        if a is None:
-            return ()
-        b = self._p1
-        return (a,) if b is None else (a, b)
-
-    @parents.setter
-    def parents(self, parents):
-        parents = tuple(parents)
-        if len(parents) > 2 or not all(isinstance(p, Value) for p in parents):
-            raise ValueError(f"parents must be at most two Values, got {parents!r}")
-        self._p0 = parents[0] if parents else None
-        self._p1 = parents[1] if len(parents) == 2 else None
+        """The operand Values this node was computed from: (), (a,), (a, b) or more."""
+        a, b = self._p0, self._p1
+        return () if a is None else (a,) if b is None else a if b is _MANY else (a, b)
 
     @property
     def local_grads(self):
-        """d(this node)/d(parent) for each parent, as stored by the op: (), (da,) or (da, db)."""
-        if self._p0 is None:
-            return ()
-        return (self._d0,) if self._p1 is None else (self._d0, self._d1)
+        """d(this node)/d(parent) for each parent (0.0 where the op masks it)."""
+        a, b = self._p0, self._p1
+        d = () if a is None else (self._d0,) if b is None else \
+            self._d0 if b is _MANY else (self._d0, self._d1)
+        return tuple(0.0 if g is MASKED else g for g in d)
 
-    @local_grads.setter
-    def local_grads(self, local_grads):
-        local_grads = tuple(local_grads)
-        if len(local_grads) != len(self.parents):
-            raise ValueError(f"local_grads needs one number per parent ({len(self.parents)}), "
-                             f"got {local_grads!r}")
-        if local_grads:
-            self._d0 = local_grads[0]
-        if len(local_grads) == 2:
-            self._d1 = local_grads[1]
+    @property
+    def _prev(self): return set(self.parents)           # micrograd's names
+    @property
+    def _op(self):
+        c = self.constant
+        return self.op + _fmt(c) if self.op == "**" and c is not None else self.op
 
-    # ------------------------------------------------------------------ backward
+    # ---------------------------------------------------------------- 5. backward
     def backward(self, gradient=1.0, create_graph=False):
         """Fill ``.grad`` of every node of the graph with d(self)/d(node).
 
-        Gradients accumulate: a node used on several paths gets the sum over its
-        paths, and calling ``backward()`` again adds the new gradients to the old
-        ones, exactly like PyTorch (call ``zero_grad()`` between steps). With
-        ``create_graph=True`` the gradients are Values, themselves differentiable.
+        Gradients accumulate, as in PyTorch: this pass's gradient of each node is added
+        to what its ``.grad`` held. If the pass is interrupted (an error, Ctrl-C), every
+        ``.grad`` is put back as it was. ``create_graph=True``: the gradients are Values.
         """
         _check_differentiable(self, "backward")
         if create_graph:
-            order = topological_order(self)
-            grads = _gradient_values(order, self, gradient)
-            for v in order:
-                old = v.grad
-                v.grad = grads[v] if (type(old) is float and old == 0.0) else old + grads[v]
-            return
+            from .autograd import accumulate_gradient_values   # differentiable grads
+            return accumulate_gradient_values(self, gradient)
         seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
-        with _collector_paused():
-            order, stale = _topological_order_zeroing(self)
-            self.grad = seed
-            for v in reversed(order):
-                a = v._p0
-                if a is None:                       # a leaf has nothing to pass on
-                    continue
-                g = v.grad                          # d(output)/d(v), complete by now
-                a.grad += v._d0 * g                 # parent.grad += local_grad * node.grad
-                b = v._p1
-                if b is not None:
-                    b.grad += v._d1 * g
-            for v, g in stale:                      # earlier backward() passes
-                v.grad += g
+        with collector_paused():
+            order = topological_order(self)
+            held = []                                    # (node, what .grad held before)
+            walking = False
+            try:
+                for v in order:
+                    g = v.grad
+                    if g:
+                        held.append((v, g))
+                    v.grad = 0.0
+                walking = True
+                self.grad = seed
+                _chain_rule(order)                       # this pass alone...
+                for v, g in held:                        # ...added to the old grads
+                    v.grad += g
+            except BaseException:                        # interrupted: as it was before
+                if walking:
+                    for v in order:
+                        v.grad = 0.0
+                for v, g in held:
+                    v.grad = g
+                raise
+
+
+def _chain_rule(order):
+    """parent.grad += local_grad * node.grad, for each node from the output back.
+    (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
+    many = _MANY
+    for v in reversed(order):
+        a = v._p0
+        if a is None:                                    # a leaf passes nothing on
+            continue
+        g = v.grad                                       # complete by now
+        b = v._p1
+        d = v._d0
+        if b is None:
+            if d is not None:
+                a.grad += d * g
+        elif b is not many:
+            if d is not None:
+                a.grad += d * g
+            d = v._d1
+            if d is not None:
+                b.grad += d * g
+        else:                                            # n-ary: tuples of parents, grads
+            for p, d in zip(a, d):
+                if d is not None:
+                    p.grad += d * g
+
+
+# ============================================================== 2. ops
+class Op:
+    """An op: ``forward`` on floats and, per input, its local derivative d(out)/d(input):
+    a number where it is constant (``+``: 1.0), else a function of (inputs..., out)
+    written with + - * / ** and this module's functions, so that it works on floats
+    (backward) and on Values (create_graph). A derivative may return ``MASKED``: then
+    exactly 0 passes back to that input, whatever arrives (an inactive relu)."""
+
+    __slots__ = ("name", "forward", "derivatives", "singular", "apply1", "apply2", "rapply2")
+
+    def __init__(self, name, forward, derivatives, singular=None):
+        if not callable(forward) or not derivatives or not all(
+                callable(d) or type(d) is float for d in derivatives):
+            raise TypeError(f"op {name!r}: needs a forward function and one derivative "
+                            f"(a function or a float) per input")
+        self.name, self.forward, self.derivatives = name, forward, tuple(derivatives)
+        self.singular = singular      # IEEE result where forward raises (default nan)
+        if len(derivatives) == 1:
+            self.apply1 = _unary(self)
+        elif len(derivatives) == 2:
+            self.apply2, self.rapply2 = _binary(self), _reversed(self)
+        OPS[name] = self
+
+    def __call__(self, *inputs):
+        if len(inputs) != len(self.derivatives):
+            raise TypeError(f"{self.name}: takes {len(self.derivatives)} input(s), "
+                            f"got {len(inputs)}")
+        if not any(isinstance(x, Value) for x in inputs):
+            return self.forward(*(_as_float(x, f"{self.name} input") for x in inputs))
+        if len(inputs) == 1:
+            return self.apply1(inputs[0])
+        if len(inputs) == 2 and isinstance(inputs[0], Value):
+            return self.apply2(*inputs)
+        return _apply(self, inputs)
+
+    def local_derivatives(self, inputs, out):
+        """d(out)/d(input) for each input, evaluated (floats or Values, as the inputs)."""
+        return [d(*inputs, out) if callable(d) else d for d in self.derivatives]
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+OPS = {}    # op name -> Op: every op the engine and its users have defined
+
+
+def op(*derivatives, name=None):
+    """Define an op, as the engine defines its own::
+
+        @op(lambda x: 3 * x ** 2)          # d/dx, written with ops: differentiable again
+        def cube(x):                        # forward, on plain floats
+            return x ** 3
+
+    One derivative per input, each a function of the inputs (and optionally ``out``).
+    """
+    def define(forward):
+        n = len(derivatives)
+        return Op(name or forward.__name__, forward, [_takes_out(d, n) for d in derivatives])
+    return define
+
+
+def _takes_out(d, n):
+    """A derivative of n inputs as a function of (inputs..., out)."""
+    if not callable(d):
+        raise TypeError(f"op: each derivative must be a function, got {type(d).__name__}")
+    try:
+        params = inspect.signature(d).parameters.values()
+    except (TypeError, ValueError):
+        return d
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) == n and not any(p.kind == p.VAR_POSITIONAL for p in params):
+        return lambda *xs: d(*xs[:-1])
+    return d
+
+
+# ------------------------------------------------------------ 3. node construction
+# Each op gets two small functions made once, ``apply1(a)`` / ``apply2(a, b)`` (a is a
+# Value; b a Value or a number), that compute the result and its local derivatives and
+# store them on a new node. Everything unusual (a domain error, inf/nan, a constant on
+# the left, n inputs) is handed to ``_apply``. The node is made with ``object.__new__``
+# and its slots stored directly: this is the engine's hot path.
+def _unary(op):
+    forward, (d0,), name = op.forward, op.derivatives, op.name
+
+    f0 = callable(d0)
+
+    def apply1(a):
+        x = a.data
+        try:
+            out = forward(x)
+            node = _new(Value)
+            node.data = out
+            node.grad = 0.0
+            node.op = name
+            node.label = ""
+            node.constant = node._p1 = None
+            if _recording():
+                node._p0 = a
+                node._d0 = d0(x, out) if f0 else d0        # d(out)/da
+            else:                                   # no_grad(): op named, nothing recorded
+                node._p0 = None
+            return node
+        except (ArithmeticError, ValueError):
+            return _apply(op, (a,))
+    return apply1
+
+
+def _binary(op):
+    forward, (d0, d1), name = op.forward, op.derivatives, op.name
+    f0, f1 = callable(d0), callable(d1)
+
+    def apply2(a, b):
+        x = a.data
+        if isinstance(b, Value):
+            y, c = b.data, None
+        else:                                       # a plain number: the node's constant
+            y = c = b if type(b) is float else _constant(b)
+            if c is None:
+                return NotImplemented
+        try:
+            out = forward(x, y)
+            node = _new(Value)
+            node.data = out
+            node.grad = 0.0
+            node.op = name
+            node.label = ""
+            node.constant = c
+            if not _recording():
+                node._p0 = node._p1 = None
+            elif c is None:
+                node._p0 = a
+                node._d0 = d0(x, y, out) if f0 else d0     # d(out)/da
+                node._p1 = b
+                node._d1 = d1(x, y, out) if f1 else d1     # d(out)/db
+            else:
+                node._p0 = a
+                node._d0 = d0(x, y, out) if f0 else d0
+                node._p1 = None
+            return node
+        except (ArithmeticError, ValueError):
+            return _apply(op, (a, b if c is None else c))
+    return apply2
+
+
+def _reversed(op):
+    """c OP b for a plain number c: a node of op "r" + name, e.g. "r-" for 3 - x."""
+    def rapply2(b, a):
+        c = _constant(a)
+        return NotImplemented if c is None else _apply(op, (c, b))
+    return rapply2
+
+
+# ------------------------------------------------------------ the ops
+# The op table: each op's forward on floats beside its local derivative d(out)/d(input)
+# for each input, a number where it is constant, else a function of (inputs..., out).
+#    name              forward                     d(out)/d(a), d(out)/d(b)
+ADD = Op("+",          operator.add,               (1.0, 1.0))
+SUB = Op("-",          operator.sub,               (1.0, -1.0))
+MUL = Op("*",          operator.mul,               (lambda a, b, out: b,
+                                                    lambda a, b, out: a))
+DIV = Op("/",          operator.truediv,           (lambda a, b, out: 1.0 / b,
+                                                    lambda a, b, out: -out / b))
+POW = Op("**",         pow_float,                  (d_pow_base, d_pow_exponent))
+NEG = Op("neg",        operator.neg,               (-1.0,))
+ABS = Op("abs",        abs,                        (lambda a, out: sign(a),))
+EXP = Op("exp",        math.exp,                   (lambda a, out: out,))
+LOG = Op("log",        math.log,                   (lambda a, out: 1.0 / a,))
+SQRT = Op("sqrt",      math.sqrt,                  (lambda a, out: 0.5 / out,))
+TANH = Op("tanh",      math.tanh,                  (lambda a, out: 1.0 - out * out,))
+SIGMOID = Op("sigmoid", sigmoid_float,             (lambda a, out: out * (1.0 - out),))
+RELU = Op("relu",      lambda a: 0.0 if a <= 0.0 else a,
+                                                   (lambda a, out: MASKED if a <= 0.0 else 1.0,))
+SOFTPLUS = Op("softplus", softplus_float,          (lambda a, out: sigmoid(a),))
+SIN = Op("sin",        math.sin,                   (lambda a, out: cos(a),))
+COS = Op("cos",        math.cos,                   (lambda a, out: -sin(a),))
+LEAKY_RELU = Op("leaky_relu", lambda a, s: a if a > 0.0 else a * s,
+                                                   (lambda a, s, out: 1.0 if a > 0.0 else s,
+                                                    lambda a, s, out: 0.0 if a > 0.0 else a))
+
+
+# The ops as Value's operators and methods (c + a and c * a are a + c and a * c).
+Value.__add__ = Value.__radd__ = ADD.apply2
+Value.__mul__ = Value.__rmul__ = MUL.apply2
+Value.__sub__, Value.__rsub__ = SUB.apply2, SUB.rapply2
+Value.__truediv__, Value.__rtruediv__ = DIV.apply2, DIV.rapply2
+Value.__pow__, Value.__rpow__ = POW.apply2, POW.rapply2
+Value.__neg__, Value.__abs__ = NEG.apply1, ABS.apply1
+for _op in (EXP, LOG, SQRT, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS):
+    setattr(Value, _op.name, _op.apply1)
+
+
+def _as_float(x, what):
+    """x as a float, or a TypeError / OverflowError naming what was given."""
+    if isinstance(x, Real) and not isinstance(x, Value):
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(f"{what} is too large for a float: {x!r:.60}") from None
+    kind = "Value" if isinstance(x, Value) else type(x).__name__
+    hint = " (use .data for its number, or .detach() for a new leaf)" if kind == "Value" else ""
+    raise TypeError(f"{what} must be a real number (int or float), got {kind}: {x!r}{hint}")
+
+
+def _constant(x):
+    """A plain number operand as a float; None for anything else (-> NotImplemented)."""
+    if type(x) is float:
+        return x
+    if isinstance(x, Real) and not isinstance(x, Value):
+        return _as_float(x, "a constant operand")
+    return None
+
+
+def _fmt(c):
+    """A constant as it shows in an op string: 3.0 -> '3', 0.5 -> '0.5'."""
+    return str(int(c)) if c.is_integer() and abs(c) < 1e16 else repr(c)
+
+
+def _compare(a, op, b):
+    """a OP b on data (numbers compared exactly, as Python does); seen by compile."""
+    y = b.data if isinstance(b, Value) else b
+    if not isinstance(y, Real):
+        raise TypeError(f"cannot compare Value with {type(b).__name__}: {b!r}")
+    x = a.data
+    result = x < y if op == "<" else x <= y if op == "<=" else x > y if op == ">" else x >= y
+    if comparison_hook is not None:
+        comparison_hook(a, op, b, result)
+    return result
+
+
+def op_inputs(node):
+    """(Op, inputs) of a node: its parents with the constant in its place, e.g. for
+    ``3 - x`` (op "r-") ``(OPS["-"], (3.0, x))``. (None, ()) for a leaf."""
+    if not node.op or node._p0 is None:
+        return None, ()
+    name, parents, c = node.op, node.parents, node.constant
+    if name not in OPS and name.startswith("r") and name[1:] in OPS:
+        return OPS[name[1:]], (c,) + parents
+    return OPS[name], parents + ((c,) if c is not None else ())
 
 
 def _check_differentiable(output, what):
-    """An op result without parents was computed under ``no_grad()``: no gradient can
-    reach its inputs, so differentiating it is an error (as in PyTorch), not zeros."""
+    """A result made under ``no_grad()`` has no parents: no gradient can reach its
+    inputs, so differentiating it is an error (as in PyTorch), not zeros."""
     if output._p0 is None and output.op:
         name = f" {output.label!r}" if output.label else ""
         raise RuntimeError(f"{what}: the output{name} (op {output.op!r}) was computed under "
@@ -345,154 +430,17 @@ def _check_differentiable(output, what):
                            f"its inputs; compute it outside no_grad()")
 
 
-def _power_derivative(a, n):
-    """d(a^n)/da = n a^(n-1); 0 when n = 0, and +-inf where a^(n-1) is infinite."""
-    if n == 0.0:
-        return 0.0
-    try:
-        return n * a ** (n - 1.0)
-    except (ZeroDivisionError, OverflowError):
-        return math.copysign(math.inf, n)
+_MANY = object()                    # _p1 of an n-ary node
+_new = object.__new__
+_recording = recording.get          # bound once: one C call per op
 
 
-def _exponent_derivative(a, b, out):
-    """d(a^b)/db = a^b ln a; 0 at a = 0 with b >= 0 (PyTorch's convention), NaN for a < 0."""
-    if a > 0.0:
-        return out * math.log(a)
-    if a == 0.0 and b >= 0.0:
-        return 0.0
-    return math.nan                                 # ln a is undefined for a < 0
-
-
-def _softplus(a):
-    """Numerically stable ln(1 + e^a)."""
-    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
-
-
-def _sigmoid(a):
-    """Numerically stable 1/(1+e^-a)."""
-    if a >= 0.0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
-
-
-def _constant(x):
-    """x as a float if it is a plain real number, else None (the op returns NotImplemented)."""
-    if type(x) is float:
-        return x
-    if type(x) is int or isinstance(x, Real):
-        return float(x)
-    return None
-
-
-def _data(x):
-    if isinstance(x, Value):
-        return x.data
-    c = _constant(x)
-    if c is None:
-        raise TypeError(f"cannot compare Value with {type(x).__name__}: {x!r}")
-    return c
-
-
-@functools.lru_cache(maxsize=256)
-def _pow_op(n):
-    """The op string of ``a ** n`` for a constant n: '**2', '**0.5' (as micrograd names it)."""
-    return "**" + _fmt(n)
-
-
-def _fmt(c):
-    """How a constant shows in an op string: 3.0 -> '3', 0.5 -> '0.5'."""
-    return str(int(c)) if c.is_integer() and abs(c) < 1e16 else repr(c)
-
-
-def _node1(data, op, a, da, constant=None):
-    """A new op result with one parent ``a`` and its local derivative da = d(result)/da.
-
-    Under ``no_grad()`` it keeps its op but records no parent. This and ``_node2`` are the
-    engine's hot path: the object is made with ``object.__new__`` and its slots are
-    stored directly (cheaper than a Python ``__init__`` call). ``constant`` is the plain
-    number operand of ops like ``x + 2``; it is kept only while ``compile`` traces.
-    """
-    out = _new_value(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.op = op
-    out._p1 = None
-    if _recording():
-        out._p0 = a
-        out._d0 = da
-        if constant is not None and _trace is not None:
-            _trace.constants[out] = constant
-    else:                                       # no_grad(): the op is named, nothing recorded
-        out._p0 = None
-    return out
-
-
-def _node2(data, op, a, da, b, db):
-    """A new op result with parents ``a`` and ``b`` and the local derivatives da, db."""
-    out = _new_value(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.op = op
-    if _recording():
-        out._p0 = a
-        out._d0 = da
-        out._p1 = b
-        out._d1 = db
-    else:
-        out._p0 = out._p1 = None
-    return out
-
-
-def _compared(v, op, other, result):
-    """A comparison's result, recorded if ``compile`` is tracing."""
-    if _trace is not None:
-        _trace.comparisons.append((v, op, other, result))
-    return result
-
-
-_trace = None           # while compile() traces: an object with .constants and .comparisons
-
-
-_new_value = object.__new__
-_recording = _grad_enabled.get                  # bound once: one C call per op
-
-
-# ---------------------------------------------------------------------- graph walks
-class _collector_paused:
-    """Context manager: the cyclic garbage collector is off inside, as it was after.
-
-    A graph walk creates no reference cycles, so the collector can only waste time
-    there (it would traverse every node of the graph). If the collector was enabled on
-    entry it is re-enabled on every exit, exceptions included; if it was already off
-    it is left off. The setting is process-wide: walks overlapping in several threads
-    leave it as it was before the first one began.
-    """
-
-    __slots__ = ("_was_enabled",)
-
-    def __enter__(self):
-        self._was_enabled = gc.isenabled()
-        if self._was_enabled:
-            gc.disable()
-
-    def __exit__(self, *exc):
-        if self._was_enabled:
-            gc.enable()
-        return False
-
-
+# ============================================================== 4. topological order
 def topological_order(root):
     """Every node reachable from ``root``, each after all of its parents.
 
-    Iterative depth-first search, so graphs of any depth work without recursion. The
-    stack holds only nodes: on each visit a node's parents (first ``_p0``, then ``_p1``)
-    are checked for one not yet seen, and the node is emitted once none is left. A leaf
-    parent is emitted on the spot, without a visit of its own: that is where it would
-    land anyway.
+    Iterative depth-first search (no recursion limit): a node stays on the stack until
+    none of its parents is left unseen. A leaf parent is emitted on the spot.
     """
     order = []
     seen = {root}
@@ -500,6 +448,17 @@ def topological_order(root):
     while stack:
         node = stack[-1]
         p = node._p0
+        if node._p1 is _MANY:                           # n-ary: scan its parents
+            for p in p:
+                if p not in seen:
+                    seen.add(p)
+                    if p._p0 is not None:
+                        stack.append(p)
+                        break
+                    order.append(p)
+            else:
+                order.append(stack.pop())
+            continue
         if p is not None and p not in seen:
             seen.add(p)
             if p._p0 is not None:
@@ -517,219 +476,6 @@ def topological_order(root):
     return order
 
 
-def _topological_order_zeroing(root):
-    """``topological_order(root)`` with every grad set to 0.0, and the old nonzero grads
-    as ``(node, grad)`` pairs so that ``backward()`` can add them back. If it is
-    interrupted, every grad is put back as it was."""
-    order = topological_order(root)
-    stale = []
-    try:
-        for v in order:
-            g = v.grad
-            if g:
-                stale.append((v, g))
-                v.grad = 0.0
-    except BaseException:
-        for v, g in stale:
-            v.grad = g
-        raise
-    return order, stale
-
-
-# ------------------------------------------------------------ differentiable local grads
-# With create_graph=True the local derivatives must themselves be Values built from the
-# parents (and the node), so that the gradient graph can be differentiated again.
-# Piecewise-linear ops and ops with a constant operand have constant local derivatives:
-# their stored floats are exact.
-def _pow_rule(out, a, b=None):
-    if b is None:
-        n = _exponent(out.op)
-        return (n * a ** (n - 1.0),) if n != 0.0 else (0.0,)
-    db = out * a.log() if a.data > 0.0 else out.local_grads[1]
-    return (b * a ** (b - 1.0), db)
-
-
-def _exponent(op):
-    return float(op[2:])
-
-
-_LOCAL_GRAD_RULES = {
-    "*": lambda out, a, b=None: (b, a) if b is not None else out.local_grads,
-    "/": lambda out, a, b=None: (1.0 / b, -out / b) if b is not None else out.local_grads,
-    "**": _pow_rule,
-    "exp": lambda out, a: (out,),
-    "log": lambda out, a: (1.0 / a,),
-    "sqrt": lambda out, a: (0.5 / out,),
-    "tanh": lambda out, a: (1.0 - out * out,),
-    "sigmoid": lambda out, a: (out * (1.0 - out),),
-    "softplus": lambda out, a: (a.sigmoid(),),
-    "sin": lambda out, a: (a.cos(),),
-    "cos": lambda out, a: (-a.sin(),),
-}
-
-
-def _local_grad_values(node):
-    op = node.op
-    rule = _LOCAL_GRAD_RULES.get(op)
-    if rule is not None:
-        return rule(node, *node.parents)
-    if op.startswith("**"):                         # a ** constant
-        return _pow_rule(node, *node.parents)
-    return node.local_grads                         # constant local derivatives
-
-
-def _gradient_values(order, output, seed):
-    """d(output)/d(node) for every node in ``order`` as differentiable Values."""
-    grads = {v: 0.0 for v in order}
-    grads[output] = seed if isinstance(seed, Value) else Value(_as_float(seed, "gradient"))
-    token = _grad_enabled.set(True)
-    try:
-        for v in reversed(order):
-            g = grads[v]
-            for p, local in zip(v.parents, _local_grad_values(v)):
-                grads[p] = grads[p] + local * g
-    finally:
-        _grad_enabled.reset(token)
-    return {v: g if isinstance(g, Value) else Value(g) for v, g in grads.items()}
-
-
-def _gradient_floats(order, output, seed):
-    """d(output)/d(node) for every node in ``order`` as floats, touching no ``.grad``."""
-    grads = {v: 0.0 for v in order}
-    grads[output] = seed
-    for v in reversed(order):
-        g = grads[v]
-        for p, local in zip(v.parents, v.local_grads):
-            grads[p] += local * g
-    return grads
-
-
-# ---------------------------------------------------------------------- public functions
-def _value_list(inputs, what):
-    """``inputs`` (one Value or a sequence of them) as a list, or a TypeError naming the
-    first entry that is not a Value."""
-    xs = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for i, x in enumerate(xs):
-        if not isinstance(x, Value):
-            raise TypeError(f"{what}: inputs[{i}] must be a Value, got {type(x).__name__}")
-    return xs
-
-
-def grad(output, inputs, create_graph=False):
-    """d(output)/d(input) for each input, as Values; no ``.grad`` is touched.
-
-    ``inputs`` is one Value (one gradient is returned) or a sequence (a list is
-    returned). An input the output does not depend on gets 0. With
-    ``create_graph=True`` the gradients are graphs of their own, so they can be
-    differentiated again: ``grad(grad(y, x, create_graph=True), x)`` is d2y/dx2.
-    """
-    if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
-    single = isinstance(inputs, Value)
-    xs = _value_list(inputs, "grad")
-    _check_differentiable(output, "grad")
-    order = topological_order(output)
-    if create_graph:
-        grads = _gradient_values(order, output, 1.0)
-        result = [grads[x] if x in grads else Value(0.0) for x in xs]
-    else:
-        grads = _gradient_floats(order, output, 1.0)
-        result = [Value(grads.get(x, 0.0)) for x in xs]
-    return result[0] if single else result
-
-
-class no_grad:
-    """Context manager (and decorator) under which ops record no parents.
-
-    Results computed inside keep their op but have no parents, so no gradient flows
-    through them, as with ``torch.no_grad()``. The setting is
-    a ``contextvars.ContextVar``, so threads and asyncio tasks each have their own.
-    """
-
-    _enabled = False
-
-    def __new__(cls, fn=None):
-        self = super().__new__(cls)
-        if fn is not None:                          # used bare: @no_grad
-            if not callable(fn):
-                raise TypeError(f"{cls.__name__}() takes no arguments (or decorates a "
-                                f"function), got {type(fn).__name__}")
-            return self(fn)
-        return self
-
-    def __init__(self, fn=None):
-        self._tokens = []
-
-    def __enter__(self):
-        self._tokens.append(_grad_enabled.set(self._enabled))
-        return self
-
-    def __exit__(self, *exc):
-        _grad_enabled.reset(self._tokens.pop())
-        return False
-
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with type(self)():
-                return fn(*args, **kwargs)
-        return wrapper
-
-
-class enable_grad(no_grad):
-    """Turn recording back on inside a ``no_grad()`` block."""
-
-    _enabled = True
-
-
-def is_grad_enabled():
-    """True unless inside ``no_grad()``."""
-    return _grad_enabled.get()
-
-
-class GradcheckError(AssertionError):
-    """Raised by ``gradcheck`` when analytic and numeric gradients disagree."""
-
-
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-4):
-    """Compare the engine's gradient of ``fn(*inputs)`` with central finite differences.
-
-    numeric_i = (fn(x_i + eps) - fn(x_i - eps)) / (2 eps). Passes when
-    |analytic - numeric| <= atol + rtol |numeric| for every input; returns True,
-    otherwise raises ``GradcheckError`` listing each input's analytic and numeric value.
-    Non-finite gradients (NaN, inf) always fail and are reported.
-    """
-    xs = _value_list(inputs, "gradcheck")
-    if not (isinstance(eps, Real) and 0 < eps < math.inf):
-        raise ValueError(f"gradcheck: eps must be a positive finite number, got {eps!r}")
-
-    def evaluate():
-        y = fn(*xs)
-        if not isinstance(y, Value):
-            raise TypeError(f"gradcheck: fn must return one Value, got {type(y).__name__}")
-        return y
-
-    with enable_grad():                             # even when called inside no_grad()
-        analytic = [g.data for g in grad(evaluate(), xs)]
-    numeric = []
-    with no_grad():
-        for x in xs:
-            original = x.data
-            try:
-                x.data = original + eps
-                plus = evaluate().data
-                x.data = original - eps
-                minus = evaluate().data
-            finally:
-                x.data = original
-            numeric.append((plus - minus) / (2.0 * eps))
-    rows, ok = [], True
-    for i, (x, a, n) in enumerate(zip(xs, analytic, numeric)):
-        good = math.isfinite(a) and math.isfinite(n) and abs(a - n) <= atol + rtol * abs(n)
-        ok = ok and good
-        name = x.label or f"inputs[{i}]"
-        rows.append(f"  {'ok ' if good else 'BAD'} {name}: analytic {a!r}, numeric {n!r}")
-    if not ok:
-        raise GradcheckError("gradcheck failed (atol=%g, rtol=%g, eps=%g):\n%s"
-                             % (atol, rtol, eps, "\n".join(rows)))
-    return True
+# Everything the fast paths hand over (domain errors, inf/nan, constants on the left,
+# n inputs) lives in special.py, which uses the definitions above.
+from .special import apply as _apply  # noqa: E402

@@ -165,6 +165,13 @@ def _weighted_sums(order, role, nin, biased):
     prod, chain, zs = {}, {}, []        # prod: w_k * x -> (neuron, k); chain: sum -> terms
     for v in order:
         ps = v.parents
+        if v.op == "wsum":                  # the engine's one-node neuron: b + sum w_k x_k
+            ks = {role[p][0] for p in ps if p in role}
+            if len(ks) == 1:
+                k = ks.pop()
+                chain[v] = (k, nin.get(k, 0))
+                zs.append(v)
+            continue
         if v.op == "*" and (len(ps) == 1 or len(ps) == 2 and ps[0] is not ps[1]):
             weights = [role[p] for p in ps if p in role]
             if len(weights) == 1 and weights[0][1] is not None:
@@ -200,6 +207,12 @@ def _neurons(order, params):
         k = (chain.get(z) or prod[z])[0]
         complete.add(z)
         node = z
+        if z.op == "wsum":                          # its weights and bias are the neuron's
+            key[z] = k
+            for p in z.parents:
+                if role.get(p, ("",))[0] == k:
+                    key[p] = k
+            continue
         while node in chain:
             key[node] = k
             node, term = node.parents
@@ -297,6 +310,9 @@ def _expression(v, args):
         return wrap[0] + op
     if op == "neg":
         return "-" + wrap[0]
+    if op == "wsum":                                # b + w_1*x_1 + ... + w_n*x_n
+        n = len(args) // 2
+        return " + ".join([args[-1]] + [f"{w}*{x}" for w, x in zip(wrap[:n], wrap[n:2 * n])])
     return f"{op}({', '.join(args)})"
 
 

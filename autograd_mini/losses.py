@@ -4,17 +4,25 @@
 
 - ``mse``: the notes' squared error, ``C = 1/2 sum_j (a_j - y_j)^2`` (so dC/da_j = a_j - y_j).
   ``reduction="mean"`` gives PyTorch's ``MSELoss`` (mean, no 1/2), ``"sum"`` the plain sum.
-- ``binary_cross_entropy``: ``L = -(y log a + (1 - y) log(1 - a))``, mean over the
-  entries (PyTorch's ``BCELoss``) or ``reduction="sum"``.
+- ``binary_cross_entropy``: ``L = -(y log a + (1 - y) log(1 - a))`` on probabilities a,
+  mean over the entries (PyTorch's ``BCELoss``) or ``reduction="sum"``.
+- ``binary_cross_entropy_with_logits``: the same loss from the logit z (a = sigmoid(z)),
+  computed stably as ``softplus(z) - y z`` with ``dL/dz = sigmoid(z) - y`` (PyTorch's
+  ``BCEWithLogitsLoss``). Use it when the model's output is a logit: a sigmoid saturates
+  (to 0, 1 or a subnormal number) long before the loss or its gradient stop being finite.
 - ``hinge``: micrograd's max-margin loss ``mean_i relu(1 - y_i s_i)`` for labels -1/+1,
   plus ``alpha * sum p^2`` over ``parameters`` (L2 regularisation) when ``alpha`` > 0.
 """
 
+import sys
 from numbers import Real
 
 from .engine import Value
 
-__all__ = ["mse", "binary_cross_entropy", "hinge"]
+__all__ = ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge"]
+
+_LOGITS_HINT = ("compute the loss from the logit z instead (the sigmoid's input): "
+                "binary_cross_entropy_with_logits(z, y)")
 
 
 def _pairs(predictions, targets, name):
@@ -64,22 +72,19 @@ def mse(predictions, targets, reduction="half_sum"):
 def binary_cross_entropy(probabilities, targets, reduction="mean"):
     """``-(y log a + (1 - y) log(1 - a))`` averaged (or summed) over the entries.
 
-    Each probability ``a`` must lie strictly inside (0, 1), where the logs are finite
-    (a sigmoid output that saturates to exactly 0.0 or 1.0 is reported, not turned into
-    inf). Targets lie in [0, 1]. With a sigmoid output, dL/dz = a - y.
+    Each probability ``a`` must lie strictly inside (0, 1), where the logs are finite, and
+    where its target y is not 0, ``a`` must be a normal float (>= 2.2e-308): below that
+    ``dL/da = -y/a`` overflows to -inf. A sigmoid output saturates to such numbers (at
+    z = -720, or 0.0 and 1.0 past |z| = 745 and 37); that is reported, not turned into inf:
+    use ``binary_cross_entropy_with_logits`` on the logit. Targets lie in [0, 1]. With a
+    sigmoid output, dL/dz = a - y.
     """
     preds, ys = _pairs(probabilities, targets, "binary_cross_entropy")
     terms = []
     for i, (a, y) in enumerate(zip(preds, ys)):
         p = a.data if isinstance(a, Value) else float(a)
-        if not 0.0 < p < 1.0:
-            label = f" (label {a.label!r})" if isinstance(a, Value) and a.label else ""
-            raise ValueError(f"binary_cross_entropy: probabilities[{i}] = {p!r}{label} is "
-                             "outside (0, 1); apply sigmoid to the output, and note that "
-                             "a saturated sigmoid (exactly 0.0 or 1.0) has an infinite loss")
-        t = y.data if isinstance(y, Value) else float(y)
-        if not 0.0 <= t <= 1.0:
-            raise ValueError(f"binary_cross_entropy: targets[{i}] = {t!r} is outside [0, 1]")
+        t = _target(y, i, "binary_cross_entropy")
+        _check_probability(a, p, y, t, i)
         a = a if isinstance(a, Value) else Value(p)
         if type(y) is not Value and t == 1.0:       # skip the term multiplied by 0
             terms.append(-a.log())
@@ -88,6 +93,57 @@ def binary_cross_entropy(probabilities, targets, reduction="mean"):
         else:
             terms.append(-(y * a.log() + (1.0 - y) * (1.0 - a).log()))
     return _reduce(_total(terms), len(terms), reduction, "binary_cross_entropy")
+
+
+def _target(y, i, name):
+    t = y.data if isinstance(y, Value) else float(y)
+    if not 0.0 <= t <= 1.0:
+        raise ValueError(f"{name}: targets[{i}] = {t!r} is outside [0, 1]")
+    return t
+
+
+def _check_probability(a, p, y, t, i):
+    """A probability whose loss and gradient are finite floats, or a ValueError."""
+    label = f" (label {a.label!r})" if isinstance(a, Value) and a.label else ""
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"binary_cross_entropy: probabilities[{i}] = {p!r}{label} is "
+                         "outside (0, 1); apply sigmoid to the output, and note that a "
+                         "saturated sigmoid (exactly 0.0 or 1.0) has an infinite loss; "
+                         + _LOGITS_HINT)
+    if p < sys.float_info.min and (type(y) is Value or t != 0.0):
+        raise ValueError(f"binary_cross_entropy: probabilities[{i}] = {p!r}{label} is "
+                         "subnormal (a saturated sigmoid): the gradient -y/a overflows to "
+                         "-inf, so it cannot be computed; " + _LOGITS_HINT)
+
+
+def binary_cross_entropy_with_logits(logits, targets, reduction="mean"):
+    """Binary cross-entropy of ``a = sigmoid(z)`` computed from the logit z, stably:
+    ``L = -(y log a + (1 - y) log(1 - a)) = softplus(z) - y z``, ``dL/dz = sigmoid(z) - y``,
+    averaged (or summed) over the entries; finite for every finite z, as PyTorch's
+    ``binary_cross_entropy_with_logits``. Targets lie in [0, 1].
+
+    No term is large only to cancel: ``softplus(z) - y z`` is written
+    ``(1 - y) z + softplus(-z)`` for z >= 0 and ``softplus(z) - y z`` for z < 0."""
+    name = "binary_cross_entropy_with_logits"
+    zs, ys = _pairs(logits, targets, name)
+    terms = []
+    for i, (z, y) in enumerate(zip(zs, ys)):
+        t = _target(y, i, name)
+        z = z if isinstance(z, Value) else Value(float(z))
+        terms.append(_logit_term(z, y, t))
+    return _reduce(_total(terms), len(terms), reduction, name)
+
+
+def _logit_term(z, y, t):
+    """One entry's ``softplus(z) - y z``, in the form that keeps its digits."""
+    if type(y) is not Value and t == 0.0:           # -log(1 - a) = softplus(z)
+        return z.softplus()
+    if type(y) is not Value and t == 1.0:           # -log(a) = softplus(-z)
+        return (-z).softplus()
+    y = y if type(y) is Value else t
+    if z.data >= 0.0:
+        return z * (1.0 - y) + (-z).softplus()
+    return z.softplus() - z * y
 
 
 def hinge(scores, labels, parameters=None, alpha=0.0):

@@ -10,14 +10,14 @@ linear output. Without ``seed`` or ``rng`` the weights come from Python's global
 module in micrograd's order, so ``random.seed(s)`` gives the very weights micrograd would.
 """
 
-import json
 import math
-import os
 import random
 from numbers import Real
 from operator import mul
 
-from .engine import Value, _collector_paused
+from .engine import Value
+from .wsum import weighted_sum
+from .gc_pause import collector_paused as _collector_paused
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -25,7 +25,6 @@ __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
                "linear": None}
 _REPR_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
-_FORMAT = "autograd_mini.MLP"
 
 
 def _activation_name(activation):
@@ -60,6 +59,14 @@ def _as_inputs(x):
     return [x] if isinstance(x, (Value, Real)) else x
 
 
+def _unique(named):
+    """``(name, Value)`` pairs with each Value once, under its first name: a parameter
+    shared by several neurons (the worked example's ``b1``) is one parameter, as in
+    ``torch.nn.Module.named_parameters``."""
+    seen = set()
+    return [(n, p) for n, p in named if id(p) not in seen and not seen.add(id(p))]
+
+
 class Module:
     """Base class: anything with parameters. Mirrors ``torch.nn.Module`` where it can."""
 
@@ -88,13 +95,13 @@ class Module:
         if missing or unexpected:
             raise KeyError(f"state does not match {type(self).__name__}: missing {missing}, "
                            f"unexpected {unexpected}")
-        values = {n: _number(state[n], n) for n in params}
+        values = {n: number(state[n], n) for n in params}
         for n, p in params.items():
             p.data = values[n]
 
 
-def _number(x, where):
-    """A weight read from a file: a finite number, or an error naming where it stands."""
+def number(x, where):
+    """A weight read from outside: a finite float, or a ValueError naming ``where``."""
     if isinstance(x, bool) or not isinstance(x, Real):
         raise ValueError(f"{where} must be a number, got {type(x).__name__}: {x!r}")
     try:
@@ -131,8 +138,12 @@ class Neuron(Module):
     def __call__(self, x):
         if len(x) != self.nin:
             raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
-        terms = map(mul, self.w, x)                 # w_k * x_k (Value * number or Value)
-        z = sum(terms, self.b if self.b is not None else next(terms))
+        if self.b is not None:                      # net = b + sum_k w_k x_k, one node
+            z = weighted_sum(self.w, [v if isinstance(v, Value) else Value(v, f"x{k}")
+                                      for k, v in enumerate(x)], self.b)
+        else:
+            terms = map(mul, self.w, x)             # w_k * x_k (Value * number or Value)
+            z = sum(terms, next(terms))
         return self._g(z) if self._g is not None else z
 
     def named_parameters(self):
@@ -166,6 +177,7 @@ class Layer(Module):
 
     def forward(self, x):
         """The outputs as a list, always (``__call__`` unwraps a single output)."""
+        x = [v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)]
         return [n(x) for n in self.neurons]
 
     def __call__(self, x):
@@ -173,8 +185,8 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self):
-        return [(f"N{j}.{name}", p) for j, n in enumerate(self.neurons)
-                for name, p in n.named_parameters()]
+        return _unique((f"N{j}.{name}", p) for j, n in enumerate(self.neurons)
+                       for name, p in n.named_parameters())
 
     def __repr__(self):
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -227,20 +239,29 @@ class MLP(Module):
         return self.layers[0].neurons[0].b is not None
 
     def __call__(self, x):
-        """The output Value (one output) or list of Values, for inputs x (numbers or Values).
+        """The output Value (one output) or list of Values, for inputs x (numbers or Values)."""
+        x = self.layer_outputs(x)[-1]
+        return x[0] if len(x) == 1 else x
+
+    def layer_outputs(self, x):
+        """Every layer's outputs for inputs x, as lists: the notes' ``[a^1, ..., a^L]``
+        (``model(x)`` is the last). ``a.op`` is the activation and ``a.parents[0]`` the
+        neuron's ``z`` (except for a linear layer, whose output is ``z``).
 
         The cyclic garbage collector is paused while the graph is built: the graph has no
         cycles for it to find, and scanning the new nodes would be most of the time. Its
         setting is restored on return and on error (``engine._collector_paused``)."""
         x = _as_inputs(x)
+        outputs = []
         with _collector_paused():
             for layer in self.layers:
                 x = [n(x) for n in layer.neurons]
-        return x[0] if len(x) == 1 else x
+                outputs.append(x)
+        return outputs
 
     def named_parameters(self):
-        return [(f"L{i}.{name}", p) for i, layer in enumerate(self.layers)
-                for name, p in layer.named_parameters()]
+        return _unique((f"L{i}.{name}", p) for i, layer in enumerate(self.layers)
+                       for name, p in layer.named_parameters())
 
     def __repr__(self):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
@@ -254,7 +275,8 @@ class MLP(Module):
         return W, b
 
     def gradients(self):
-        """``(dW, db)`` in the layout of ``weights()``, from each parameter's ``grad``."""
+        """``(dW, db)`` in the layout of ``weights()``, from each parameter's ``grad``
+        (a bias shared by a layer's neurons shows its one gradient in each place)."""
         dW = [[[float(w.grad) for w in n.w] for n in layer.neurons] for layer in self.layers]
         db = [[float(n.b.grad) for n in layer.neurons] if self.bias else None
               for layer in self.layers]
@@ -265,132 +287,40 @@ class MLP(Module):
         return (f"MLP({self.nin}, {self.nouts}, activations={self.activations}, "
                 f"bias={self.bias})")
 
-    # ------------------------------------------------------------------ JSON
+    # ------------------------------------------------------------------ files and PyTorch
+    # The work is done in ``checkpoint`` (JSON files) and ``torch_bridge``; these are the
+    # handles (imported on use: those modules read this one).
     def to_json(self):
         """The network as a JSON-ready dict: architecture plus ``W``/``b`` per layer."""
-        W, b = self.weights()
-        return {"format": _FORMAT, "version": 1, "nin": self.nin, "nouts": self.nouts,
-                "activations": self.activations, "bias": self.bias,
-                "layers": [{"W": W[i], "b": b[i]} for i in range(len(W))]}
+        from .checkpoint import to_json
+        return to_json(self)
 
     def save(self, path):
-        """Write the weights to ``path`` as plain JSON (floats exact: shortest repr)."""
-        for name, p in self.named_parameters():
-            if not math.isfinite(p.data):
-                raise ValueError(f"cannot save {name} = {p.data!r}: JSON has no NaN or inf")
-        text = json.dumps(self.to_json(), indent=1, allow_nan=False)
-        if hasattr(path, "write"):
-            path.write(text)
-        else:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(text + "\n")
+        """Write the weights to ``path`` (a str or os.PathLike, or a text file object) as
+        plain JSON. Atomic: if the save fails, the file holds what it held before."""
+        from .checkpoint import save
+        save(self, path)
 
     def load(self, path):
         """Load weights saved by ``save()`` into this network (same shape required)."""
-        self.load_json(_read_json(path), source=_source_name(path))
+        from .checkpoint import load
+        load(self, path)
         return self
-
-    @classmethod
-    def from_file(cls, path):
-        """A new MLP with the architecture and weights of a file written by ``save()``."""
-        data = _read_json(path)
-        source = _source_name(path)
-        _check_header(data, source)
-        try:
-            model = cls(data["nin"], data["nouts"], bias=data["bias"],
-                        activation=data["activations"][0],
-                        output_activation=data["activations"][-1])
-        except (KeyError, IndexError, TypeError, ValueError) as e:
-            raise ValueError(f"{source}: not a valid MLP file ({e})") from None
-        if model.activations != data["activations"]:
-            raise ValueError(f"{source}: activations {data['activations']} cannot be built "
-                             "(hidden layers must share one activation)")
-        model.load_json(data, source=source)
-        return model
 
     def load_json(self, data, source="weights"):
         """Load a dict made by ``to_json()``; a wrong shape names the expected one."""
-        _check_header(data, source)
-        file_shape = (data.get("nin"), data.get("nouts"), data.get("bias"))
-        if file_shape != (self.nin, self.nouts, self.bias):
-            raise ValueError(
-                f"{source}: shape MLP({data.get('nin')}, {data.get('nouts')}, "
-                f"bias={data.get('bias')}) does not match this network; expected "
-                f"{self.shape()}")
-        if data.get("activations") != self.activations:
-            raise ValueError(f"{source}: activations {data.get('activations')} do not match; "
-                             f"expected {self.shape()}")
-        layers = data.get("layers")
-        if not isinstance(layers, list) or len(layers) != len(self.layers):
-            raise ValueError(f"{source}: 'layers' must be a list of {len(self.layers)} "
-                             f"layers; expected {self.shape()}")
-        new = []                                    # check everything before changing anything
-        for i, (layer, entry) in enumerate(zip(self.layers, layers)):
-            W = entry.get("W") if isinstance(entry, dict) else None
-            b = entry.get("b") if isinstance(entry, dict) else None
-            rows, cols = layer.nout, layer.nin
-            if (not isinstance(W, list) or len(W) != rows
-                    or any(not isinstance(r, list) or len(r) != cols for r in W)):
-                raise ValueError(f"{source}: layers[{i}].W must be a {rows}x{cols} matrix "
-                                 f"(nout x nin); expected {self.shape()}")
-            if self.bias and (not isinstance(b, list) or len(b) != rows):
-                raise ValueError(f"{source}: layers[{i}].b must be a list of {rows} numbers; "
-                                 f"expected {self.shape()}")
-            for j, n in enumerate(layer.neurons):
-                for k, w in enumerate(n.w):
-                    new.append((w, _number(W[j][k], f"{source}: layers[{i}].W[{j}][{k}]")))
-                if self.bias:
-                    new.append((n.b, _number(b[j], f"{source}: layers[{i}].b[{j}]")))
-        for p, x in new:
-            p.data = x
+        from .checkpoint import load_json
+        load_json(self, data, source)
 
-    # ------------------------------------------------------------------ PyTorch
+    @classmethod
+    def from_file(cls, path):
+        """A new MLP with the architecture and weights of a file written by ``save()``;
+        the whole file is checked against its header before anything is built."""
+        from .checkpoint import from_file
+        return from_file(path, cls)
+
     def to_torch(self):
         """The same network as a float64 ``torch.nn.Sequential`` with the same weights:
         ``Linear`` layers followed by ``ReLU``/``Tanh``/``Sigmoid`` (nothing for linear)."""
-        try:
-            import torch
-        except ImportError:
-            raise ImportError("MLP.to_torch() needs PyTorch, which is not installed "
-                              "(pip install torch)") from None
-        W, b = self.weights()
-        modules = []
-        for i, layer in enumerate(self.layers):
-            linear = torch.nn.Linear(layer.nin, layer.nout, bias=self.bias, dtype=torch.float64)
-            with torch.no_grad():
-                linear.weight.copy_(torch.tensor(W[i], dtype=torch.float64))
-                if self.bias:
-                    linear.bias.copy_(torch.tensor(b[i], dtype=torch.float64))
-            modules.append(linear)
-            act = self.activations[i]
-            if act != "linear":
-                modules.append({"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh,
-                                "sigmoid": torch.nn.Sigmoid}[act]())
-        return torch.nn.Sequential(*modules)
-
-
-def _source_name(path):
-    return repr(os.fspath(path)) if isinstance(path, (str, os.PathLike)) else "weights file"
-
-
-def _read_json(path):
-    source = _source_name(path)
-    try:
-        if hasattr(path, "read"):
-            text = path.read()
-        else:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{source} is not valid JSON: {e}") from None
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{source} is not a UTF-8 text (JSON) file: {e}") from None
-
-
-def _check_header(data, source):
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
-        raise ValueError(f"{source} is not an autograd_mini MLP file "
-                         f"(expected a JSON object with \"format\": \"{_FORMAT}\")")
-    if data.get("version") != 1:
-        raise ValueError(f"{source}: unsupported version {data.get('version')!r} (expected 1)")
+        from .torch_bridge import to_torch
+        return to_torch(self)

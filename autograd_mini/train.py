@@ -2,7 +2,8 @@
 
 Each step: forward over the batch, loss, ``zero_grad()``, ``backward()``, optimizer step.
 A ``tqdm`` progress bar shows loss and accuracy when tqdm is installed (nothing is
-printed otherwise). micrograd's moons demo is::
+printed otherwise). For 0/1 labels, give the model a linear output and use
+``loss="bce_with_logits"`` (stable for any logit). micrograd's moons demo is::
 
     X, y = make_moons(100, noise=0.1, seed=0, labels=(-1, 1))
     model = MLP(2, [16, 16, 1], seed=1337)
@@ -13,8 +14,10 @@ printed otherwise). micrograd's moons demo is::
 import random
 from dataclasses import dataclass, field
 
-from .engine import Value, _collector_paused, no_grad
-from .losses import binary_cross_entropy, hinge, mse
+from .engine import Value
+from .gc_pause import collector_paused as _collector_paused
+from .grad_mode import no_grad
+from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, hinge, mse
 from .optim import SGD, Optimizer
 
 __all__ = ["fit", "History", "accuracy"]
@@ -41,9 +44,14 @@ def _num(o):
     return o.data if isinstance(o, Value) else o
 
 
+_LOGITS = ("bce_with_logits", "binary_cross_entropy_with_logits")
+_PROBABILITIES = ("bce", "binary_cross_entropy")
+
+
 def _default_threshold(loss, y):
-    """Where a score turns into class 1: 0 for -1/+1 labels, 0.5 for 0/1 labels."""
-    if loss == "hinge":
+    """Where a score turns into class 1: 0 for -1/+1 labels and for logits, 0.5 for
+    probabilities with 0/1 labels."""
+    if loss == "hinge" or loss in _LOGITS:
         return 0.0
     try:
         labels = set(y)
@@ -66,9 +74,29 @@ def _loss_fn(loss, alpha):
                          "a callable loss(outputs, targets, model)")
     if loss == "mse":
         return lambda out, y, model: mse(_flat(out), _flat(y), reduction="mean")
-    if loss in ("bce", "binary_cross_entropy"):
+    if loss in _PROBABILITIES:
         return lambda out, y, model: binary_cross_entropy(out, y)
-    raise ValueError(f"loss must be 'hinge', 'mse', 'bce' or a callable, got {loss!r}")
+    if loss in _LOGITS:
+        return lambda out, y, model: binary_cross_entropy_with_logits(out, y)
+    raise ValueError(f"loss must be 'hinge', 'mse', 'bce', 'bce_with_logits' or a callable, "
+                     f"got {loss!r}")
+
+
+def _check_output_activation(model, loss):
+    """'bce' wants probabilities (a sigmoid output), 'bce_with_logits' logits (a linear
+    output); the other way round trains the wrong thing or fails midway."""
+    activations = getattr(model, "activations", None)
+    if not activations or not isinstance(loss, str):
+        return
+    last = activations[-1]
+    if loss in _LOGITS and last != "linear":
+        raise ValueError(f"loss={loss!r} takes logits, but the model's output activation is "
+                         f"{last!r}; build it with output_activation=None (linear), or use "
+                         "loss='bce' on a sigmoid output")
+    if loss in _PROBABILITIES and last != "sigmoid":
+        raise ValueError(f"loss={loss!r} takes probabilities (a sigmoid output), but the "
+                         f"model's output activation is {last!r}; for a linear output (a "
+                         "logit) use loss='bce_with_logits'")
 
 
 def _flat(xs):
@@ -109,33 +137,46 @@ def _step(k, model, X, y, lr, optimizer, loss_fn, threshold, batch_size, rng, hi
         bar.update(1)
 
 
+def _optimizer(model, lr, optimizer):
+    """The optimizer to use: ``SGD(lr)`` by default; a given one gets a fixed ``lr``."""
+    if optimizer is None:
+        if lr is None:
+            raise ValueError("fit needs a learning rate lr (or an optimizer)")
+        return SGD(model.parameters(), lr(0) if callable(lr) else lr)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an autograd_mini.optim optimizer, "
+                        f"got {type(optimizer).__name__}")
+    if lr is not None and not callable(lr):
+        optimizer.lr = float(lr)
+    return optimizer
+
+
 def fit(model, X, y, loss="hinge", steps=100, lr=None, optimizer=None, alpha=0.0,
         batch_size=None, seed=None, accuracy_threshold="auto", progress=None):
     """Train ``model`` on ``(X, y)`` for ``steps`` steps; returns a ``History``.
 
-    loss        "hinge" (labels -1/+1; ``alpha`` adds ``alpha * sum p^2``), "mse" (mean
-                squared error), "bce" (outputs are probabilities: use a sigmoid output),
-                or ``loss(outputs, targets, model) -> Value``
+    loss        "hinge": labels -1/+1, ``mean relu(1 - y s)`` (``alpha`` adds
+                ``alpha * sum p^2``); "mse": mean squared error;
+                "bce_with_logits": labels 0/1 (or in [0, 1]), the output is a logit z
+                (a linear output layer), ``softplus(z) - y z``, stable for every z;
+                "bce": the output is a probability (a sigmoid output layer), refused
+                once the sigmoid saturates; or ``loss(outputs, targets, model) -> Value``.
+                "binary_cross_entropy" and "binary_cross_entropy_with_logits" are the
+                long names of the two cross-entropies
     lr          a number, or a schedule ``lr(step) -> number`` set before each step
     optimizer   an ``optim`` optimizer over ``model.parameters()`` (default: ``SGD(lr)``)
     batch_size  None: all samples every step; else a random batch (``seed``) each step
-    accuracy_threshold  "auto" (0 for -1/+1 labels, 0.5 for 0/1), a number, or None
+    accuracy_threshold  "auto" (0 for -1/+1 labels and for logits, 0.5 for
+                probabilities with 0/1 labels), a number, or None
     progress    None/True: a tqdm bar if tqdm is installed; False: never
     """
     if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit needs equally many inputs and labels, got {len(X)} and {len(y)}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an int >= 0, got {steps!r}")
-    if optimizer is None:
-        if lr is None:
-            raise ValueError("fit needs a learning rate lr (or an optimizer)")
-        optimizer = SGD(model.parameters(), lr(0) if callable(lr) else lr)
-    elif not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an autograd_mini.optim optimizer, "
-                        f"got {type(optimizer).__name__}")
-    elif lr is not None and not callable(lr):
-        optimizer.lr = float(lr)
+    optimizer = _optimizer(model, lr, optimizer)
     loss_fn = _loss_fn(loss, alpha)
+    _check_output_activation(model, loss)
     threshold = (_default_threshold(loss, y) if accuracy_threshold == "auto"
                  else accuracy_threshold)
     rng = random.Random(seed)

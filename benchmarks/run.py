@@ -238,7 +238,7 @@ def agreement(results):
             if not ref:
                 continue
             worst = 0.0
-            for e, c in checks.items():
+            for c in checks.values():
                 for a, b in zip(c, ref):
                     worst = max(worst, abs(a - b) / max(abs(b), 1e-300))
             lines.append(f"- {bench}: every engine's loss after each step agrees with "
@@ -338,9 +338,10 @@ def markdown(results):
     lines += [
         "",
         "What is measured:",
-        "- `mlp`: micrograd's moons demo step: `MLP(2, [16, 16, 1])` on 100 points, hinge "
-        "loss + L2 (alpha 1e-4), `zero_grad`, `backward`, SGD update; the same initial "
-        "weights in every engine (the compiled step is traced once, before timing).",
+        "- `mlp`: micrograd's moons demo step: `MLP(2, [16, 16, 1])` on 100 points "
+        "(`autograd_mini.data.make_moons(100, noise=0.1, seed=1)`), hinge loss + L2 "
+        "(alpha 1e-4), `zero_grad`, `backward`, SGD update; the same initial weights in "
+        "every engine (the compiled step is traced once, before timing).",
         "- `chain`: `y = y * 1.0000001 + 1e-7` until the chain has that many ops, then "
         "backward (micrograd needs `sys.setrecursionlimit` raised for it; the run raises it).",
         "- `wide`: `sum(x_i * w_i)` over leaves made beforehand, forward + backward.",

@@ -7,8 +7,9 @@ number that the driver compares across engines, so a benchmark that computes
 something different fails loudly instead of timing it.
 
 Workloads:
-  mlp     micrograd's moons demo step: MLP(2, [16, 16, 1]), 100 points, hinge loss
-          + L2 (alpha 1e-4), zero_grad, backward and the SGD update
+  mlp     micrograd's moons demo step: MLP(2, [16, 16, 1]), 100 points of
+          autograd_mini.data.make_moons, hinge loss + L2 (alpha 1e-4), zero_grad,
+          backward and the SGD update
   chain   y = x, then ``y = y * 1.0000001 + 1e-7`` until there are n ops; forward +
           backward, returns dy/dx
   wide    sum of n products ``x_i * w_i`` of leaves made beforehand; forward +
@@ -18,10 +19,11 @@ Workloads:
 """
 
 import gc
-import math
 import random
 import sys
 import tracemalloc
+
+from autograd_mini.data import make_moons
 
 ENGINES = ["autograd_mini", "compiled", "micrograd", "torch", "floor"]
 CHAIN_A, CHAIN_B = 1.0000001, 1e-7
@@ -29,21 +31,25 @@ ALPHA = 1e-4
 
 
 # ---------------------------------------------------------------------- shared data
-def moons(n=100, noise=0.1, seed=1):
-    """sklearn's ``make_moons`` (same construction), labels -1 / 1."""
-    rng = random.Random(seed)
-    outer, inner = n // 2, n - n // 2
-    X, y = [], []
-    for i in range(outer):
-        t = math.pi * i / (outer - 1)
-        X.append([math.cos(t), math.sin(t)])
-        y.append(-1)
-    for i in range(inner):
-        t = math.pi * i / (inner - 1)
-        X.append([1.0 - math.cos(t), 0.5 - math.sin(t)])
-        y.append(1)
-    X = [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in X]
-    return X, y
+def moons():
+    """The mlp workload's data: 100 points of ``autograd_mini.data.make_moons``, labels -1/1."""
+    return make_moons(100, noise=0.1, seed=1, labels=(-1, 1))
+
+
+def demo_loss(model, X, y, parameters, alpha=ALPHA, value=None):
+    """micrograd's demo loss, op for op, so that engines can be compared bit for bit:
+
+        L = (1/n) sum_i relu(1 + -y_i s_i) + alpha sum_p p*p,   s_i = model(x_i)
+
+    ``value`` wraps each input number (``Value``, a tensor constructor), as the demo's
+    ``list(map(Value, xrow))``; None passes the rows as they are. Works on any engine's
+    scalars (autograd_mini, micrograd, 0-d tensors)."""
+    inputs = [list(map(value, xrow)) for xrow in X] if value is not None else X
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = alpha * sum((p * p for p in parameters))
+    return data_loss + reg_loss
 
 
 def mlp_weights(sizes=(2, 16, 16, 1), seed=1):
@@ -81,13 +87,7 @@ class ScalarEngine:
         self.k = 0
 
     def mlp_loss(self):
-        Value, model = self.Value, self.model
-        inputs = [list(map(Value, xrow)) for xrow in self.X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(self.y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum((p * p for p in self.params))
-        return data_loss + reg_loss
+        return demo_loss(self.model, self.X, self.y, self.params, value=self.Value)
 
     def mlp_step(self):
         total = self.mlp_loss()
@@ -233,12 +233,7 @@ class Torch:
         return x[0]
 
     def mlp_step(self):
-        inputs = [list(map(self.t, xrow)) for xrow in self.X]
-        scores = list(map(self.model, inputs))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(self.y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum((p * p for p in self.params))
-        total = data_loss + reg_loss
+        total = demo_loss(self.model, self.X, self.y, self.params, value=self.t)
         for p in self.params:
             p.grad = None
         total.backward()

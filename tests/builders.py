@@ -1,13 +1,18 @@
-"""Inputs that several test modules build: micrograd's moons data and the README's small
-labelled expression."""
+"""Inputs that several test modules build: micrograd's moons data, micrograd's demo loss
+and the README's small labelled expression. Import them (`from builders import demo_loss`);
+tests/ is on sys.path while pytest runs."""
 
 import pytest
+
+from benchmarks.workloads import demo_loss  # noqa: F401  (one copy, shared with benchmarks)
+
+__all__ = ["demo_loss", "labelled_expression", "sklearn_moons_numpy"]
 
 
 def sklearn_moons_numpy(n, noise):
     """``sklearn.datasets.make_moons(n, noise=noise)`` drawing from numpy's global generator,
     as micrograd's demo calls it after ``np.random.seed(1337)`` (sklearn not needed)."""
-    np = pytest.importorskip("numpy")
+    np = pytest.importorskip("numpy", reason="needs numpy (pip install 'autograd-mini[check]')")
     n_out, n_in = n // 2, n - n // 2
     X = np.vstack([np.append(np.cos(np.linspace(0, np.pi, n_out)),
                              1 - np.cos(np.linspace(0, np.pi, n_in))),

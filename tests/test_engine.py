@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_mini import GradcheckError, Value, enable_grad, grad, gradcheck, no_grad
+from autograd_mini import GradcheckError, Value, enable_grad, grad, gradcheck, no_grad, op
 
 try:
     import torch
 except ImportError:  # the PyTorch comparisons skip; CI installs torch so they run
     torch = None
 
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+needs_torch = pytest.mark.torch     # skips, naming the install, without torch (conftest.py)
 
 
 def sigmoid(x):
@@ -428,14 +428,12 @@ def test_detach_is_a_leaf_with_same_data():
 def test_gradcheck_passes_and_reports_failures():
     assert gradcheck(lambda a, b: (a * b).tanh() + a.exp(), [Value(0.3), Value(-0.7)]) is True
 
-    def bad(a):                               # a wrong derivative: pretend d(a^2)/da = a
-        y = a * a
-        if y.parents:                         # not under gradcheck's no_grad() passes
-            y.local_grads = (a.data / 2, a.data / 2)
-        return y
+    @op(lambda a: a)                          # a wrong derivative: d(a^2)/da is 2a
+    def bad_square(a):
+        return a * a
 
     with pytest.raises(GradcheckError) as err:
-        gradcheck(bad, [Value(1.5, "a")])
+        gradcheck(bad_square, [Value(1.5, "a")])
     assert re.search(r"BAD a: analytic 1\.5, numeric (3\.0000|2\.9999)", str(err.value))
 
 
@@ -557,7 +555,8 @@ def test_repr_float_item_and_micrograd_attributes():
     assert float(x) == 2.0 and x.item() == 2.0
     y = x * x
     assert y._prev == {x} and y._op == "*" and y.op == "*"
-    assert (x ** 2).op == "**2" and (x ** 0.5).op == "**0.5"
+    assert (x ** 2)._op == "**2" and (x ** 0.5)._op == "**0.5"     # micrograd's op string
+    assert (x ** 2).op == "**" and (x ** 2).constant == 2.0        # ours: op and constant
 
 
 def test_constants_do_not_become_values():

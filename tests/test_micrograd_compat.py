@@ -63,7 +63,7 @@ def test_more_ops_values():
     assert b.grad == pytest.approx(645.5772594752186, abs=1e-12)
 
 
-@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.torch
 def test_sanity_check_against_torch():
     x, y = sanity_expression(Value)
     tx, ty = sanity_expression(lambda d: torch.tensor([d], dtype=torch.float64,
@@ -72,7 +72,7 @@ def test_sanity_check_against_torch():
     assert x.grad == tx.grad.item()
 
 
-@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.torch
 def test_more_ops_against_torch():
     a, b, g = more_ops_expression(Value)
     ta, tb, tg = more_ops_expression(lambda d: torch.tensor([d], dtype=torch.float64,
@@ -85,7 +85,7 @@ def test_more_ops_against_torch():
     assert (a.grad, b.grad) == pytest.approx((ta.grad.item(), tb.grad.item()), rel=1e-13)
 
 
-@pytest.mark.skipif(MicrogradValue is None, reason="micrograd not installed")
+@pytest.mark.micrograd
 def test_same_numbers_as_micrograd_itself():
     x, y = sanity_expression(Value)
     mx, my = sanity_expression(MicrogradValue)

@@ -1,13 +1,9 @@
-"""nn: Neuron / Layer / MLP, micrograd compatibility, labels, JSON save/load."""
+"""nn: Neuron / Layer / MLP, micrograd compatibility, labels, shared parameters."""
 
-import io
-import json
 import math
 import random
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from autograd_mini import Value, gradcheck
 from autograd_mini.nn import MLP, Layer, Module, Neuron
@@ -41,13 +37,25 @@ def test_neuron_gradients_are_inputs_times_local_derivative():
         assert xi.grad == pytest.approx(w.data * dz, rel=1e-15)
 
 
-def test_neuron_builds_two_nodes_per_input():
-    # sum(w*x) starts from the bias, so no '0 +' node: nin products, nin sums, 1 activation
+def test_a_neuron_is_one_weighted_sum_node_then_its_activation():
+    """net = b + sum_k w_k x_k is one "wsum" node (parents w, x, b), as the textbook draws
+    a neuron; its number is micrograd's sum(w*x, b) to the bit."""
     from autograd_mini import topological_order
     n = Neuron(4, seed=0)
-    out = n([1.0, 2.0, 3.0, 4.0])
+    xs = [1.0, 2.0, 3.0, 4.0]
+    out = n(xs)
     ops = [v.op for v in topological_order(out) if v.op]
-    assert sorted(ops) == sorted(["*"] * 4 + ["+"] * 4 + ["relu"])
+    assert ops == ["wsum", "relu"]
+    net = out.parents[0]
+    assert net.parents[:4] == tuple(n.w) and net.parents[-1] is n.b
+    assert [x.data for x in net.parents[4:8]] == xs
+    assert net.local_grads == (*xs, *[w.data for w in n.w], 1.0)
+    expected = n.b.data
+    for w, x in zip(n.w, xs):
+        expected = expected + w.data * x
+    assert net.data == expected
+    out.backward()
+    assert [w.grad for w in n.w] == ([x for x in xs] if net.data > 0 else [0.0] * 4)
 
 
 def test_neuron_without_bias():
@@ -171,10 +179,13 @@ def test_one_neuron_hidden_layer_works():
 
 
 # ---------------------------------------------------------------- micrograd compatibility
+@pytest.mark.micrograd
 def test_micrograd_demo_runs_and_matches_micrograd():
     """micrograd's demo, imports changed: same weights from random.seed, same training."""
     from micrograd import nn as mg_nn
+
     from autograd_mini import nn as am_nn
+    from builders import demo_loss
 
     def demo(nn):
         random.seed(1337)
@@ -183,11 +194,7 @@ def test_micrograd_demo_runs_and_matches_micrograd():
         y = [1, -1, -1, 1]
         losses = []
         for k in range(3):
-            scores = list(map(model, X))
-            data_loss = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
-            data_loss = sum(data_loss) * (1.0 / len(data_loss))
-            reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
-            total = data_loss + reg_loss
+            total = demo_loss(model, X, y, model.parameters())
             model.zero_grad()
             total.backward()
             lr = 1.0 - 0.9 * k / 100
@@ -230,128 +237,11 @@ def test_module_base_class():
     assert Module().parameters() == []
 
 
-# ---------------------------------------------------------------- JSON
-def awkward_model():
-    model = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", seed=11)
-    rng = random.Random(2)
-    for p in model.parameters():                    # floats that need all 17 digits
-        p.data = rng.uniform(-1, 1) * 10.0 ** rng.randint(-300, 300)
-    model.parameters()[0].data = 0.1 + 0.2
-    model.parameters()[1].data = -0.0
-    model.parameters()[2].data = 5e-324
-    return model
-
-
-def test_json_round_trip_is_bit_exact(tmp_path):
-    model = awkward_model()
-    path = tmp_path / "model.json"
-    model.save(path)
-    other = MLP(3, [4, 2], activation="tanh", output_activation="sigmoid", seed=0).load(path)
-    for p, q in zip(model.parameters(), other.parameters()):
-        assert p.data.hex() == q.data.hex(), p.label
-    again = MLP.from_file(path)
-    assert [p.data.hex() for p in again.parameters()] == [p.data.hex() for p in model.parameters()]
-    assert again.activations == ["tanh", "sigmoid"]
-    text = path.read_text()
-    assert "pickle" not in text and json.loads(text)["format"] == "autograd_mini.MLP"
-    assert "0.30000000000000004" in text
-
-
-def test_json_is_readable_matrices():
-    model = MLP(2, [2, 1], seed=0)
-    data = model.to_json()
-    assert data["nouts"] == [2, 1] and data["activations"] == ["relu", "linear"]
-    assert data["layers"][0]["W"][1][0] == model.layers[0].neurons[1].w[0].data
-    assert data["layers"][1]["b"] == [0.0]
-
-
-def test_save_to_file_object_and_no_bias():
-    model = MLP(2, [2, 1], bias=False, seed=3)
-    buf = io.StringIO()
-    model.save(buf)
-    buf.seek(0)
-    other = MLP.from_file(buf)
-    assert not other.bias
-    assert [p.data for p in other.parameters()] == [p.data for p in model.parameters()]
-
-
-def test_load_wrong_shape_names_expected_shape(tmp_path):
-    path = tmp_path / "small.json"
-    MLP(2, [4, 1], seed=0).save(path)
-    model = MLP(2, [16, 16, 1], seed=0)
-    before = [p.data for p in model.parameters()]
-    with pytest.raises(ValueError, match=r"shape MLP\(2, \[4, 1\].*expected "
-                                         r"MLP\(2, \[16, 16, 1\]"):
-        model.load(path)
-    assert [p.data for p in model.parameters()] == before
-
-
-def test_load_wrong_activation(tmp_path):
-    path = tmp_path / "m.json"
-    MLP(2, [2, 1], activation="tanh", seed=0).save(path)
-    with pytest.raises(ValueError, match=r"activations \['tanh', 'linear'\] do not match"):
-        MLP(2, [2, 1], seed=0).load(path)
-
-
-@pytest.mark.parametrize("mutate, match", [
-    (lambda d: d["layers"][0]["W"].pop(), r"layers\[0\]\.W must be a 2x2 matrix \(nout x nin\)"),
-    (lambda d: d["layers"][0]["W"][1].append(0.5), r"layers\[0\]\.W must be a 2x2 matrix"),
-    (lambda d: d["layers"][1].update(b=[]), r"layers\[1\]\.b must be a list of 1 numbers"),
-    (lambda d: d["layers"][0]["W"][0].__setitem__(1, "0.5"),
-     r"layers\[0\]\.W\[0\]\[1\] must be a number, got str"),
-    (lambda d: d["layers"][0]["b"].__setitem__(0, True), r"layers\[0\]\.b\[0\] must be a number"),
-    (lambda d: d["layers"].pop(), r"'layers' must be a list of 2 layers"),
-    (lambda d: d["layers"][0]["W"][1].__setitem__(0, math.nan),
-     r"layers\[0\]\.W\[1\]\[0\] must be a finite number, got nan"),
-    (lambda d: d["layers"][1]["b"].__setitem__(0, math.inf), r"layers\[1\]\.b\[0\] must be a finite"),
-    (lambda d: d["layers"][1]["b"].__setitem__(0, 10 ** 400), r"layers\[1\]\.b\[0\] is too large"),
-    (lambda d: d.update(format="something"), "is not an autograd_mini MLP file"),
-    (lambda d: d.update(version=2), "unsupported version 2"),
-])
-def test_bad_files_give_named_errors(tmp_path, mutate, match):
-    model = MLP(2, [2, 1], seed=0)
-    data = model.to_json()
-    mutate(data)
-    path = tmp_path / "bad.json"
-    path.write_text(json.dumps(data))
-    before = [p.data for p in model.parameters()]
-    with pytest.raises(ValueError, match=match):
-        model.load(path)
-    assert [p.data for p in model.parameters()] == before     # nothing half-loaded
-
-
-def test_not_json_and_nan(tmp_path):
-    path = tmp_path / "x.json"
-    path.write_text("{not json")
-    with pytest.raises(ValueError, match="is not valid JSON"):
-        MLP(2, [1]).load(path)
-    model = MLP(2, [1], seed=0)
-    model.parameters()[0].data = math.nan
-    with pytest.raises(ValueError, match="cannot save L0.N0.w0 = nan"):
-        model.save(tmp_path / "nan.json")
-
-
-finite = st.floats(allow_nan=False, allow_infinity=False)
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(finite, min_size=13, max_size=13), st.booleans())
-def test_json_round_trip_any_floats(numbers, bias):
-    model = MLP(2, [3, 1], bias=bias, seed=0) if bias else MLP(3, [3, 1], bias=bias, seed=0)
-    for p, x in zip(model.parameters(), numbers):
-        p.data = x
-    buf = io.StringIO()
-    model.save(buf)
-    buf.seek(0)
-    back = MLP.from_file(buf)
-    assert [p.data.hex() for p in back.parameters()] == [p.data.hex() for p in model.parameters()]
-
-
 def test_micrograd_demo_notebook_code_runs_with_numpy_data():
     """demo.ipynb's own loss() code (numpy arrays, Values from numpy floats), imports changed:
     it prints micrograd's numbers (step 0: loss 0.8958441028683222, 50%; step 1: 81%)."""
     np = pytest.importorskip("numpy")
-    from builders import sklearn_moons_numpy
+    from builders import demo_loss, sklearn_moons_numpy
     np.random.seed(1337)
     random.seed(1337)
     X, y = sklearn_moons_numpy(100, 0.1)
@@ -360,13 +250,9 @@ def test_micrograd_demo_notebook_code_runs_with_numpy_data():
     assert len(model.parameters()) == 337
 
     def loss():
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
-        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
-        return data_loss + reg_loss, sum(accuracy) / len(accuracy)
+        total = demo_loss(model, X, y, model.parameters(), value=Value)
+        accuracy = [(yi > 0) == (model(list(xrow)).data > 0) for yi, xrow in zip(y, X)]
+        return total, sum(accuracy) / len(accuracy)
 
     trace = []
     for k in range(2):
@@ -386,8 +272,24 @@ def test_unknown_activation_is_an_error_for_any_depth(nouts):
         MLP(2, nouts, activation="gelu")
 
 
-def test_non_utf8_weights_file_names_the_file(tmp_path):
-    path = tmp_path / "w.json"
-    path.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(ValueError, match=r"w\.json.*is not a UTF-8 text \(JSON\) file"):
-        MLP(2, [1]).load(path)
+# ---------------------------------------------------------------- shared parameters
+def test_a_shared_parameter_is_listed_once_and_stepped_once():
+    from autograd_mini.optim import SGD
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    hidden = model.layers[0].neurons
+    shared = Value(0.1, "b_hidden")
+    for n in hidden:
+        n.b = shared                                # one bias for the whole hidden layer
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["L0.N0.w0", "L0.N0.w1", "L0.N0.b", "L0.N1.w0", "L0.N1.w1", "L0.N2.w0",
+                     "L0.N2.w1", "L1.N0.w0", "L1.N0.w1", "L1.N0.w2", "L1.N0.b"]
+    assert len(model.parameters()) == 11 and model.parameters()[2] is shared
+    assert [n for n, _ in model.layers[0].named_parameters()][2:4] == ["N0.b", "N1.w0"]
+    x = [0.3, -0.8]
+    model(x).backward()
+    a = [n.b.data + sum(w.data * xi for w, xi in zip(n.w, x)) for n in hidden]
+    v = model.layers[1].neurons[0].w
+    expected = sum(vj.data * (1 - math.tanh(aj) ** 2) for vj, aj in zip(v, a))
+    assert shared.grad == pytest.approx(expected, rel=1e-14)  # the sum over the 3 neurons
+    SGD(model.parameters(), lr=0.5).step()
+    assert shared.data == 0.1 - 0.5 * shared.grad               # one step, not three

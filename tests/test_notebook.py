@@ -6,11 +6,7 @@ from pathlib import Path
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-pytest.importorskip("matplotlib")
-pytest.importorskip("graphviz")
+pytestmark = pytest.mark.notebook   # nbformat, nbclient, ipykernel, matplotlib (conftest.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "walkthrough.ipynb"
@@ -27,6 +23,11 @@ def text_of(cell):
     return "".join(parts)
 
 
+def read(path):
+    import nbformat
+    return nbformat.read(path, as_version=4)
+
+
 def cell_with(nb, snippet):
     cells = [c for c in nb.cells if c.cell_type == "code" and snippet in c.source]
     assert len(cells) == 1, f"expected one code cell containing {snippet!r}"
@@ -34,8 +35,9 @@ def cell_with(nb, snippet):
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+def executed():
+    import nbclient
+    nb = read(NOTEBOOK)
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + old if old else "")
     try:
@@ -124,7 +126,7 @@ def test_figures(executed):
 
 
 def test_committed_notebook_has_its_outputs():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = read(NOTEBOOK)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)
     assert "0.593269992 = 0.082167041" in text_of(cell_with(nb, "explain(E_total, w5)"))
@@ -135,7 +137,7 @@ def test_outputs_carry_no_memory_addresses(executed):
     for cell in executed.cells:
         if cell.cell_type == "code":
             assert not re.search(r" at 0x[0-9a-f]+>", text_of(cell)), cell.source[:60]
-    committed = nbformat.read(NOTEBOOK, as_version=4)     # re-executions don't churn it
+    committed = read(NOTEBOOK)     # re-executions don't churn it
     assert not any(re.search(r" at 0x[0-9a-f]+>", text_of(c))
                    for c in committed.cells if c.cell_type == "code")
 

@@ -4,13 +4,13 @@ import builtins
 import gc
 
 import pytest
+from builders import sklearn_moons_numpy
 
 from autograd_mini import Value
 from autograd_mini.data import make_moons, make_xor
 from autograd_mini.nn import MLP
 from autograd_mini.optim import SGD, Adam
 from autograd_mini.train import accuracy, fit
-from builders import sklearn_moons_numpy
 
 
 def test_micrograd_moons_demo_reaches_100_percent():
@@ -107,7 +107,8 @@ def test_accuracy_helper():
 
 @pytest.mark.parametrize("kwargs, exc, match", [
     (dict(lr=None), ValueError, "needs a learning rate"),
-    (dict(lr=0.1, loss="l1"), ValueError, "loss must be 'hinge', 'mse', 'bce' or a callable"),
+    (dict(lr=0.1, loss="l1"), ValueError,
+     "loss must be 'hinge', 'mse', 'bce', 'bce_with_logits' or a callable"),
     (dict(lr=0.1, loss="mse", alpha=0.1), ValueError, "alpha \\(L2\\) is only built into"),
     (dict(lr=0.1, steps=-1), ValueError, "steps must be an int >= 0"),
     (dict(optimizer="sgd"), TypeError, "optimizer must be an autograd_mini.optim optimizer"),
@@ -150,3 +151,65 @@ def test_numpy_arrays_work_like_lists():
     arrays = fit(MLP(2, [4, 1], seed=0), np.array(X), np.array(y), lr=0.2, steps=5,
                  progress=False)
     assert arrays.loss == lists.loss and arrays.accuracy == lists.accuracy
+
+
+# ---------------------------------------------------------------- cross-entropy on logits
+def test_fit_bce_with_logits_steps_like_torch():
+    """Three SGD steps on the mean BCE-with-logits loss: the weights torch's
+    BCEWithLogitsLoss and torch.optim.SGD give, in float64."""
+    torch = pytest.importorskip("torch")
+    X, y = make_moons(12, noise=0.2, seed=3)        # labels 0/1
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    net = model.to_torch()
+    h = fit(model, X, y, loss="bce_with_logits", lr=0.5, steps=3, progress=False)
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    tX, ty = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+    losses = []
+    for _ in range(3):
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(net(tX)[:, 0], ty)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert h.loss == pytest.approx(losses, rel=1e-13)
+    W, b = model.weights()
+    for layer, linear in zip(range(2), (net[0], net[2])):
+        assert W[layer] == [pytest.approx(row, rel=1e-12) for row in linear.weight.tolist()]
+        assert b[layer] == pytest.approx(linear.bias.tolist(), rel=1e-12, abs=1e-15)
+
+
+def test_fit_bce_with_logits_far_past_saturation():
+    """z = -800 for a label 1: loss 800, dL/dz = sigmoid(z) - 1 = -1, so w moves by
+    lr * x exactly; on probabilities the same network is refused with a pointer."""
+    model = MLP(1, [1], activation="linear", seed=0)
+    w, b = model.parameters()
+    w.data, b.data = 1000.0, 0.0
+    h = fit(model, [[-0.8]], [1], loss="bce_with_logits", lr=1e-3, steps=1, progress=False)
+    assert h.loss == [800.0] and h.accuracy == [0.0]
+    assert w.data == 1000.0 - 1e-3 * -0.8 * -1.0 and b.data == 1e-3
+    sig = MLP(1, [1], activation="linear", output_activation="sigmoid", seed=0)
+    sig.parameters()[0].data = 1000.0
+    with pytest.raises(ValueError, match=r"outside \(0, 1\).*binary_cross_entropy_with_logits"):
+        fit(sig, [[-0.8]], [1], loss="bce", lr=1e-3, steps=1, progress=False)
+
+
+def test_fit_bce_with_logits_reaches_100_percent_on_xor():
+    X, y = make_xor()
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    h = fit(model, X, y, loss="bce_with_logits", optimizer=Adam(model.parameters(), lr=0.1),
+            steps=150, progress=False)
+    assert h.final_accuracy == 1.0 and h.final_loss < 0.1
+    assert [int(model(x).data > 0.0) for x in X] == y              # logit > 0: class 1
+
+
+@pytest.mark.parametrize("loss, output, says", [
+    ("bce_with_logits", "sigmoid", "takes logits, but the model's output activation is "
+                                   "'sigmoid'; build it with output_activation=None"),
+    ("bce", None, "takes probabilities \\(a sigmoid output\\), but the model's output "
+                  "activation is 'linear'; .* use loss='bce_with_logits'"),
+])
+def test_cross_entropy_and_output_activation_must_fit(loss, output, says):
+    X, y = make_xor()
+    with pytest.raises(ValueError, match=says):
+        fit(MLP(2, [2, 1], output_activation=output, seed=0), X, y, loss=loss, lr=0.1,
+            progress=False)

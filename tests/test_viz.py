@@ -704,8 +704,8 @@ def test_regulariser_terms_stay_outside_the_neurons():
     assert terms[3:] == [f"data {number(loss.data - loss.parents[0].data, 4)}", "grad 1"]
     full = draw(loss, module=m, cluster="neuron").source
     inside = [line for line in full.splitlines() if line.startswith("\t\tn")]
-    products = [line for line in inside if re.search(r'op \[label="?\*', line)]
-    assert len(products) == 2 * 3 + 3                   # the w*x products only
+    sums = [line for line in inside if re.search(r'op \[label="?(wsum|Σ)', line)]
+    assert len(sums) == 3 + 1                   # each neuron's net = b + Σ w·x, one node
     outside = [line for line in full.splitlines() if line.startswith("\tn")]
     assert len([line for line in outside if re.search(r'op \[label="\*"', line)]) == 13
 

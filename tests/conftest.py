@@ -1,0 +1,129 @@
+"""Shared test setup.
+
+Markers for what a test needs beyond pytest, hypothesis and the package's own dependencies
+(graphviz, graphviz-pure): a test marked ``torch``, ``micrograd``, ``numpy``, ``train``,
+``notebook``, ``fuzz`` or ``dot`` skips where that is missing, with a reason that names it
+and how to install it. With ``AUTOGRAD_MINI_REQUIRE_ALL=1`` (CI's ``make test``) a missing Python
+dependency fails the test instead, so a broken install step cannot pass as skips.
+
+The fixtures ``torch`` and ``np`` give the module or skip the same way (and mark the test).
+Shared builders live in ``builders.py`` (``from builders import demo_loss``).
+``AUTOGRAD_MINI_FUZZ=long`` (``make fuzz``) selects the long hypothesis profile.
+"""
+
+import functools
+import importlib
+import importlib.util
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))      # `benchmarks` (never installed); appended, so an installed
+                                    # autograd_mini is still the one imported
+
+# marker -> (Python modules it needs, how to install them)
+NEEDS = {
+    "torch": (("torch",), "pip install torch==2.13.0"),
+    "micrograd": (("micrograd",), "pip install micrograd==0.1.0"),
+    "numpy": (("numpy",), "pip install 'autograd-mini[check]'"),
+    "train": (("tqdm", "matplotlib"), "pip install 'autograd-mini[train]'"),
+    "notebook": (("nbformat", "nbclient", "ipykernel", "matplotlib", "numpy"),
+                 "pip install 'autograd-mini[test]'"),
+    "fuzz": (("hypothesis",), "pip install hypothesis"),
+}
+DOT = "dot"
+DOT_REASON = "needs Graphviz's `dot` on PATH (apt-get install graphviz / brew install graphviz)"
+FIXTURE_MARKERS = {"torch": "torch", "np": "numpy"}
+
+
+@functools.lru_cache(maxsize=None)
+def _installed(module):
+    return importlib.util.find_spec(module) is not None
+
+
+def _missing_modules(marker):
+    modules, _ = NEEDS[marker]
+    return [m for m in modules if not _installed(m)]
+
+
+def skip_reason(marker):
+    """Why a test with this marker cannot run here, or None when it can."""
+    if marker == DOT:
+        return None if shutil.which("dot") else DOT_REASON
+    missing = _missing_modules(marker)
+    if not missing:
+        return None
+    return f"needs {', '.join(missing)} ({NEEDS[marker][1]})"
+
+
+def _require_all():
+    return os.environ.get("AUTOGRAD_MINI_REQUIRE_ALL", "") not in ("", "0")
+
+
+def _hypothesis_profiles():
+    """deadline=None: a shared 2-core CI machine must not turn slow examples into failures."""
+    try:
+        from hypothesis import settings
+    except ImportError:
+        return
+    settings.register_profile("autograd_mini", deadline=None)
+    settings.register_profile("long", deadline=None, max_examples=2_000)
+    long = os.environ.get("AUTOGRAD_MINI_FUZZ", "") == "long"
+    settings.load_profile("long" if long else "autograd_mini")
+
+
+def pytest_configure(config):
+    for marker, (modules, install) in NEEDS.items():
+        config.addinivalue_line("markers", f"{marker}: needs {', '.join(modules)} ({install})")
+    config.addinivalue_line("markers", f"{DOT}: {DOT_REASON}")
+    config.addinivalue_line("markers", "autograd_mini_required(reason): set by conftest.py")
+    _hypothesis_profiles()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip (at the test's own location) what cannot run here; a test that asks for the
+    ``torch`` or ``np`` fixture carries that marker too."""
+    for item in items:
+        for fixture, marker in FIXTURE_MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+        for name in {mark.name for mark in item.iter_markers()} & (set(NEEDS) | {DOT}):
+            reason = skip_reason(name)
+            if reason is None:
+                continue
+            if _require_all() and name != DOT:
+                item.add_marker(pytest.mark.autograd_mini_required(reason))
+            else:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    mark = item.get_closest_marker("autograd_mini_required")
+    if mark is not None:
+        pytest.fail(f"AUTOGRAD_MINI_REQUIRE_ALL is set and this test {mark.args[0]}",
+                    pytrace=False)
+
+
+def _module_for(marker):
+    reason = skip_reason(marker)
+    if reason is not None:
+        pytest.skip(reason)             # not reached: the marker has skipped or failed it
+    return importlib.import_module(NEEDS[marker][0][0])
+
+
+@pytest.fixture
+def torch():
+    """PyTorch, for float64 comparisons."""
+    return _module_for("torch")
+
+
+@pytest.fixture
+def np():
+    """numpy."""
+    return _module_for("numpy")

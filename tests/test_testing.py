@@ -1,0 +1,442 @@
+"""check_gradients / assert_gradients: a learner's hand-written backprop against the engine.
+
+The learner's networks here are written the way the notes write them (BP1-BP4, the
+vectorised two-layer form): the correct backward is the closed form the engine's numbers
+are checked against, and each classic bug must be caught with a message naming the entry,
+both numbers and the cause.
+"""
+
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograd_mini import Value
+from autograd_mini.testing import assert_gradients, check_gradients
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------- the worked 2-2-2 example
+I1, I2, B1, B2, T1, T2 = 0.05, 0.10, 0.35, 0.60, 0.01, 0.99
+WEIGHTS = {"w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30,
+           "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55}
+
+
+def _named(v, label):
+    v.label = label
+    return v
+
+
+def loss_222(w1, w2, w3, w4, w5, w6, w7, w8):
+    """The notes' 2-2-2 network on Values, nodes named as the notes name them."""
+    out_h1 = _named(_named(w1 * I1 + w2 * I2 + B1, "net_h1").sigmoid(), "out_h1")
+    out_h2 = _named(_named(w3 * I1 + w4 * I2 + B1, "net_h2").sigmoid(), "out_h2")
+    out_o1 = _named(_named(w5 * out_h1 + w6 * out_h2 + B2, "net_o1").sigmoid(), "out_o1")
+    out_o2 = _named(_named(w7 * out_h1 + w8 * out_h2 + B2, "net_o2").sigmoid(), "out_o2")
+    return _named(0.5 * (T1 - out_o1) ** 2 + 0.5 * (T2 - out_o2) ** 2, "E_total")
+
+
+def s(z):
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def backprop_222(w1, w2, w3, w4, w5, w6, w7, w8, bug=None):
+    """A learner's scalar backprop of the 2-2-2 example (BP1-BP4 by hand).
+
+    bug "o2 path": dw1 uses only the error through o1 (forgets the path through o2);
+    bug "o2 sign": that path enters with the wrong sign."""
+    h1, h2 = s(w1 * I1 + w2 * I2 + B1), s(w3 * I1 + w4 * I2 + B1)
+    o1, o2 = s(w5 * h1 + w6 * h2 + B2), s(w7 * h1 + w8 * h2 + B2)
+    d_o1, d_o2 = (o1 - T1) * o1 * (1 - o1), (o2 - T2) * o2 * (1 - o2)      # BP1
+    d_h1 = (w5 * d_o1 + w7 * d_o2) * h1 * (1 - h1)                       # BP2
+    d_h2 = (w6 * d_o1 + w8 * d_o2) * h2 * (1 - h2)
+    grads = {"w1": d_h1 * I1, "w2": d_h1 * I2, "w3": d_h2 * I1, "w4": d_h2 * I2,  # BP4
+             "w5": d_o1 * h1, "w6": d_o1 * h2, "w7": d_o2 * h1, "w8": d_o2 * h2}
+    through_o1 = w5 * d_o1 * h1 * (1 - h1) * I1
+    through_o2 = w7 * d_o2 * h1 * (1 - h1) * I1
+    if bug == "o2 path":
+        grads["w1"] = through_o1
+    elif bug == "o2 sign":
+        grads["w1"] = through_o1 - through_o2
+    return grads, through_o1, through_o2
+
+
+def test_worked_example_correct_backprop_passes_with_the_notes_numbers():
+    grads, through_o1, through_o2 = backprop_222(**WEIGHTS)
+    report = assert_gradients(loss_222, WEIGHTS, grads)
+    assert report.ok and report.mismatches == [] and report.problems == []
+    # the engine's numbers are the notes' published ones
+    assert report.engine["w5"] == pytest.approx(0.082167041, abs=1e-9)
+    assert report.engine["w1"] == pytest.approx(0.000438568, abs=1e-9)
+    assert through_o1 == pytest.approx(0.000668396, abs=1e-9)
+    assert report.engine["w1"] == pytest.approx(through_o1 + through_o2, rel=1e-12)
+
+
+def test_worked_example_dw1_missing_the_path_through_o2_is_named():
+    grads, through_o1, _ = backprop_222(**WEIGHTS, bug="o2 path")
+    report = check_gradients(loss_222, WEIGHTS, grads)
+    assert not report.ok
+    assert report.mismatches == [("w1", (), through_o1, pytest.approx(0.000438568, abs=1e-9))]
+    text = str(report)
+    assert "First wrong entry w1: yours 0.000668396, engine 0.000438568" in text
+    assert "path 1: ∂E_total/∂out_o1 × ∂out_o1/∂net_o1" in text
+    assert "= -0.000229828" in text                         # path 2 listed with its value
+    assert "searched all 4^2 = 16 combinations of the 2 paths" in text
+    assert ("your ∂E_total/∂w1 = 0.000668396 is path 1 alone; path 2, through out_o2, is "
+            "missing") in text
+    with pytest.raises(AssertionError) as caught:
+        assert_gradients(loss_222, WEIGHTS, grads)
+    assert str(caught.value) == text
+
+
+def test_worked_example_path_with_flipped_sign_is_named():
+    grads, through_o1, through_o2 = backprop_222(**WEIGHTS, bug="o2 sign")
+    report = check_gradients(loss_222, WEIGHTS, grads)
+    assert [m[:2] for m in report.mismatches] == [("w1", ())]
+    assert ("is path 1 - path 2; path 2, through out_o2, has its sign flipped"
+            in report.diagnosis)
+
+
+def test_sign_flipped_everywhere():
+    grads, _, _ = backprop_222(**WEIGHTS)
+    report = check_gradients(loss_222, WEIGHTS, {k: -g for k, g in grads.items()})
+    assert len(report.mismatches) == 8
+    assert report.params["w5"].note == "it is -1 × the engine's: sign flipped"
+    assert "First wrong entry w1: yours -0.000438568, engine 0.000438568" in report.diagnosis
+    assert "→ your value is -1 × the engine's: sign flipped" in report.diagnosis
+
+
+def test_plain_floats_and_lists_reach_the_loss_as_values():
+    seen = {}
+
+    def loss(w, v, M):
+        seen.update(w=w, v=v, M=M)
+        return w * v[0] + v[1] * M[1][0] + M[0][1] ** 2
+
+    params = {"w": 2.0, "v": [3.0, 4.0], "M": [[1.0, 5.0], [6.0, 7.0]]}
+    grads = {"w": 3.0, "v": [2.0, 6.0], "M": [[0.0, 10.0], [4.0, 0.0]]}
+    report = assert_gradients(loss, params, grads)
+    assert isinstance(seen["w"], Value) and seen["w"].label == "w"
+    assert type(seen["v"]) is list and [x.label for x in seen["v"]] == ["v[0]", "v[1]"]
+    assert type(seen["M"][1]) is list and seen["M"][0][1].label == "M[0,1]"
+    assert report.engine == grads
+    bad = check_gradients(loss, params, {**grads, "M": [[0.0, 10.0], [4.5, 0.0]]})
+    assert bad.mismatches == [("M", (1, 0), 4.5, 4.0)]
+    assert "M[1,0]: yours 4.5, engine 4" in str(bad)
+
+
+def test_plain_lists_work_without_numpy():
+    """A fresh interpreter in which numpy cannot be imported at all."""
+    code = """
+import sys
+sys.modules["numpy"] = None                      # any import of numpy now fails
+from autograd_mini.testing import check_gradients
+
+def loss(W, b):
+    return sum((W[0][j] * 2.0 + b[j]).tanh() for j in range(2))
+
+W, b = [[0.5, -1.0]], [0.1, 0.2]
+t = [1 - __import__("math").tanh(W[0][j] * 2.0 + b[j]) ** 2 for j in range(2)]
+ok = check_gradients(loss, {"W": W, "b": b}, {"W": [[2 * t[0], 2 * t[1]]], "b": t})
+bad = check_gradients(loss, {"W": W, "b": b}, {"W": [[2 * t[0], 2 * t[1]]], "b": [t[0], 0.0]})
+print(ok.ok, bad.ok, bad.mismatches[0][:2], "numpy" in sys.modules and sys.modules["numpy"])
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    assert out.split() == ["True", "False", "('b',", "(1,))", "None"]
+
+
+def test_missing_and_extra_keys_are_named():
+    grads, _, _ = backprop_222(**WEIGHTS)
+    del grads["w3"]
+    grads["w9"] = 0.0
+    report = check_gradients(loss_222, WEIGHTS, grads)
+    assert not report.ok and report.mismatches == []
+    assert str(report).startswith("check_gradients: 1 of 8 parameters wrong, 1 extra key in "
+                                  "grads")
+    assert report.problems == ["w3: grads has no entry 'w3'",
+                               "w9: grads['w9'] is not a parameter (params has no 'w9')"]
+    text = str(report)
+    assert "missing from grads" in text and "not a parameter" in text
+    with pytest.raises(AssertionError, match="grads has no entry 'w3'"):
+        assert_gradients(loss_222, WEIGHTS, grads)
+
+
+def test_non_finite_never_compares_equal():
+    # d sqrt(x)/dx at 0 is inf on both sides: still reported
+    report = check_gradients(lambda x: x.sqrt(), {"x": 0.0}, {"x": math.inf})
+    assert report.mismatches == [("x", (), math.inf, math.inf)]
+    assert "x: yours inf, engine inf" in str(report)
+    assert "non-finite entry" in report.params["x"].note
+    report = check_gradients(lambda x: x * 3, {"x": 1.0}, {"x": math.nan})
+    assert not report.ok and "your value is nan" in report.diagnosis
+
+
+def test_tolerances():
+    report = check_gradients(lambda x: x * x, {"x": 3.0}, {"x": 6.0 * (1 + 1e-8)})
+    assert report.ok                                            # within rtol = 1e-6
+    report = check_gradients(lambda x: x * x, {"x": 3.0}, {"x": 6.0 * (1 + 1e-8)}, rtol=1e-10)
+    assert report.mismatches == [("x", (), 6.0 * (1 + 1e-8), 6.0)]
+    with pytest.raises(ValueError, match="rtol must be a finite number >= 0"):
+        check_gradients(lambda x: x, {"x": 1.0}, {"x": 1.0}, rtol=-1)
+
+
+def test_bad_inputs_get_clear_errors():
+    with pytest.raises(ValueError, match=r"params\['W'\] is ragged"):
+        check_gradients(lambda W: W[0][0], {"W": [[1.0, 2.0], [3.0]]}, {"W": [[1, 0], [0]]})
+    with pytest.raises(TypeError, match=r"params\['x'\] must be a real number.*use \.data"):
+        check_gradients(lambda x: x, {"x": Value(1.0)}, {"x": 1.0})
+    with pytest.raises(TypeError, match=r"grads\['v'\]\[1\] must be a real number"):
+        check_gradients(lambda v: v[0], {"v": [1.0, 2.0]}, {"v": [1.0, "0"]})
+    with pytest.raises(TypeError, match="plain numbers, not with the Values"):
+        check_gradients(lambda x: x.data * 2, {"x": 1.0}, {"x": 2.0})
+    with pytest.raises(TypeError, match="params must be a dict"):
+        check_gradients(lambda x: x, [1.0], {"x": 1.0})
+
+
+def test_report_explain_gives_the_chain_rule_of_one_entry():
+    grads, _, _ = backprop_222(**WEIGHTS)
+    report = check_gradients(loss_222, WEIGHTS, grads)
+    e = report.explain("w1")
+    assert e.n_paths == 2 and e.gradient == pytest.approx(0.000438568, abs=1e-9)
+    with pytest.raises(KeyError, match="no parameter 'w9'"):
+        report.explain("w9")
+    with pytest.raises(IndexError, match=r"index \(0,\) is not one of its entries"):
+        report.explain("w1", 0)
+
+
+# ---------------------------------------------------------------- the vectorised network
+M, H = 4, 3                 # batch size, hidden units
+
+
+@pytest.fixture
+def net(np):
+    """A 2-3-1 network as the notes vectorise it: z1 = W1ᵀX + b1, tanh, sigmoid output,
+    mean cross-entropy over m = 4 samples; its loss and a learner's backprop."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2, M))
+    Y = np.array([[0.0, 1.0, 1.0, 0.0]])
+    params = {"W1": rng.normal(size=(2, H)), "b1": rng.normal(size=(H, 1)) * 0.1,
+              "W2": rng.normal(size=(H, 1)), "b2": np.zeros((1, 1))}
+
+    def loss(W1, b1, W2, b2):
+        A1 = np.tanh(W1.T @ X + b1)
+        A2 = 1 / (1 + np.exp(-(W2.T @ A1 + b2)))
+        return np.mean(-(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)))
+
+    def backprop(W1, b1, W2, b2, bug=None):
+        A1 = np.tanh(W1.T @ X + b1)
+        A2 = 1 / (1 + np.exp(-(W2.T @ A1 + b2)))
+        dZ2 = A2 - Y if bug == "1/m" else (A2 - Y) / M                  # BP1
+        dW2 = dZ2 @ A1.T if bug == "transpose" else A1 @ dZ2.T          # BP4
+        g = 1.0 if bug == "g'(z1)" else 1 - A1 ** 2
+        dZ1 = (W2 @ dZ2) * g                                            # BP2
+        dW1 = X[:, :-1] @ dZ1[:, :-1].T if bug == "last sample" else X @ dZ1.T
+        return {"W1": dW1, "b1": dZ1.sum(axis=1, keepdims=True),
+                "W2": dW2, "b2": dZ2.sum(axis=1, keepdims=True)}
+
+    return np, loss, params, backprop
+
+
+def test_vectorised_network_correct_backprop_passes(net):
+    np, loss, params, backprop = net
+    grads = backprop(**params)
+    report = assert_gradients(loss, params, grads)
+    assert report.ok and report.batch_size == M
+    for name, g in grads.items():
+        assert report.engine[name].shape == g.shape
+        assert np.allclose(report.engine[name].astype(float), g, rtol=1e-12, atol=1e-15)
+    assert report.params["W1"].max_rel < 1e-12
+    html = report._repr_html_()
+    assert html.count("<tr") == 5 and "all parameters match the engine" in html
+
+
+def test_bug_a_transposed_dW2_is_a_shape_mismatch_with_the_transpose_hint(net):
+    np, loss, params, backprop = net
+    grads = backprop(**params, bug="transpose")
+    report = check_gradients(loss, params, grads)
+    assert not report.ok and report.mismatches == []
+    (problem,) = report.problems
+    assert problem.startswith("W2: shape mismatch: your gradient has shape (1, 3), the "
+                              "parameter W2 has shape (3, 1); its transpose matches the "
+                              "engine's gradient entry for entry: transpose it "
+                              "(grads['W2'].T)")
+    assert "z = Wᵀa has dW = a·dzᵀ" in problem
+    with pytest.raises(AssertionError, match=r"shape mismatch: your gradient has shape \(1, 3\)"):
+        assert_gradients(loss, params, grads)
+    # fixed, it passes
+    assert assert_gradients(loss, params, {**grads, "W2": grads["W2"].T}).ok
+    # a transpose that is also wrong is not called a fix
+    report = check_gradients(loss, params, {**grads, "W2": 2 * grads["W2"]})
+    assert "its transpose has the right shape but 3 of 3 entries still differ" in \
+        report.problems[0]
+
+
+def test_bug_b_forgotten_g_prime_z1_is_named(net):
+    np, loss, params, backprop = net
+    right, grads = backprop(**params), backprop(**params, bug="g'(z1)")
+    report = check_gradients(loss, params, grads)
+    assert {name for name, *_ in report.mismatches} == {"W1", "b1"}
+    name, index, yours, engine = report.mismatches[0]
+    assert (name, index) == ("W1", (0, 0))
+    assert yours == grads["W1"][0, 0] and engine == pytest.approx(right["W1"][0, 0], rel=1e-12)
+    text = str(report)
+    nine = [f"{x:.9f}".rstrip("0") for x in (yours, engine)]    # 9 decimals, as explain
+    assert f"First wrong entry W1[0,0]: yours {nine[0]}, engine {nine[1]}" in text
+    assert ("searched all 4^4 = 256 combinations of the 4 paths that are not 0 (the other 4 "
+            "are), each taken -1, 0, 1 or 2 times: none gives yours") in text
+    assert ("your value equals the engine's with the derivative of every tanh on each path "
+            "left out (set to 1): d tanh(z)/dz = 1 - tanh(z)^2 is missing") in text
+    assert "forgotten ⊙ g'(z)" in text
+    assert "the engine's gradient equals yours for every entry of W1, b1" in text
+
+
+def test_forgotten_derivative_of_a_sigmoid_written_out_in_numpy(net):
+    """z = W a convention, sigmoid hidden layer as 1/(1 + np.exp(-z)): the forgotten
+    g'(z1) is the first of two sigmoids after W1, each five engine ops."""
+    np, _, _, _ = net
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(2, M)), np.array([[1.0, 0.0, 0.0, 1.0]])
+    params = {"W1": rng.normal(size=(H, 2)), "W2": rng.normal(size=(1, H))}
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    def loss(W1, W2):
+        A2 = sigmoid(W2 @ sigmoid(W1 @ X))
+        return -np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / M
+
+    A1 = sigmoid(params["W1"] @ X)
+    dZ2 = (sigmoid(params["W2"] @ A1) - Y) / M
+    right = {"W1": ((params["W2"].T @ dZ2) * A1 * (1 - A1)) @ X.T, "W2": dZ2 @ A1.T}
+    assert assert_gradients(loss, params, right).ok
+    report = check_gradients(loss, params, {**right, "W1": (params["W2"].T @ dZ2) @ X.T})
+    assert [m[0] for m in report.mismatches] == ["W1"] * 6
+    assert ("with the derivative of the first sigmoid (written out: neg → exp → + →"
+            in report.diagnosis)
+    assert "after W1[0,0] on each path left out (set to 1): d s(z)/dz = s(z)(1 - s(z))" in \
+        report.diagnosis
+    assert "equals yours for every entry of W1" in report.diagnosis
+
+
+def test_missing_one_over_m_is_named(net):
+    np, loss, params, backprop = net
+    report = check_gradients(loss, params, backprop(**params, bug="1/m"))
+    assert len(report.mismatches) == 2 * H + H + H + 1
+    for check in report.params.values():
+        assert check.note.endswith("m = 4 × the engine's: not divided by the batch size m = 4")
+    assert "→ your value is m = 4 × the engine's: not divided by the batch size m = 4" in \
+        report.diagnosis
+
+
+def test_nan_in_grads_is_reported(net):
+    np, loss, params, backprop = net
+    grads = backprop(**params)
+    grads["b1"][1, 0] = np.nan
+    report = check_gradients(loss, params, grads)
+    assert [(n, i) for n, i, *_ in report.mismatches] == [("b1", (1, 0))]
+    assert math.isnan(report.mismatches[0][2])
+    assert "b1[1,0]: yours nan, engine" in str(report)
+    assert "1 non-finite entry (NaN and inf are never accepted)" in str(report)
+
+
+def test_lost_axis_gets_a_reshape_hint(net):
+    np, loss, params, backprop = net
+    grads = backprop(**params)
+    report = check_gradients(loss, params, {**grads, "b1": grads["b1"].ravel()})
+    assert report.problems == [
+        "b1: shape mismatch: your gradient has shape (3,), the parameter b1 has shape (3, 1) "
+        "(same number of entries: an axis lost or added); its entries in row-major order "
+        "match the engine's: reshape it, grads['b1'].reshape((3, 1)) (np.sum(..., "
+        "keepdims=True) keeps the axis)"]
+    report = check_gradients(lambda x: x * x, {"x": 3.0}, {"x": [[6.0]]})
+    assert report.problems == [
+        "x: shape mismatch: your gradient has shape (1, 1), the parameter x is a number, "
+        "shape () (same number of entries: an axis lost or added); its entries in row-major "
+        "order match the engine's: pass it as a number, float(grads['x'])"]
+
+
+def test_forward_that_cuts_the_graph_is_named(net):
+    np, loss, params, backprop = net
+    grads = backprop(**params)
+
+    def cut(W1, b1, W2, b2):
+        return loss(W1.astype(float), b1, W2, b2)           # W1 turned into plain floats
+
+    report = check_gradients(cut, params, grads)
+    assert report.engine["W1"].tolist() == [[0.0] * H] * 2
+    assert "the loss does not depend on W1[0,0] through the Values it was given" in \
+        report.diagnosis and ".astype(float)" in report.diagnosis
+
+
+def test_numpy_functions_on_value_arrays(net):
+    """The ufuncs learner code uses, against closed-form gradients; and a clear error for
+    one that does not work on Values."""
+    np, _, _, _ = net
+    W = np.array([[0.5, -1.5], [2.0, 0.25]])
+
+    def loss(W):
+        Z = np.maximum(0, W) + np.where(W > 0, 0.0, W) * 3       # relu, then 3z below 0
+        return (np.sum(np.sqrt(W ** 2 + 1)) + np.mean(np.abs(W)) + np.sum(Z @ Z.T)
+                + np.exp(W).sum() + np.log(W ** 2).sum())
+
+    Z = np.maximum(0, W) + np.where(W > 0, 0.0, W) * 3
+    dZ = 2 * np.ones((2, 2)) @ Z                # d sum(Z Zᵀ)/dZ_ik = 2 sum_j Z_jk
+    grad = (W / np.sqrt(W ** 2 + 1) + np.sign(W) / W.size + dZ * np.where(W > 0, 1.0, 3.0)
+            + np.exp(W) + 2 / W)
+    assert assert_gradients(loss, {"W": W}, {"W": grad}).ok
+    with pytest.raises(TypeError, match=r"numpy function that does not work on Values.*log1p"):
+        check_gradients(lambda W: np.sum(np.log1p(W)), {"W": W}, {"W": W})
+
+
+def test_a_thousand_samples_through_2_16_1_check_in_seconds(np):
+    rng = np.random.default_rng(2)
+    m = 1000
+    X = rng.normal(size=(2, m))
+    Y = (X[0:1] * X[1:2] > 0).astype(float)
+    params = {"W1": rng.normal(size=(2, 16)), "b1": np.zeros((16, 1)),
+              "W2": rng.normal(size=(16, 1)), "b2": np.zeros((1, 1))}
+
+    def loss(W1, b1, W2, b2):
+        A1 = np.tanh(W1.T @ X + b1)
+        A2 = 1 / (1 + np.exp(-(W2.T @ A1 + b2)))
+        return np.mean(-(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)))
+
+    A1 = np.tanh(params["W1"].T @ X + params["b1"])
+    dZ2 = (1 / (1 + np.exp(-(params["W2"].T @ A1 + params["b2"]))) - Y) / m
+    dZ1 = (params["W2"] @ dZ2) * (1 - A1 ** 2)
+    grads = {"W1": X @ dZ1.T, "b1": dZ1.sum(axis=1, keepdims=True), "W2": A1 @ dZ2.T,
+             "b2": dZ2.sum(axis=1, keepdims=True)}
+    start = time.perf_counter()
+    report = assert_gradients(loss, params, grads)
+    assert time.perf_counter() - start < 10                # about 0.5 s when the machine is idle
+    assert set(report.seconds) == {"forward", "backward", "compare", "diagnosis"}
+    start = time.perf_counter()
+    report = check_gradients(loss, params, {**grads, "W1": X @ (params["W2"] @ dZ2).T})
+    assert time.perf_counter() - start < 20                # with the diagnosis, about 1.5 s
+    # per sample, y log(a) or (1 - y) log(1 - a) is multiplied by 0
+    assert ("2,000 paths from W1[0,0] to the loss (1,000 of them not 0): too many to search"
+            in report.diagnosis)
+    assert "every tanh" in report.diagnosis
+
+
+def test_a_sample_left_out_is_a_missing_path(net):
+    """dW1 summed over the first m - 1 samples only (an off-by-one in a loop)."""
+    np, loss, params, backprop = net
+    grads = backprop(**params, bug="last sample")
+    report = check_gradients(loss, params, grads)
+    assert [m[:2] for m in report.mismatches][0] == ("W1", (0, 0))
+    paths = report.explain("W1", (0, 0)).paths
+    live = [k for k, p in enumerate(paths, 1) if p.value != 0]
+    assert len(paths) == 2 * M and len(live) == M  # y log a or (1 - y) log(1 - a) is 0
+    assert grads["W1"][0, 0] == pytest.approx(sum(paths[k - 1].value for k in live[:-1]),
+                                              rel=1e-12)
+    expected = " + ".join(f"path {k}" for k in live[:-1])
+    assert f"is {expected}; path {live[-1]}, through " in report.diagnosis
+    assert report.diagnosis.endswith("is missing")
