@@ -31,6 +31,7 @@ from .graph import (  # noqa: F401
     constant_of,
     layer_sizes,
     more_than,
+    neuron_names,
     number,
     op_text,
     parameter_names,
@@ -230,8 +231,8 @@ def to_graph(scene, rankdir, program=None, name="autograd_mini"):
     for column in scene.columns:
         columns.setdefault(scene.cluster_of.get(column[0]), []).append(column)
     for cluster, attrs in scene.clusters.items():
-        with g.subgraph(name=cluster) as sub:
-            sub.attr(**attrs)
+        with g.subgraph(name=cluster) as sub:            # not the caption's look
+            sub.attr(**{"labelloc": "t", "fontcolor": "#333333", "fontsize": "11", **attrs})
             for node in members.get(cluster, ()):
                 sub.node(node, **attrs_of(node))
             _keep_order(sub, columns.get(cluster, ()), rankdir)
@@ -363,13 +364,15 @@ class Style:
     def __init__(self, precision, show_grad, local_grads, names, root):
         self.precision, self.show_grad, self.local_grads = precision, show_grad, local_grads
         self.names, self.root = names, root
+        self.neurons = {}               # unlabelled neuron nodes: their L0.N1.z / .a
 
     def num(self, x):
         return number(x.data if isinstance(x, Value) else x, self.precision)
 
     def fields(self, v, name=None):
         """A Value's record lines: its name, data and (if shown) grad."""
-        name = self.names.get(v) or v.label if name is None else name
+        if name is None:
+            name = self.names.get(v) or v.label or self.neurons.get(v, "")
         fields = [name] if name else []
         fields.append(f"data {self.num(v.data)}")
         if self.show_grad:
@@ -416,6 +419,7 @@ def plain_scene(order, key, style):
     """One record per Value, one oval per op; MLP neurons/layers boxed when ``key``."""
     scene = Scene()
     index = {v: i for i, v in enumerate(order)}
+    style.neurons = neuron_names(order) if key else {}
     ids = _cluster_ids(key)
     for k, c in ids.items():
         scene.clusters[f"cluster_{c}"] = {"label": k, "style": "rounded", "color": "#8899aa"}

@@ -761,3 +761,17 @@ def test_network_view_of_a_layer_and_a_neuron():
     assert f"L0.N0\n(sigmoid)\nout {number(out, 4)}" in dot
     with pytest.raises(TypeError, match="MLP, Layer or Neuron"):
         draw(Module())
+
+
+def test_neuron_boxes_name_their_sum_and_activation():
+    m = MLP(2, [2, 1], activation="tanh", seed=3)
+    loss = (m([Value(0.5, "x0"), Value(-1.0, "x1")]) - 1) ** 2
+    loss.backward()
+    g = draw(loss, module=m, cluster="neuron")
+    names = [lines[0] for lines in boxes(g.source).values()]
+    for k in ("L0.N0", "L0.N1"):
+        assert f"{k}.z" in names and f"{k}.a" in names
+    assert "L1.N0.z" in names                           # a linear neuron: its sum only
+    if any(v.op == "wsum" for v in topological_order(loss)):
+        assert list(op_nodes(g.source).values()).count("Σ w·x + b") == 3
+    assert 'fontcolor="#333333" fontsize=11 label="L0.N0" labelloc=t' in g.source
