@@ -7,10 +7,11 @@ from .autograd import GradcheckError, grad, gradcheck
 from .explain import explain
 from .compile import CompileError, compile   # autograd_mini.compile is the function
 from .viz import draw           # graphviz itself is imported only if installed
+from .animate import animate
 from . import data, example, losses, nn, optim, reference, train
 
 __version__ = "0.1.0"
 __all__ = ["Value", "op", "Op", "MASKED", "grad", "no_grad", "enable_grad",
-           "is_grad_enabled", "gradcheck", "GradcheckError", "topological_order", "draw",
+           "is_grad_enabled", "gradcheck", "GradcheckError", "topological_order", "draw", "animate",
            "explain", "compile", "CompileError", "nn", "losses", "optim", "reference",
            "example", "data", "train"]

@@ -250,12 +250,12 @@ class MLP(Module):
 
         The cyclic garbage collector is paused while the graph is built: the graph has no
         cycles for it to find, and scanning the new nodes would be most of the time. Its
-        setting is restored on return and on error (``engine._collector_paused``)."""
+        setting is restored on return and on error (``gc_pause.collector_paused``)."""
         x = _as_inputs(x)
         outputs = []
         with _collector_paused():
             for layer in self.layers:
-                x = [n(x) for n in layer.neurons]
+                x = layer.forward(x)                 # inputs wrapped once per layer
                 outputs.append(x)
         return outputs
 
