@@ -51,9 +51,9 @@ class Value:
     """
 
     # At most two parents, in slots of their own (_p0/_d0, _p1/_d1): one object per node
-    # for the garbage collector. An n-ary node (the neuron's weighted sum) keeps tuples
-    # in _p0/_d0 and _MANY in _p1.
-    __slots__ = ("data", "grad", "op", "label", "constant", "_p0", "_d0", "_p1", "_d1")
+    # for the garbage collector. With one parent, _d1 keeps the constant operand. An
+    # n-ary node (the neuron's weighted sum) keeps tuples in _p0/_d0 and _MANY in _p1.
+    __slots__ = ("data", "grad", "op", "label", "_p0", "_d0", "_p1", "_d1")
 
     def __init__(self, data, label=""):
         self.data = data if type(data) is float else _as_float(data, "Value data")
@@ -62,7 +62,7 @@ class Value:
         self.grad = 0.0
         self.op = self.label = ""
         self.label = label
-        self.constant = self._p0 = self._p1 = None
+        self._p0 = self._p1 = self._d1 = None
 
     # ---------------------------------------------------------------- 2. ops
     # + - * / ** (a Value or a number on either side), -a, abs(a), a.exp() .log()
@@ -108,6 +108,12 @@ class Value:
         d = () if a is None else (self._d0,) if b is None else \
             self._d0 if b is _MANY else (self._d0, self._d1)
         return tuple(0.0 if g is MASKED else g for g in d)
+
+    @property
+    def constant(self):
+        """The op's plain-number operand (``x * 3``: 3.0), else None. (A node with one
+        parent keeps it in the slot a second parent's local derivative would use.)"""
+        return self._d1 if self._p1 is None else None
 
     @property
     def _prev(self): return set(self.parents)           # micrograd's names
@@ -269,7 +275,7 @@ _APPLY1 = """def apply1(a):
         node.grad = 0.0
         node.op = name
         node.label = ""
-        node.constant = node._p1 = None
+        node._p1 = node._d1 = None
         if _recording():
             node._p0 = a
             node._d0 = {d0}
@@ -295,9 +301,9 @@ _APPLY2 = """def apply2(a, b):
         node.grad = 0.0
         node.op = name
         node.label = ""
-        node.constant = c
         if not _recording():
             node._p0 = node._p1 = None
+            node._d1 = c
         elif c is None:
             node._p0 = a
             node._d0 = {d0}
@@ -307,6 +313,7 @@ _APPLY2 = """def apply2(a, b):
             node._p0 = a
             node._d0 = {d0}
             node._p1 = None
+            node._d1 = c
         return node
     except (ArithmeticError, ValueError):
         return _apply(op, (a, b if c is None else c))

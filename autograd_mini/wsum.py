@@ -52,7 +52,7 @@ def weighted_sum(ws, xs, b):
     node.grad = 0.0
     node.op = "wsum"
     node.label = ""
-    node.constant = None
+    node._d1 = None
     if _recording():
         node._p0 = (*ws, *xs, b)
         node._d0 = (*ds_w, *[w.data for w in ws], 1.0)
