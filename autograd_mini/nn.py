@@ -59,6 +59,11 @@ def _as_inputs(x):
     return [x] if isinstance(x, (Value, Real)) else x
 
 
+def _leaves(x):
+    """Inputs as Values: a plain number becomes a leaf labelled x0, x1, ..."""
+    return [v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)]
+
+
 def _unique(named):
     """``(name, Value)`` pairs with each Value once, under its first name: a parameter
     shared by several neurons (the worked example's ``b1``) is one parameter, as in
@@ -138,9 +143,13 @@ class Neuron(Module):
     def __call__(self, x):
         if len(x) != self.nin:
             raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
+        return self._forward(_leaves(x))
+
+    def _forward(self, x):
+        """The neuron on inputs that are all Values already (``Layer`` checks and wraps
+        them once for all its neurons)."""
         if self.b is not None:                      # net = b + sum_k w_k x_k, one node
-            z = weighted_sum(self.w, [v if isinstance(v, Value) else Value(v, f"x{k}")
-                                      for k, v in enumerate(x)], self.b)
+            z = weighted_sum(self.w, x, self.b)
         else:
             terms = map(mul, self.w, x)             # w_k * x_k (Value * number or Value)
             z = sum(terms, next(terms))
@@ -177,8 +186,10 @@ class Layer(Module):
 
     def forward(self, x):
         """The outputs as a list, always (``__call__`` unwraps a single output)."""
-        x = [v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)]
-        return [n(x) for n in self.neurons]
+        if len(x) != self.nin:                      # named as each of its neurons is
+            raise ValueError(f"{self.neurons[0]!r} expects {self.nin} inputs, got {len(x)}")
+        x = _leaves(x)
+        return [n._forward(x) for n in self.neurons]
 
     def __call__(self, x):
         out = self.forward(_as_inputs(x))
