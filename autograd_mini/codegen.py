@@ -1,0 +1,583 @@
+"""How ``compile`` writes a traced graph out as a Python function on floats.
+
+``generate(...)`` turns a graph (its nodes in topological order) into the source of
+
+    def step(_A, _X):       # _A: the Value arguments, _X: their numbers
+
+that computes the output (forward, one line per node: the Wengert list) and then
+d(output)/d(node) node by node in exactly the order ``backward()`` does (one line per
+chain-rule step, ``g_parent += d(node)/d(parent) * g_node``), so every float is the
+eager engine's, bit for bit. Names in the code are positions, never labels: node i is
+``v<i>`` (its gradient ``g<i>``), a leaf is ``V[k]`` (its gradient ``G[k]``); labels are
+shown in comments only.
+
+Long sums (``sum(w_i * x_i)``: a chain of ``+`` nodes each adding one term) are written
+as a loop over a tuple of operands instead of two lines per term: the same float
+operations in the same order, in a fraction of the code.
+"""
+
+import math
+import re
+import struct
+from bisect import bisect_right
+
+from . import engine
+
+MIN_RUN = int(__import__("os").environ.get("AGM_MIN_RUN", "2"))  # TEMP experiment
+
+
+class CompileError(RuntimeError):
+    """fn cannot be (or can no longer be) replayed from its trace."""
+
+
+class GuardFailed(Exception):
+    """Raised by generated code when a traced comparison comes out differently."""
+
+    def __init__(self, k):
+        super().__init__(k)
+        self.k = k
+
+
+def _fail(k):
+    raise GuardFailed(k)
+
+
+def _pow(a, n):
+    """a ** n on floats, refusing what the eager op refuses (Value._power)."""
+    if a < 0.0 and math.isfinite(n) and n != math.floor(n):
+        raise ValueError("**: a negative base needs an integer exponent")
+    out = a ** n                # 0 ** -1 raises ZeroDivisionError, overflow OverflowError
+    if type(out) is not float:
+        raise ValueError("**: the result is not a real number")
+    return out
+
+
+_HELPERS = {"_abs": abs, "_exp": math.exp, "_log": math.log, "_sqrt": math.sqrt,
+            "_tanh": math.tanh, "_sin": math.sin, "_cos": math.cos, "_inf": math.inf,
+            "_pow": _pow, "_fail": _fail}
+for _name, _attr in (("_sigmoid", "_sigmoid"), ("_softplus", "_softplus"),
+                     ("_dpow", "_power_derivative"), ("_dexp", "_exponent_derivative")):
+    if getattr(engine, _attr, None) is not None:     # the engine's own float helpers
+        _HELPERS[_name] = getattr(engine, _attr)
+
+
+# ------------------------------------------------------------------------ the op table
+# op -> (forward, one local derivative per input). {a}, {b}: the inputs, {o}: the node's
+# value, {c}: its constant. A float is a derivative that does not depend on the data;
+# None means "the number the engine stored" (x + c, x * c, x / c: data-independent).
+_BINARY = {
+    "+": ("{a} + {b}", (1.0, 1.0)),
+    "-": ("{a} - {b}", (1.0, -1.0)),
+    "*": ("{a} * {b}", ("{b}", "{a}")),
+    "/": ("{a} / {b}", ("1.0 / {b}", "-{o} / {b}")),
+    "**": ("_pow({a}, {b})", ("_dpow({a}, {b})", "_dexp({a}, {b}, {o})")),
+}
+_WITH_CONSTANT = {
+    "+": ("{a} + {c}", (None,)), "-": ("{a} - {c}", (None,)), "*": ("{a} * {c}", (None,)),
+    "/": ("{a} / {c}", (None,)), "r-": ("{c} - {a}", (None,)),
+    "**": ("_pow({a}, {c})", ("_dpow({a}, {c})",)),
+    "leaky_relu": ("{a} if {a} > 0.0 else {a} * {c}", ("(1.0 if {a} > 0.0 else {c})",)),
+}
+_UNARY = {
+    "neg": ("-{a}", (-1.0,)),
+    "abs": ("_abs({a})", ("(1.0 if {a} > 0 else -1.0 if {a} < 0 else 0.0)",)),
+    "exp": ("_exp({a})", ("{o}",)),
+    "log": ("_log({a})", ("1.0 / {a}",)),
+    "sqrt": ("_sqrt({a})", ("(0.5 / {o} if {o} else _inf)",)),
+    "tanh": ("_tanh({a})", ("(1.0 - {o} * {o})",)),
+    "sigmoid": ("_sigmoid({a})", ("{o} * (1.0 - {o})",)),
+    "relu": ("{a} if {a} > 0.0 else 0.0", ("(1.0 if {a} > 0.0 else 0.0)",)),
+    "softplus": ("_softplus({a})", ("_sigmoid({a})",)),
+    "sin": ("_sin({a})", ("_cos({a})",)),
+    "cos": ("_cos({a})", ("-_sin({a})",)),
+}
+
+
+def op_name(op, n_inputs, constant, stored):
+    """The op as the table names it: micrograd's ``"**2"`` is ``"**"``; the old engine's
+    ``c - x`` (op "-", stored derivative -1) is ``"r-"``."""
+    if n_inputs == 1 and op.startswith("**"):
+        return "**"
+    if op == "-" and n_inputs == 1 and constant is not None and stored == (-1.0,):
+        return "r-"
+    return op
+
+
+def _op_code(op, constant, stored, inputs, out, ns):
+    """``(forward expression, [local derivative per input])`` of one node, written with
+    the expressions ``inputs`` and ``out`` (its own value); a derivative is a float where
+    it does not depend on the data. The one place that knows the ops' formulas: to take
+    them from ``engine.OPS`` instead, return ``_ops_code(...)`` here."""
+    if constant is None:
+        entry = (_BINARY if len(inputs) == 2 else _UNARY if len(inputs) == 1 else {}).get(op)
+    else:
+        entry = _WITH_CONSTANT.get(op) if len(inputs) == 1 else None
+    if entry is None:
+        return _ops_code(op, constant, inputs, out, ns)
+    forward, derivatives = entry
+    fields = {"a": inputs[0], "b": inputs[-1], "o": out,
+              "c": ns.literal(constant) if constant is not None else ""}
+    local = [stored[k] if d is None else d if type(d) is float else d.format(**fields)
+             for k, d in enumerate(derivatives)]
+    return forward.format(**fields), local
+
+
+def _drop_unavailable(table):
+    """Entries whose helpers the engine does not have go to ``engine.OPS`` instead."""
+    for op, (forward, derivatives) in list(table.items()):
+        text = " ".join([forward] + [d for d in derivatives if isinstance(d, str)])
+        names = set(re.findall(r"\b_\w+", text))
+        if not names <= _HELPERS.keys():
+            del table[op]
+
+
+for _table in (_BINARY, _WITH_CONSTANT, _UNARY):
+    _drop_unavailable(_table)
+
+
+def _ops_code(op, constant, inputs, out, ns):
+    """An op from ``engine.OPS`` (a user-defined op): its forward and derivative functions
+    called on floats. With a constant, the constant is the last input (``x OP c``), or the
+    first for an op named ``"r" + OP`` (``c OP x``)."""
+    ops = getattr(engine, "OPS", None) or {}
+    spec, first = ops.get(op), 0
+    args = list(inputs)
+    if constant is not None:
+        if spec is None and op.startswith("r") and op[1:] in ops:
+            spec, first, args = ops[op[1:]], 1, [ns.literal(constant)] + args
+        else:
+            args.append(ns.literal(constant))
+    if spec is None:
+        raise CompileError(f"compile: op {op!r} with {len(inputs)} input(s)"
+                           f"{' and a constant' if constant is not None else ''} "
+                           f"cannot be compiled")
+    call = ", ".join(args)
+    local = [f"{ns.constant(spec.derivatives[first + k], '_D')}({call}, {out})"
+             for k in range(len(inputs))]
+    return f"{ns.constant(spec.forward, '_F')}({call})", local
+
+
+# ------------------------------------------------------------------------ the namespace
+class Namespace(dict):
+    """The generated function's globals: helpers, constants and tuples of operands."""
+
+    def __init__(self):
+        super().__init__(_HELPERS)
+        self._literals = {}
+
+    def literal(self, x):
+        """Source text for the number x: its repr, or a name holding it (inf, nan, ints
+        too large for a float, other number types)."""
+        if type(x) is float:
+            if math.isfinite(x):
+                return repr(x)
+            key = struct.pack("<d", x)
+        else:
+            key = (type(x), x)
+        name = self._literals.get(key)
+        if name is None:
+            name = self._literals[key] = self.constant(x)
+        return name
+
+    def constant(self, obj, prefix="_k"):
+        name = f"{prefix}{len(self)}"
+        self[name] = obj
+        return name
+
+
+def show(label):
+    """A label as a comment shows it: as it is if printable, else escaped."""
+    return label if label.isprintable() else repr(label)
+
+
+_ATOMIC = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_[].")
+
+
+def _paren(x):
+    return x if _atomic(x) else f"({x})"
+
+
+def _atomic(x):
+    """True for a name, a subscript ``V[3]`` or an attribute ``p.data``."""
+    return all(ch in _ATOMIC for ch in x)
+
+
+# ------------------------------------------------------------------------ the graph
+class Graph:
+    """The traced graph as arrays indexed by position in topological order.
+
+    ``order`` holds the output's graph (the first ``n_main`` nodes, the output last), then
+    nodes that were only compared (their values are needed for the guards).
+    """
+
+    def __init__(self, order, n_main, constant_of):
+        self.nodes = order
+        self.n_main = n_main
+        self.index = index = {v: i for i, v in enumerate(order)}
+        self.ops = [v.op for v in order]
+        self.parents = parents = [tuple([index[p] for p in v.parents]) for v in order]
+        self.constants = [constant_of(v) if ps else None for v, ps in zip(order, parents)]
+        self.consumers = consumers = [[] for _ in order]
+        for i in range(n_main):                     # ascending, so each list is sorted
+            for p in parents[i]:
+                consumers[p].append(i)
+
+    def signature(self):
+        """What check() compares: each node's op, parent positions and constant."""
+        return list(zip(self.ops, self.parents, self.constants))
+
+
+class _Run:
+    """A chain of + nodes written as one loop: ``end = start + t_1 + ... + t_m``, each term
+    a product ``a * b`` (kind "*") or a node (kind "+"), each operand read from the arrays
+    ("a") or straight from a leaf Value that nothing else uses ("o")."""
+
+    def __init__(self, graph, links, pattern):
+        self.links = links
+        self.pattern = pattern
+        self.start = graph.parents[links[0]][0]
+        self.end = links[-1]
+        self.inside = set(links)
+        self.operands = []      # per term: its operand positions (one or two)
+        self.events = []        # (operand, position of the node whose backward step feeds it)
+        for c in links:
+            t = graph.parents[c][1]
+            if pattern[0] == "*":
+                self.inside.add(t)
+                self.operands.append(graph.parents[t])
+                self.events += [(x, t) for x in graph.parents[t]]
+            else:
+                self.operands.append((t,))
+                self.events.append((t, c))
+
+    def keeps_order(self, graph):
+        """True if moving this run's backward steps to its end keeps, for every node, the
+        order in which its gradient contributions arrive (so the sums round the same)."""
+        if self.start in self.operands[0]:
+            return False
+        events = self.events + [(self.start, self.links[0])]
+        for x, e in events:
+            consumers = graph.consumers[x]
+            k = bisect_right(consumers, e)
+            while k < len(consumers) and consumers[k] < self.end:
+                if consumers[k] not in self.inside:
+                    return False
+                k += 1
+        return True
+
+
+def find_runs(graph, pinned, is_arg):
+    """The chains of + nodes worth a loop (at least MIN_RUN terms of one pattern)."""
+    ops, parents, consts, consumers = graph.ops, graph.parents, graph.constants, graph.consumers
+
+    def single(x):                                  # used once, not compared
+        return len(consumers[x]) == 1 and x not in pinned
+
+    def mode(x):
+        return "o" if not parents[x] and not is_arg(x) and single(x) else "a"
+
+    def pattern(c):
+        t = parents[c][1]
+        if ops[t] == "*" and len(parents[t]) == 2 and consts[t] is None and single(t):
+            return ("*", mode(parents[t][0]), mode(parents[t][1]))
+        return ("+", mode(t))
+
+    chains, chain_of = [], {}
+    for c in range(graph.n_main):
+        if ops[c] != "+" or len(parents[c]) != 2 or consts[c] is not None:
+            continue
+        p = parents[c][0]
+        chain = chain_of.get(p)
+        if chain is None or not single(p):
+            chain = []
+            chains.append(chain)
+        chain.append((c, pattern(c)))
+        chain_of[c] = chain
+    runs = []
+    for chain in chains:
+        k = 0
+        while k < len(chain):
+            j = k
+            while j < len(chain) and chain[j][1] == chain[k][1]:
+                j += 1
+            if j - k >= MIN_RUN:
+                run = _Run(graph, [c for c, _ in chain[k:j]], chain[k][1])
+                if run.keeps_order(graph):
+                    runs.append(run)
+            k = j
+    return runs
+
+
+# ------------------------------------------------------------------------ writing the code
+_LOOP_FORWARD = {
+    ("*", "a", "a"): "for i, j in {T}: {acc} += V[i] * V[j]",
+    ("*", "o", "o"): "for p, q in {T}: {acc} += p.data * q.data",
+    ("*", "o", "a"): "for p, j in {T}: {acc} += p.data * V[j]",
+    ("*", "a", "o"): "for i, q in {T}: {acc} += V[i] * q.data",
+    ("+", "a"): "for j in {T}: {acc} += V[j]",
+    ("+", "o"): "for p in {T}: {acc} += p.data",
+}
+_LOOP_BACKWARD = {                  # terms last to first, as backward() meets them
+    ("*", "a", "a"): "for i, j in reversed({T}): G[i] += V[j]{g}; G[j] += V[i]{g}",
+    ("*", "o", "o"): "for p, q in reversed({T}): p.grad += q.data{g}; q.grad += p.data{g}",
+    ("*", "o", "a"): "for p, j in reversed({T}): p.grad += V[j]{g}; G[j] += p.data{g}",
+    ("*", "a", "o"): "for i, q in reversed({T}): G[i] += q.data{g}; q.grad += V[i]{g}",
+    ("+", "a"): "for j in reversed({T}): G[j] += {gt}",
+    ("+", "o"): "for p in reversed({T}): p.grad += {gt}",
+}
+
+
+class Program:
+    """What ``generate`` returns: the source, its namespace (the globals of ``step``),
+    the signature of the graph and the leaves the code reads, by position."""
+
+    def __init__(self, source, namespace, signature, leaves, guards, n_main):
+        self.source = source
+        self.namespace = namespace
+        self.signature = signature
+        self.leaves = leaves        # [(position, Value)] of the captured leaves
+        self.guards = guards        # one text per traced comparison, e.g. "x > 0.0"
+        self.n_main = n_main
+
+
+class _Writer:
+    """Plans where each node's value and gradient live, then writes the lines.
+
+    A value lives in a local ``v<i>``, or in the array ``V`` (leaves, and nodes a loop
+    reads); a gradient in ``g<i>`` or ``G``. Nodes inside a loop live nowhere.
+    """
+
+    def __init__(self, graph, arg_of, guards):
+        self.g = graph
+        self.ns = Namespace()
+        self.arg_of = arg_of            # position of an argument leaf -> argument index
+        self.guards = guards            # (position, op, position or None, number, result)
+        pinned = {graph.n_main - 1}
+        for a, _, b, _, _ in guards:
+            pinned.update((a, b))
+        self.runs = find_runs(graph, pinned, arg_of.__contains__)
+        self.lines = []
+        self.local = {}                 # node -> its local derivatives (floats or text)
+        self.tuples = {}                # run end -> name of its tuple of operands
+        self.gstate = {}                # node kept in locals -> its gradient so far
+        self._place()
+
+    # ---------------------------------------------------------------- planning
+    def _place(self):
+        """Decide each node's home: ``self.val[i]`` (text of its value, None if it has
+        none) and ``self.slot[i]`` (its index in V and G, or -1)."""
+        g, n = self.g, len(self.g.nodes)
+        self.val = [f"v{i}" for i in range(n)]
+        self.slot = [-1] * n
+        self.run_at = {run.end: run for run in self.runs}
+        objects, arrays = set(), set()
+        for run in self.runs:
+            for c in run.links[:-1]:
+                self.val[c] = None
+            if run.pattern[0] == "*":
+                for c in run.links:
+                    self.val[g.parents[c][1]] = None
+            modes = run.pattern[1:]
+            for operands in run.operands:
+                for x, m in zip(operands, modes):
+                    (objects if m == "o" else arrays).add(x)
+        captured = [i for i in range(n) if not g.parents[i] and i not in self.arg_of]
+        self.main_leaves = [i for i in captured if i < g.n_main and i not in objects]
+        extra_leaves = [i for i in captured if i >= g.n_main]
+        order = self.main_leaves + extra_leaves
+        for k, i in enumerate(order):
+            self.slot[i] = k
+        base = len(order)
+        for i, k in self.arg_of.items():
+            self.slot[i] = base + k
+        self.n_args = 1 + max(self.arg_of.values(), default=-1)
+        computed = sorted(i for i in arrays if g.parents[i])
+        base += self.n_args
+        for k, i in enumerate(computed):
+            self.slot[i] = base + k
+        self.n_computed = len(computed)
+        for i in range(n):
+            if self.slot[i] >= 0:
+                self.val[i] = f"V[{self.slot[i]}]"
+            elif i in objects:
+                self.val[i] = None
+        ns = self.ns
+        ns["_PV"] = [g.nodes[i] for i in order]
+        ns["_PA"] = ns["_PV"][:len(self.main_leaves)]
+        self.captured = [(i, g.nodes[i]) for i in captured]
+
+    # ---------------------------------------------------------------- forward
+    def _text(self, x):
+        return self.ns.literal(x) if type(x) is float else x
+
+    def _forward_node(self, i):
+        g = self.g
+        v = g.nodes[i]
+        inputs = [self.val[p] for p in g.parents[i]]
+        stored = v.local_grads if g.constants[i] is not None else None
+        op = op_name(g.ops[i], len(inputs), g.constants[i], stored)
+        forward, local = _op_code(op, g.constants[i], stored, inputs, self.val[i], self.ns)
+        self.local[i] = local
+        line = f"{self.val[i]} = {forward}"
+        if v.label:
+            shown = [show(g.nodes[p].label) or self.val[p] for p in g.parents[i]]
+            text = _op_code(op, g.constants[i], stored, shown, "", Namespace())[0]
+            line += f"  # {show(v.label)} = {text}"
+        self.lines.append(line)
+
+    def _forward_run(self, run):
+        T = self.tuples[run.end] = self.ns.constant(tuple(self._operands(run)), "_T")
+        acc = self.val[run.end] if self.slot[run.end] < 0 else "_s"
+        self.lines.append(f"{acc} = {self.val[run.start]}")
+        self.lines.append(_LOOP_FORWARD[run.pattern].format(T=T, acc=acc))
+        if acc == "_s":
+            self.lines.append(f"{self.val[run.end]} = _s")
+
+    def _operands(self, run):
+        """Each term's operands as the loop reads them: V indices, or the leaf Values."""
+        modes = run.pattern[1:]
+        nodes, slot = self.g.nodes, self.slot
+        out = [tuple([nodes[x] if m == "o" else slot[x] for x, m in zip(operands, modes)])
+               for operands in run.operands]
+        return out if len(modes) == 2 else [t for t, in out]
+
+    def _guard(self, k):
+        a, op, b, number, result = self.guards[k]
+        rhs = self.val[b] if b is not None else self.ns.literal(number)
+        test = f"{self.val[a]} {op} {rhs}"
+        self.lines.append(f"if not ({test}): _fail({k})" if result else
+                          f"if {test}: _fail({k})")
+
+    def forward(self):
+        g = self.g
+        ready = {}
+        for k, (a, _, b, _, _) in enumerate(self.guards):
+            ready.setdefault(max(a, -1 if b is None else b), []).append(k)
+        for i in range(len(g.nodes)):
+            if i in self.run_at:
+                self._forward_run(self.run_at[i])
+            elif g.parents[i] and self.val[i] is not None:
+                self._forward_node(i)
+            for k in ready.get(i, ()):
+                self._guard(k)
+
+    # ---------------------------------------------------------------- backward
+    def _grad(self, i):
+        if self.slot[i] >= 0:
+            return f"G[{self.slot[i]}]"
+        return self.gstate.get(i, 0.0)
+
+    def _times(self, local, g):
+        """``local * g`` as the engine computes it, folded where exact: x * 1.0 is x, and
+        two known numbers are multiplied now."""
+        if type(local) is float and type(g) is float:
+            return local * g
+        if type(local) is float and local == 1.0:
+            return g
+        if type(g) is float and g == 1.0:
+            return local
+        return f"{_paren(self._text(local))} * {_paren(self._text(g))}"
+
+    def _add(self, p, c):
+        """Add the contribution c (a float or text) to node p's gradient."""
+        if self.slot[p] >= 0:
+            self.lines.append(f"G[{self.slot[p]}] += {self._text(c)}")
+            return
+        s, own = self.gstate.get(p), f"g{p}"
+        if s is None and type(c) is float:
+            self.gstate[p] = 0.0 + c                # the engine starts every sum at 0.0
+        elif s is None and _atomic(c):
+            self.gstate[p] = c                      # an alias: no line
+        elif s is None:
+            self.lines.append(f"{own} = {c}")
+            self.gstate[p] = own
+        elif type(s) is float and type(c) is float:
+            self.gstate[p] = s + c
+        elif s == own:
+            self.lines.append(f"{own} += {self._text(c)}")
+        else:
+            self.lines.append(f"{own} = {self._text(s)} + {self._text(c)}")
+            self.gstate[p] = own
+
+    def _backward_node(self, i):
+        g = self._grad(i)
+        for p, local in zip(self.g.parents[i], self.local[i]):
+            self._add(p, self._times(local, g))
+
+    def _backward_run(self, run):
+        g = self._grad(run.end)
+        if type(g) is float:
+            gt = 0.0 + g
+        else:
+            gt = f"gr{run.end}"
+            self.lines.append(f"{gt} = 0.0 + {g}")
+        factor = "" if gt == 1.0 else f" * {self._text(gt)}"
+        self.lines.append(_LOOP_BACKWARD[run.pattern].format(
+            T=self.tuples[run.end], g=factor, gt=self._text(gt)))
+        self._add(run.start, gt)
+
+    def backward(self):
+        g = self.g
+        self._add(g.n_main - 1, 1.0)
+        for i in range(g.n_main - 1, -1, -1):
+            if i in self.run_at:
+                self._backward_run(self.run_at[i])
+            elif g.parents[i] and self.val[i] is not None:
+                self._backward_node(i)
+
+    # ---------------------------------------------------------------- the function
+    def arrays(self):
+        """The lines that fill V (leaf values, then argument values, then room for the
+        nodes loops read) and G, with the labelled leaves listed."""
+        lines = [f"# V[{self.slot[i]}]: {show(self.g.nodes[i].label)}"
+                 for i in range(len(self.g.nodes))
+                 if self.slot[i] >= 0 and not self.g.parents[i] and self.g.nodes[i].label]
+        lines.append("V = [p.data for p in _PV]")
+        if self.n_args:
+            lines.append("V += _X")
+        if self.n_computed:
+            self.ns["_Z"] = [0.0] * self.n_computed
+            lines.append("V += _Z")
+        lines.append("G = [0.0] * len(V)")
+        return lines
+
+    def write_back(self):
+        lines = []
+        if self.main_leaves:
+            lines.append("for p, g in zip(_PA, G): p.grad += g")
+        args = tuple((k, self.slot[i]) for i, k in self.arg_of.items() if i < self.g.n_main)
+        if args:
+            self.ns["_AW"] = args
+            lines.append("for k, i in _AW: _A[k].grad += G[i]")
+        return lines
+
+
+def generate(graph, arg_of, guards, title):
+    """The Program that replays ``graph``: see the module docstring.
+
+    ``arg_of`` maps the position of each argument leaf to its argument index; ``guards``
+    are the traced comparisons as (position, op, position or None, number, result).
+    """
+    w = _Writer(graph, arg_of, guards)
+    head = w.arrays()
+    w.forward()
+    forward, w.lines = w.lines, []
+    w.backward()
+    backward = w.lines
+    root = w.val[graph.n_main - 1]
+    body = (head + ["# forward: one line per node (the Wengert list); loops for long sums"]
+            + forward
+            + ["# backward: g<i> is d(output)/d(node i), one chain-rule step per line"]
+            + backward + ["# each leaf's gradient, accumulated into .grad as backward() does"]
+            + w.write_back() + [f"return {root}"])
+    source = "def step(_A, _X):\n" + "".join(f"    # {line}\n" for line in title) + \
+        "".join(f"    {line}\n" for line in body)
+    texts = [_guard_text(graph, a, op, b, number) for a, op, b, number, _ in guards]
+    return Program(source, w.ns, graph.signature(), w.captured, texts, graph.n_main)
+
+
+def _guard_text(graph, a, op, b, number):
+    def name(i):
+        label = graph.nodes[i].label
+        return show(label) if label else f"v{i}"
+    return f"{name(a)} {op} {name(b) if b is not None else repr(number)}"
