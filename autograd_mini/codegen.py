@@ -16,8 +16,12 @@ as a loop over a tuple of operands instead of two lines per term: the same float
 operations in the same order, in a fraction of the code.
 """
 
+import ast
+import builtins
+import inspect
+import linecache
 import math
-import re
+import operator
 import struct
 from bisect import bisect_right
 
@@ -42,119 +46,149 @@ def _fail(k):
     raise GuardFailed(k)
 
 
-def _pow(a, n):
-    """a ** n on floats, refusing what the eager op refuses (Value._power)."""
-    if a < 0.0 and math.isfinite(n) and n != math.floor(n):
-        raise ValueError("**: a negative base needs an integer exponent")
-    out = a ** n                # 0 ** -1 raises ZeroDivisionError, overflow OverflowError
-    if type(out) is not float:
-        raise ValueError("**: the result is not a real number")
-    return out
+_HELPERS = {"_fail": _fail}
+
+# The engine's forward functions that are one Python operator: written as that operator
+# (the same operation, without a call). Every other forward, and every derivative that
+# is a function, is called as the engine defines it in ``engine.OPS``.
+_OPERATORS = {operator.add: "{0} + {1}", operator.sub: "{0} - {1}", operator.mul: "{0} * {1}",
+              operator.truediv: "{0} / {1}", operator.neg: "-{0}"}
 
 
-_HELPERS = {"_abs": abs, "_exp": math.exp, "_log": math.log, "_sqrt": math.sqrt,
-            "_tanh": math.tanh, "_sin": math.sin, "_cos": math.cos, "_inf": math.inf,
-            "_pow": _pow, "_fail": _fail}
-for _name, _attr in (("_sigmoid", "_sigmoid"), ("_softplus", "_softplus"),
-                     ("_dpow", "_power_derivative"), ("_dexp", "_exponent_derivative")):
-    if getattr(engine, _attr, None) is not None:     # the engine's own float helpers
-        _HELPERS[_name] = getattr(engine, _attr)
+class Maybe(str):
+    """A derivative that may be MASKED (None): exactly 0 passes back then. ``times``
+    is the contribution ``derivative * g`` written with ``_G_`` for g, with 0.0 where
+    the derivative is MASKED, when that can be written as one expression."""
+
+    def __new__(cls, text, times=None):
+        self = super().__new__(cls, text)
+        self.times = times
+        return self
 
 
-# ------------------------------------------------------------------------ the op table
-# op -> (forward, one local derivative per input). {a}, {b}: the inputs, {o}: the node's
-# value, {c}: its constant. A float is a derivative that does not depend on the data;
-# None means "the number the engine stored" (x + c, x * c, x / c: data-independent).
-_BINARY = {
-    "+": ("{a} + {b}", (1.0, 1.0)),
-    "-": ("{a} - {b}", (1.0, -1.0)),
-    "*": ("{a} * {b}", ("{b}", "{a}")),
-    "/": ("{a} / {b}", ("1.0 / {b}", "-{o} / {b}")),
-    "**": ("_pow({a}, {b})", ("_dpow({a}, {b})", "_dexp({a}, {b}, {o})")),
-}
-_WITH_CONSTANT = {
-    "+": ("{a} + {c}", (None,)), "-": ("{a} - {c}", (None,)), "*": ("{a} * {c}", (None,)),
-    "/": ("{a} / {c}", (None,)), "r-": ("{c} - {a}", (None,)),
-    "**": ("_pow({a}, {c})", ("_dpow({a}, {c})",)),
-    "leaky_relu": ("{a} if {a} > 0.0 else {a} * {c}", ("(1.0 if {a} > 0.0 else {c})",)),
-}
-_UNARY = {
-    "neg": ("-{a}", (-1.0,)),
-    "abs": ("_abs({a})", ("(1.0 if {a} > 0 else -1.0 if {a} < 0 else 0.0)",)),
-    "exp": ("_exp({a})", ("{o}",)),
-    "log": ("_log({a})", ("1.0 / {a}",)),
-    "sqrt": ("_sqrt({a})", ("(0.5 / {o} if {o} else _inf)",)),
-    "tanh": ("_tanh({a})", ("(1.0 - {o} * {o})",)),
-    "sigmoid": ("_sigmoid({a})", ("{o} * (1.0 - {o})",)),
-    "relu": ("{a} if {a} > 0.0 else 0.0", ("(1.0 if {a} > 0.0 else 0.0)",)),
-    "softplus": ("_softplus({a})", ("_sigmoid({a})",)),
-    "sin": ("_sin({a})", ("_cos({a})",)),
-    "cos": ("_cos({a})", ("-_sin({a})",)),
-}
-
-
-def op_name(op, n_inputs, constant, stored):
-    """The op as the table names it: micrograd's ``"**2"`` is ``"**"``; the old engine's
-    ``c - x`` (op "-", stored derivative -1) is ``"r-"``."""
-    if n_inputs == 1 and op.startswith("**"):
-        return "**"
-    if op == "-" and n_inputs == 1 and constant is not None and stored == (-1.0,):
-        return "r-"
-    return op
-
-
-def _op_code(op, constant, stored, inputs, out, ns):
-    """``(forward expression, [local derivative per input])`` of one node, written with
-    the expressions ``inputs`` and ``out`` (its own value); a derivative is a float where
-    it does not depend on the data. The one place that knows the ops' formulas: to take
-    them from ``engine.OPS`` instead, return ``_ops_code(...)`` here."""
-    if constant is None:
-        entry = (_BINARY if len(inputs) == 2 else _UNARY if len(inputs) == 1 else {}).get(op)
-    else:
-        entry = _WITH_CONSTANT.get(op) if len(inputs) == 1 else None
-    if entry is None:
-        return _ops_code(op, constant, inputs, out, ns)
-    forward, derivatives = entry
-    fields = {"a": inputs[0], "b": inputs[-1], "o": out,
-              "c": ns.literal(constant) if constant is not None else ""}
-    local = [stored[k] if d is None else d if type(d) is float else d.format(**fields)
-             for k, d in enumerate(derivatives)]
-    return forward.format(**fields), local
-
-
-def _drop_unavailable(table):
-    """Entries whose helpers the engine does not have go to ``engine.OPS`` instead."""
-    for op, (forward, derivatives) in list(table.items()):
-        text = " ".join([forward] + [d for d in derivatives if isinstance(d, str)])
-        names = set(re.findall(r"\b_\w+", text))
-        if not names <= _HELPERS.keys():
-            del table[op]
-
-
-for _table in (_BINARY, _WITH_CONSTANT, _UNARY):
-    _drop_unavailable(_table)
-
-
-def _ops_code(op, constant, inputs, out, ns):
-    """An op from ``engine.OPS`` (a user-defined op): its forward and derivative functions
-    called on floats. With a constant, the constant is the last input (``x OP c``), or the
-    first for an op named ``"r" + OP`` (``c OP x``)."""
-    ops = getattr(engine, "OPS", None) or {}
-    spec, first = ops.get(op), 0
-    args = list(inputs)
-    if constant is not None:
-        if spec is None and op.startswith("r") and op[1:] in ops:
-            spec, first, args = ops[op[1:]], 1, [ns.literal(constant)] + args
-        else:
-            args.append(ns.literal(constant))
+def _op_code(node, inputs, out, ns):
+    """``(forward expression, [local derivative per parent])`` of one node, from its op in
+    ``engine.OPS``: ``inputs`` are the expressions of the op's inputs (the constant in
+    its place, as ``engine.op_inputs`` gives them), ``out`` the node's own value. A
+    derivative is a float where the op defines a number, else an expression: the op's
+    own function called, or its lambda's body written out (see ``_inline``)."""
+    spec, operands = engine.op_inputs(node)
     if spec is None:
-        raise CompileError(f"compile: op {op!r} with {len(inputs)} input(s)"
-                           f"{' and a constant' if constant is not None else ''} "
-                           f"cannot be compiled")
-    call = ", ".join(args)
-    local = [f"{ns.constant(spec.derivatives[first + k], '_D')}({call}, {out})"
-             for k in range(len(inputs))]
-    return f"{ns.constant(spec.forward, '_F')}({call})", local
+        raise CompileError(f"compile: op {node.op!r} is not in engine.OPS: cannot compile it")
+    template = _OPERATORS.get(spec.forward)
+    forward = template.format(*inputs) if template else _call(spec.forward, inputs, ns)
+    local = [d if type(d) is float else _call(d, inputs + [out], ns)
+             for d, x in zip(spec.derivatives, operands) if isinstance(x, engine.Value)]
+    return forward, local
+
+
+def _call(f, args, ns):
+    """f(*args) as an expression: f's body if it is a lambda that can be written out,
+    else a call of f. A float if that is a number; a Maybe where it could be MASKED."""
+    inlined = _inline(f)
+    if inlined is None or inlined[1] != len(args):
+        return Maybe(f"{ns.function(f)}({', '.join(args)})")
+    template, _, names, masked = inlined
+    text = _fill(template, args, names, ns)
+    if masked is None:
+        try:                                    # a constant operand: fold it
+            return float(text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text)
+        except ValueError:
+            return text
+    return Maybe(text, _fill(masked, args, names, ns))
+
+
+def _fill(template, args, names, ns):
+    for k, a in enumerate(args):
+        template = template.replace(f"_arg{k}_", _paren(a))
+    for name, obj in names.items():
+        template = template.replace(f"_glob_{name}_", "None" if obj is None else
+                                    ns.function(obj))
+    return template
+
+
+_INLINED = {}                               # id(f) -> (f, its _inline result)
+
+
+def _inline(f):
+    """(template, number of parameters, {global name: object}, may be None) for a lambda
+    whose body can be written out, else None. The body is found in the lambda's source
+    file and recompiled: it is written out only if that gives f's very bytecode."""
+    hit = _INLINED.get(id(f))
+    if hit is not None and hit[0] is f:
+        return hit[1]
+    result = None
+    code = getattr(f, "__code__", None)
+    if (code is not None and code.co_name == "<lambda>" and not code.co_freevars
+            and not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)):
+        try:
+            result = _lambda_template(f, code)
+        except (OSError, SyntaxError, TypeError, ValueError):    # no source: call it
+            result = None
+    _INLINED[id(f)] = (f, result)
+    return result
+
+
+def _lambda_template(f, code):
+    tree = ast.parse("".join(linecache.getlines(code.co_filename)))
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)
+             and n.lineno == code.co_firstlineno and _same_code(n, code)]
+    if len(found) != 1:
+        return None
+    node = found[0]
+    params = [a.arg for a in node.args.args]
+    names = {}
+    body = ast.parse(ast.unparse(node.body), mode="eval").body
+    for n in ast.walk(body):
+        if isinstance(n, ast.Name) and n.id in params:
+            n.id = f"_arg{params.index(n.id)}_"
+        elif isinstance(n, ast.Name):
+            scope = f.__globals__ if n.id in f.__globals__ else vars(builtins)
+            if n.id not in scope:
+                return None
+            names[n.id] = scope[n.id]
+            n.id = f"_glob_{n.id}_"
+    masked = _times_masked(body, names) if _may_be_none(body, names) else None
+    return ast.unparse(body), len(params), names, masked
+
+
+def _times_masked(node, names):
+    """``node * _G_`` with 0.0 where node is MASKED, as text: for a conditional whose
+    branches are numbers, MASKED or expressions that are never None; "" otherwise."""
+    if isinstance(node, ast.IfExp):
+        body, orelse = _times_masked(node.body, names), _times_masked(node.orelse, names)
+        if body and orelse:
+            return f"({body} if {ast.unparse(node.test)} else {orelse})"
+        return ""
+    if _may_be_none(node, names):
+        is_none = (isinstance(node, ast.Constant) and node.value is None or
+                   isinstance(node, ast.Name) and names.get(node.id[6:-1], 0) is None)
+        return "0.0" if is_none else ""
+    if isinstance(node, ast.Constant) and node.value == 1.0:
+        return "_G_"
+    return f"({ast.unparse(node)}) * _G_"
+
+
+def _same_code(node, code):
+    """Does this lambda node compile to ``code`` (same bytecode, constants, names)?"""
+    expr = ast.Expression(body=node)
+    ast.fix_missing_locations(expr)
+    outer = builtins.compile(expr, code.co_filename, "eval")
+    inner = [c for c in outer.co_consts if isinstance(c, type(code))]
+    return len(inner) == 1 and all(getattr(inner[0], a) == getattr(code, a) for a in (
+        "co_code", "co_consts", "co_names", "co_varnames", "co_argcount"))
+
+
+def _may_be_none(node, names):
+    """Could this expression (parameters renamed ``_argK_``, globals ``_glob_NAME_``)
+    evaluate to None, i.e. MASKED? A call or an attribute: maybe."""
+    if isinstance(node, ast.IfExp):
+        return _may_be_none(node.body, names) or _may_be_none(node.orelse, names)
+    if isinstance(node, ast.Constant):
+        return node.value is None
+    if isinstance(node, ast.Name):
+        return node.id.startswith("_glob_") and names.get(node.id[6:-1], 0) is None
+    return isinstance(node, (ast.Call, ast.Attribute, ast.Subscript, ast.NamedExpr))
 
 
 # ------------------------------------------------------------------------ the namespace
@@ -182,6 +216,14 @@ class Namespace(dict):
     def constant(self, obj, prefix="_k"):
         name = f"{prefix}{len(self)}"
         self[name] = obj
+        return name
+
+    def function(self, f):
+        """A name for the function f (one per function)."""
+        key = ("function", id(f))
+        name = self._literals.get(key)
+        if name is None:
+            name = self._literals[key] = self.constant(f, "_f")
         return name
 
 
@@ -279,7 +321,8 @@ def find_runs(graph, pinned, is_arg):
     def pattern(c):
         t = parents[c][1]
         if ops[t] == "*" and len(parents[t]) == 2 and consts[t] is None and single(t):
-            return ("*", mode(parents[t][0]), mode(parents[t][1]))
+            modes = mode(parents[t][0]) + mode(parents[t][1])
+            return ("*", "a", "a") if modes != "oo" else ("*", "o", "o")
         return ("+", mode(t))
 
     chains, chain_of = [], {}
@@ -358,7 +401,8 @@ class _Writer:
         self.runs = find_runs(graph, pinned, arg_of.__contains__)
         self.lines = []
         self.local = {}                 # node -> its local derivatives (floats or text)
-        self.tuples = {}                # run end -> name of its tuple of operands
+        self.tuples = {}                # run end or wsum -> name of its tuple of operands
+        self.deferred = []              # loops writing .grad directly: at the very end
         self.gstate = {}                # node kept in locals -> its gradient so far
         self._place()
 
@@ -381,6 +425,9 @@ class _Writer:
             for operands in run.operands:
                 for x, m in zip(operands, modes):
                     (objects if m == "o" else arrays).add(x)
+        for i in range(n):
+            if g.ops[i] == "wsum":
+                arrays.update(g.parents[i])
         captured = [i for i in range(n) if not g.parents[i] and i not in self.arg_of]
         self.main_leaves = [i for i in captured if i < g.n_main and i not in objects]
         extra_leaves = [i for i in captured if i >= g.n_main]
@@ -413,17 +460,28 @@ class _Writer:
     def _forward_node(self, i):
         g = self.g
         v = g.nodes[i]
-        inputs = [self.val[p] for p in g.parents[i]]
-        stored = v.local_grads if g.constants[i] is not None else None
-        op = op_name(g.ops[i], len(inputs), g.constants[i], stored)
-        forward, local = _op_code(op, g.constants[i], stored, inputs, self.val[i], self.ns)
-        self.local[i] = local
+        if g.ops[i] == "wsum":
+            return self._forward_wsum(i)
+        _, operands = engine.op_inputs(v)
+        inputs = [self.val[g.index[x]] if isinstance(x, engine.Value) else self.ns.literal(x)
+                  for x in operands]
+        forward, self.local[i] = _op_code(v, inputs, self.val[i], self.ns)
         line = f"{self.val[i]} = {forward}"
         if v.label:
-            shown = [show(g.nodes[p].label) or self.val[p] for p in g.parents[i]]
-            text = _op_code(op, g.constants[i], stored, shown, "", Namespace())[0]
-            line += f"  # {show(v.label)} = {text}"
+            line += f"  # {show(v.label)} = {_shown(v, operands, g.index, self.val)}"
         self.lines.append(line)
+
+    def _forward_wsum(self, i):
+        """net = b + w_1 x_1 + ... + w_n x_n, as ``engine.weighted_sum`` adds it up."""
+        parents, slot = self.g.parents[i], self.slot
+        n = len(parents) // 2
+        pairs = tuple((slot[w], slot[x]) for w, x in zip(parents[:n], parents[n:2 * n]))
+        T = self.tuples[i] = self.ns.constant(pairs, "_W")
+        acc = self.val[i] if slot[i] < 0 else "_s"
+        self.lines += [f"{acc} = {self.val[parents[-1]]}",
+                       f"for i, j in {T}: {acc} += V[i] * V[j]"]
+        if acc == "_s":
+            self.lines.append(f"{self.val[i]} = _s")
 
     def _forward_run(self, run):
         T = self.tuples[run.end] = self.ns.constant(tuple(self._operands(run)), "_T")
@@ -501,8 +559,33 @@ class _Writer:
 
     def _backward_node(self, i):
         g = self._grad(i)
+        if self.g.ops[i] == "wsum":
+            return self._backward_wsum(i, g)
         for p, local in zip(self.g.parents[i], self.local[i]):
-            self._add(p, self._times(local, g))
+            self._add(p, self._contribution(local, g))
+
+    def _contribution(self, local, g):
+        """local * g, as the engine's backward() computes it; 0.0 where local is MASKED
+        (the engine adds nothing then: the same sum, up to the sign of a zero)."""
+        if not isinstance(local, Maybe):
+            return self._times(local, g)
+        g = _paren(self._text(g))
+        if local.times:
+            return local.times.replace("_G_", g)
+        self.lines.append(f"_d = {local}")
+        return f"(0.0 if _d is None else _d * {g})"
+
+    def _backward_wsum(self, i, g):
+        """d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 1: the w's, then the x's,
+        then b, as backward() goes through the parents (one loop if they are distinct)."""
+        parents, T = self.g.parents[i], self.tuples[i]
+        times = "" if type(g) is float and g == 1.0 else f" * {_paren(self._text(g))}"
+        if len(set(parents)) == len(parents):
+            self.lines.append(f"for i, j in {T}: G[i] += V[j]{times}; G[j] += V[i]{times}")
+        else:
+            self.lines += [f"for i, j in {T}: G[i] += V[j]{times}",
+                           f"for i, j in {T}: G[j] += V[i]{times}"]
+        self._add(parents[-1], g)
 
     def _backward_run(self, run):
         g = self._grad(run.end)
@@ -512,8 +595,10 @@ class _Writer:
             gt = f"gr{run.end}"
             self.lines.append(f"{gt} = 0.0 + {g}")
         factor = "" if gt == 1.0 else f" * {self._text(gt)}"
-        self.lines.append(_LOOP_BACKWARD[run.pattern].format(
-            T=self.tuples[run.end], g=factor, gt=self._text(gt)))
+        loop = _LOOP_BACKWARD[run.pattern].format(T=self.tuples[run.end], g=factor,
+                                                 gt=self._text(gt))
+        # a loop that writes .grad itself goes last, after every line that could raise
+        (self.deferred if "o" in run.pattern else self.lines).append(loop)
         self._add(run.start, gt)
 
     def backward(self):
@@ -542,7 +627,7 @@ class _Writer:
         return lines
 
     def write_back(self):
-        lines = []
+        lines = list(self.deferred)
         if self.main_leaves:
             lines.append("for p, g in zip(_PA, G): p.grad += g")
         args = tuple((k, self.slot[i]) for i, k in self.arg_of.items() if i < self.g.n_main)
@@ -581,3 +666,12 @@ def _guard_text(graph, a, op, b, number):
         label = graph.nodes[i].label
         return show(label) if label else f"v{i}"
     return f"{name(a)} {op} {name(b) if b is not None else repr(number)}"
+
+
+def _shown(node, operands, index, val):
+    """The node's op written with its operands' labels, for a comment: ``a * b``."""
+    spec, _ = engine.op_inputs(node)
+    names = [(show(x.label) or val[index[x]]) if isinstance(x, engine.Value) else repr(x)
+             for x in operands]
+    template = _OPERATORS.get(spec.forward)
+    return template.format(*names) if template else f"{spec.name}({', '.join(names)})"

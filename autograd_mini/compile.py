@@ -215,6 +215,22 @@ class _Trace:
     def guard(self, k):
         return f"the comparison `{self.program.guards[k]}` (traced {self.comparisons[k]})"
 
+    def same_as(self, other):
+        """The same graph under the same guards (an identical trace)."""
+        return (self.key == other.key and self.comparisons == other.comparisons
+                and self.arg_pattern == other.arg_pattern
+                and self.program.leaves == other.program.leaves
+                and self.program.signature == other.program.signature)
+
+
+def _eager_step(out, arguments, stand_ins):
+    """backward() on an eager graph, its stand-ins' gradients added to the arguments."""
+    out.backward()
+    for v, s in zip(arguments, stand_ins):
+        if s is not v:
+            v.grad += s.grad
+    return out.data
+
 
 # ------------------------------------------------------------------------ the function
 class CompiledFunction:
@@ -277,25 +293,33 @@ class CompiledFunction:
             self._traces.insert(0, trace)
 
     def _retrace(self, args, arguments, failed):
-        """Trace fn for these arguments, keep the trace, and replay it."""
+        """Trace fn for these arguments (an eager run: its errors are fn's errors), keep
+        the trace, and replay it. Where the replay raises and eager did not (an op's
+        IEEE special case: inf or nan inputs, a derivative at a singular point), this
+        call's result is the eager run's own: backward() on its graph."""
         reason = failed[-1] if failed else self._mismatch(arguments)
         full = len(self._traces) >= MAX_TRACES
         with collector_paused():            # a graph walk makes no cycles: no collections
-            trace = self._trace(args, arguments, compile_code=not full)   # eager errors raise
+            trace, out, stand_ins = self._trace(args, arguments, compile_code=not full)
         if full:
             self._retraced[reason] += 1
             raise CompileError(self._limit_message(reason))
-        if self._traces:
-            self._retraced[reason] += 1
-        self._traces.insert(0, trace)
+        same = next((t for t in self._traces if t.same_as(trace)), None)
+        if same is None:
+            if self._traces:
+                self._retraced[reason] += 1
+            self._traces.insert(0, trace)
+        else:
+            trace = same
         try:
             value = trace.step(arguments.unique, [v.data for v in arguments.unique])
-        except (GuardFailed, ArithmeticError, ValueError) as e:
-            self._traces.remove(trace)
-            raise CompileError(f"compile: {self._name()} built a graph that its own replay "
-                               f"refuses ({type(e).__name__}); does fn depend on something "
-                               f"besides its arguments and the Values it reads?") from e
-        self._last = trace
+        except GuardFailed as e:
+            raise CompileError(f"compile: {self._name()} does not build the same graph "
+                               f"twice for the same arguments ({trace.guard(e.k)} changed); "
+                               f"does it depend on something else?") from None
+        except (ArithmeticError, ValueError):
+            value = _eager_step(out, arguments.unique, stand_ins)
+        self._use(trace)
         return value
 
     def _mismatch(self, arguments):
@@ -355,7 +379,7 @@ class CompiledFunction:
             out, recorder = self._run(args, arguments, stand_ins)
             graph = _graph(out, recorder)
         if not compile_code:
-            return None
+            return None, out, stand_ins
         index = graph.index
         arg_of = {index[s]: k for k, s in enumerate(stand_ins) if k not in merged and s in index}
         guards = [_guard(index, *c) for c in recorder.comparisons]
@@ -375,7 +399,7 @@ class CompiledFunction:
                                 "exec")
         exec(code, program.namespace)
         trace.step = program.namespace["step"]
-        return trace
+        return trace, out, stand_ins
 
 
     # ------------------------------------------------------------------ check
