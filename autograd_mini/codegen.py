@@ -292,38 +292,36 @@ class _Run:
                 self.operands.append((t,))
                 self.events.append((t, c))
 
-    def keeps_order(self, graph):
-        """True if moving this run's backward steps to its end keeps, for every node, the
-        order in which its gradient contributions arrive (so the sums round the same)."""
+    def reorders(self, graph):
+        """Where moving this run's backward steps to its end would change, for some node,
+        the order in which its gradient contributions arrive (so their sum would round
+        differently): the position of the node in the way, else None."""
         if self.start in self.operands[0]:
-            return False
+            return self.links[0]
         events = self.events + [(self.start, self.links[0])]
         for x, e in events:
             consumers = graph.consumers[x]
             k = bisect_right(consumers, e)
             while k < len(consumers) and consumers[k] < self.end:
                 if consumers[k] not in self.inside:
-                    return False
+                    return consumers[k]
                 k += 1
-        return True
+        return None
 
 
 def find_runs(graph, pinned, is_arg):
-    """The chains of + nodes worth a loop (at least MIN_RUN terms of one pattern)."""
+    """The chains of + nodes worth a loop: at least MIN_RUN terms of one kind, products
+    ("*") or nodes ("+"); operands read from leaf Values ("o") if every one is a leaf
+    that nothing else uses, else from the arrays ("a")."""
     ops, parents, consts, consumers = graph.ops, graph.parents, graph.constants, graph.consumers
 
     def single(x):                                  # used once, not compared
         return len(consumers[x]) == 1 and x not in pinned
 
-    def mode(x):
-        return "o" if not parents[x] and not is_arg(x) and single(x) else "a"
-
-    def pattern(c):
+    def kind(c):
         t = parents[c][1]
-        if ops[t] == "*" and len(parents[t]) == 2 and consts[t] is None and single(t):
-            modes = mode(parents[t][0]) + mode(parents[t][1])
-            return ("*", "a", "a") if modes != "oo" else ("*", "o", "o")
-        return ("+", mode(t))
+        return "*" if ops[t] == "*" and len(parents[t]) == 2 and consts[t] is None \
+            and single(t) else "+"
 
     chains, chain_of = [], {}
     for c in range(graph.n_main):
@@ -334,7 +332,7 @@ def find_runs(graph, pinned, is_arg):
         if chain is None or not single(p):
             chain = []
             chains.append(chain)
-        chain.append((c, pattern(c)))
+        chain.append((c, kind(c)))
         chain_of[c] = chain
     runs = []
     for chain in chains:
@@ -343,12 +341,27 @@ def find_runs(graph, pinned, is_arg):
             j = k
             while j < len(chain) and chain[j][1] == chain[k][1]:
                 j += 1
-            if j - k >= MIN_RUN:
-                run = _Run(graph, [c for c, _ in chain[k:j]], chain[k][1])
-                if run.keeps_order(graph):
-                    runs.append(run)
+            run = _run(graph, [c for c, _ in chain[k:j]], chain[k][1], single, is_arg)
+            if run is not None:
+                runs.append(run)
             k = j
     return runs
+
+
+def _run(graph, links, kind, single, is_arg):
+    """The longest run from these links (cut short where it would reorder), or None."""
+    parents = graph.parents
+    while len(links) >= MIN_RUN:
+        terms = [parents[c][1] for c in links]
+        operands = [x for t in terms for x in parents[t]] if kind == "*" else terms
+        mode = "o" if all(not parents[x] and not is_arg(x) and single(x)
+                          for x in operands) else "a"
+        run = _Run(graph, links, (kind,) + (mode,) * (2 if kind == "*" else 1))
+        stop = run.reorders(graph)
+        if stop is None:
+            return run
+        links = [c for c in links if c < stop]
+    return None
 
 
 # ------------------------------------------------------------------------ writing the code
