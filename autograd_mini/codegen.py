@@ -27,7 +27,7 @@ from bisect import bisect_right
 
 from . import engine
 
-MIN_RUN = int(__import__("os").environ.get("AGM_MIN_RUN", "2"))  # TEMP experiment
+MIN_RUN = 2                 # the shortest chain of + nodes written as a loop
 
 
 class CompileError(RuntimeError):
@@ -129,10 +129,18 @@ def _inline(f):
     return result
 
 
+_LAMBDAS = {}                               # file name -> {line: [lambda nodes]}
+
+
 def _lambda_template(f, code):
-    tree = ast.parse("".join(linecache.getlines(code.co_filename)))
-    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)
-             and n.lineno == code.co_firstlineno and _same_code(n, code)]
+    lambdas = _LAMBDAS.get(code.co_filename)
+    if lambdas is None:
+        lambdas = _LAMBDAS[code.co_filename] = {}
+        tree = ast.parse("".join(linecache.getlines(code.co_filename)))
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Lambda):
+                lambdas.setdefault(n.lineno, []).append(n)
+    found = [n for n in lambdas.get(code.co_firstlineno, ()) if _same_code(n, code)]
     if len(found) != 1:
         return None
     node = found[0]
@@ -364,22 +372,39 @@ def _run(graph, links, kind, single, is_arg):
     return None
 
 
+def find_neurons(graph, pinned):
+    """Neurons written as one loop each layer: consecutive pairs (wsum node, the one op
+    that reads it: its activation) of one shape, nothing but leaves between them."""
+    ops, parents, consumers, consts = graph.ops, graph.parents, graph.consumers, \
+        graph.constants
+    groups, last, last_shape = [], -1, None
+    for w in range(graph.n_main - 1):
+        a = w + 1
+        if (ops[w] != "wsum" or w in pinned or consumers[w] != [a] or a in pinned
+                or len(parents[a]) != 1 or ops[a] == "wsum"):
+            continue
+        ps = parents[w]
+        shape = (len(ps), ops[a], consts[a], len(set(ps)) == len(ps))
+        if groups and shape == last_shape and all(not parents[k] for k in range(last + 1, w)):
+            groups[-1].append((w, a))
+        else:
+            groups.append([(w, a)])
+        last, last_shape = a, shape
+    return groups
+
+
 # ------------------------------------------------------------------------ writing the code
 _LOOP_FORWARD = {
     ("*", "a", "a"): "for i, j in {T}: {acc} += V[i] * V[j]",
     ("*", "o", "o"): "for p, q in {T}: {acc} += p.data * q.data",
-    ("*", "o", "a"): "for p, j in {T}: {acc} += p.data * V[j]",
-    ("*", "a", "o"): "for i, q in {T}: {acc} += V[i] * q.data",
     ("+", "a"): "for j in {T}: {acc} += V[j]",
     ("+", "o"): "for p in {T}: {acc} += p.data",
 }
-_LOOP_BACKWARD = {                  # terms last to first, as backward() meets them
+_LOOP_BACKWARD = {      # "a": terms last to first, as backward() meets them; "o": each
     ("*", "a", "a"): "for i, j in reversed({T}): G[i] += V[j]{g}; G[j] += V[i]{g}",
-    ("*", "o", "o"): "for p, q in reversed({T}): p.grad += q.data{g}; q.grad += p.data{g}",
-    ("*", "o", "a"): "for p, j in reversed({T}): p.grad += V[j]{g}; G[j] += p.data{g}",
-    ("*", "a", "o"): "for i, q in reversed({T}): G[i] += q.data{g}; q.grad += V[i]{g}",
-    ("+", "a"): "for j in reversed({T}): G[j] += {gt}",
-    ("+", "o"): "for p in reversed({T}): p.grad += {gt}",
+    ("*", "o", "o"): "for p, q in {T}: p.grad += q.data{g}; q.grad += p.data{g}",
+    ("+", "a"): "for j in reversed({T}): G[j] += {gt}",     # leaf gets one contribution:
+    ("+", "o"): "for p in {T}: p.grad += {gt}",             # any order is that order
 }
 
 
@@ -412,10 +437,19 @@ class _Writer:
         for a, _, b, _, _ in guards:
             pinned.update((a, b))
         self.runs = find_runs(graph, pinned, arg_of.__contains__)
+        root = graph.n_main - 1
+        compared = {x for a, _, b, _, _ in guards for x in (a, b)}
+        self.tail = next((r for r in self.runs if r.end == root and r.pattern[1] == "o"
+                          and root not in compared), None)
+        self.neurons = find_neurons(graph, pinned)
+        self.neurons_at = {group[0][0]: group for group in self.neurons}    # forward
+        self.neurons_end = {group[-1][1]: group for group in self.neurons}  # backward
+        self.in_neurons = {i for group in self.neurons for unit in group for i in unit}
         self.lines = []
         self.local = {}                 # node -> its local derivatives (floats or text)
         self.tuples = {}                # run end or wsum -> name of its tuple of operands
         self.deferred = []              # loops writing .grad directly: at the very end
+        self.tail_lines = []            # the output's own sum, when it goes last
         self.gstate = {}                # node kept in locals -> its gradient so far
         self._place()
 
@@ -441,6 +475,7 @@ class _Writer:
         for i in range(n):
             if g.ops[i] == "wsum":
                 arrays.update(g.parents[i])
+        arrays.update(self.in_neurons)
         captured = [i for i in range(n) if not g.parents[i] and i not in self.arg_of]
         self.main_leaves = [i for i in captured if i < g.n_main and i not in objects]
         extra_leaves = [i for i in captured if i >= g.n_main]
@@ -497,7 +532,7 @@ class _Writer:
             self.lines.append(f"{self.val[i]} = _s")
 
     def _forward_run(self, run):
-        T = self.tuples[run.end] = self.ns.constant(tuple(self._operands(run)), "_T")
+        T = self.tuples[run.end] = self._operands(run)
         acc = self.val[run.end] if self.slot[run.end] < 0 else "_s"
         self.lines.append(f"{acc} = {self.val[run.start]}")
         self.lines.append(_LOOP_FORWARD[run.pattern].format(T=T, acc=acc))
@@ -505,12 +540,16 @@ class _Writer:
             self.lines.append(f"{self.val[run.end]} = _s")
 
     def _operands(self, run):
-        """Each term's operands as the loop reads them: V indices, or the leaf Values."""
-        modes = run.pattern[1:]
-        nodes, slot = self.g.nodes, self.slot
-        out = [tuple([nodes[x] if m == "o" else slot[x] for x, m in zip(operands, modes)])
-               for operands in run.operands]
-        return out if len(modes) == 2 else [t for t, in out]
+        """What the loop iterates over: a tuple of V indices (pairs for products), or of
+        the leaf Values themselves (zip of two tuples for products)."""
+        if run.pattern[1] == "a":
+            out = tuple(tuple(self.slot[x] for x in xs) if len(xs) == 2 else self.slot[xs[0]]
+                        for xs in run.operands)
+            return self.ns.constant(out, "_T")
+        nodes = self.g.nodes
+        columns = [self.ns.constant(tuple(nodes[xs[k]] for xs in run.operands), "_L")
+                   for k in range(len(run.operands[0]))]
+        return columns[0] if len(columns) == 1 else f"zip({columns[0]}, {columns[1]})"
 
     def _guard(self, k):
         a, op, b, number, result = self.guards[k]
@@ -525,14 +564,46 @@ class _Writer:
         for k, (a, _, b, _, _) in enumerate(self.guards):
             ready.setdefault(max(a, -1 if b is None else b), []).append(k)
         for i in range(len(g.nodes)):
-            if i in self.run_at:
-                self._forward_run(self.run_at[i])
+            if i in self.neurons_at:
+                self._forward_neurons(self.neurons_at[i])
+            elif i in self.in_neurons:
+                pass
+            elif i in self.run_at:
+                if self.run_at[i] is not self.tail:     # the output's own sum: last
+                    self._forward_run(self.run_at[i])
             elif g.parents[i] and self.val[i] is not None:
                 self._forward_node(i)
             for k in ready.get(i, ()):
                 self._guard(k)
 
-    # ---------------------------------------------------------------- backward
+    def _activation(self, a, value):
+        """The activation node a's op code with ``value`` as its input."""
+        _, operands = engine.op_inputs(self.g.nodes[a])
+        inputs = [value if isinstance(x, engine.Value) else self.ns.literal(x)
+                  for x in operands]
+        return _op_code(self.g.nodes[a], inputs, "V[h]", self.ns)
+
+    def _forward_neurons(self, group):
+        """z = b + w_1 x_1 + ... (as engine.weighted_sum adds it up), h = act(z): one
+        row of the table per neuron."""
+        g, slot = self.g, self.slot
+        rows = []
+        for w, a in group:
+            ps = g.parents[w]
+            n = len(ps) // 2
+            rows.append((slot[ps[-1]], tuple((slot[x], slot[y]) for x, y in
+                                             zip(ps[:n], ps[n:2 * n])), slot[w], slot[a]))
+        U = self.tuples[group[-1][1]] = self.ns.constant(tuple(rows), "_U")
+        w, a = group[0]
+        self.lines += [f"# {len(group)} neuron(s): z = b + sum of w*x ({len(g.parents[w]) // 2}"
+                       f" inputs), h = {self._activation(a, 'z')[0]}",
+                       f"for b, T, z, h in {U}:",
+                       "    _s = V[b]",
+                       "    for i, j in T: _s += V[i] * V[j]",
+                       "    V[z] = _s",
+                       f"    V[h] = {self._activation(a, '_s')[0]}"]
+
+        # ---------------------------------------------------------------- backward
     def _grad(self, i):
         if self.slot[i] >= 0:
             return f"G[{self.slot[i]}]"
@@ -608,17 +679,51 @@ class _Writer:
             gt = f"gr{run.end}"
             self.lines.append(f"{gt} = 0.0 + {g}")
         factor = "" if gt == 1.0 else f" * {self._text(gt)}"
-        loop = _LOOP_BACKWARD[run.pattern].format(T=self.tuples[run.end], g=factor,
-                                                 gt=self._text(gt))
         # a loop that writes .grad itself goes last, after every line that could raise
-        (self.deferred if "o" in run.pattern else self.lines).append(loop)
+        if run is self.tail:
+            self.tail_lines = self._tail_loop(run, factor, self._text(gt))
+        else:
+            loop = _LOOP_BACKWARD[run.pattern].format(T=self.tuples[run.end], g=factor,
+                                                     gt=self._text(gt))
+            (self.deferred if "o" in run.pattern else self.lines).append(loop)
         self._add(run.start, gt)
+
+    def _tail_loop(self, run, factor, gt):
+        """The output's own sum of leaves used nowhere else, forward and backward in one
+        pass at the very end (nothing after it can raise): out = start + sum of terms,
+        each leaf's .grad += its derivative * d(out)/d(out)."""
+        acc, T = self.val[run.end], self._operands(run)
+        if run.pattern[0] == "*":
+            body = [f"for p, q in {T}:", "    a = p.data", "    b = q.data",
+                    f"    {acc} += a * b", f"    p.grad += b{factor}", f"    q.grad += a{factor}"]
+        else:
+            body = [f"for p in {T}:", f"    {acc} += p.data", f"    p.grad += {gt}"]
+        return [f"{acc} = {self.val[run.start]}"] + body
+
+    def _backward_neurons(self, group):
+        """dh/dz, then d(z)/dw_k = x_k, d(z)/dx_k = w_k, d(z)/db = 1, neuron by neuron
+        from the last, as backward() takes them."""
+        w, a = group[0]
+        outer, self.lines = self.lines, []
+        c = self._contribution(self._activation(a, "V[z]")[1][0], "G[h]")
+        body, self.lines = self.lines + [f"_g = {self._text(c)}"], outer
+        if len(set(self.g.parents[w])) == len(self.g.parents[w]):
+            body.append("for i, j in T: G[i] += V[j] * _g; G[j] += V[i] * _g")
+        else:
+            body += ["for i, j in T: G[i] += V[j] * _g", "for i, j in T: G[j] += V[i] * _g"]
+        body.append("G[b] += _g")
+        self.lines.append(f"for b, T, z, h in reversed({self.tuples[group[-1][1]]}):")
+        self.lines += ["    " + line for line in body]
 
     def backward(self):
         g = self.g
         self._add(g.n_main - 1, 1.0)
         for i in range(g.n_main - 1, -1, -1):
-            if i in self.run_at:
+            if i in self.neurons_end:
+                self._backward_neurons(self.neurons_end[i])
+            elif i in self.in_neurons:
+                pass
+            elif i in self.run_at:
                 self._backward_run(self.run_at[i])
             elif g.parents[i] and self.val[i] is not None:
                 self._backward_node(i)
@@ -647,7 +752,7 @@ class _Writer:
         if args:
             self.ns["_AW"] = args
             lines.append("for k, i in _AW: _A[k].grad += G[i]")
-        return lines
+        return lines + self.tail_lines
 
 
 def generate(graph, arg_of, guards, title):

@@ -193,3 +193,15 @@ def test_long_sums_are_loops_and_stay_bit_for_bit():
     for v in xs[::3]:
         v.data = rng.uniform(-1, 1)
     assert outcome(step, xs + ws) == eager(f, xs + ws, ())
+
+
+def test_a_sum_that_is_the_output_goes_last_in_one_pass():
+    rng = random.Random(6)
+    xs = [Value(rng.choice([-0.0, math.nan, math.inf, rng.uniform(-1, 1)])) for _ in range(500)]
+    ws = [Value(rng.uniform(-1, 1)) for _ in range(500)]
+    for f in (lambda: sum(x * w for x, w in zip(xs, ws)), lambda: sum(xs[1:], xs[0])):
+        step = compile(f)
+        for _ in range(2):
+            assert outcome(step, xs + ws) == eager(f, xs + ws, ())
+            ws[3].data = -ws[3].data
+        assert "for p, q in zip(" in step.source or "for p in" in step.source
