@@ -4,16 +4,20 @@
 
     def step(_A, _X):       # _A: the Value arguments, _X: their numbers
 
-that computes the output (forward, one line per node: the Wengert list) and then
-d(output)/d(node) node by node in exactly the order ``backward()`` does (one line per
-chain-rule step, ``g_parent += d(node)/d(parent) * g_node``), so every float is the
-eager engine's, bit for bit. Names in the code are positions, never labels: node i is
-``v<i>`` (its gradient ``g<i>``), a leaf is ``V[k]`` (its gradient ``G[k]``); labels are
+that computes the output (forward: the Wengert list) and then d(output)/d(node) node by
+node in exactly the order ``backward()`` does (``g_parent += d(node)/d(parent) * g``),
+so every float is the eager engine's, bit for bit. Each op's forward and derivatives are
+its ``engine.OPS`` entry's: a Python operator written as itself, a lambda's body written
+out (when recompiling it gives the lambda's very bytecode), anything else called.
+Names in the code are positions, never labels: node i is ``v<i>`` (its gradient
+``g<i>``), a leaf or a node a loop reads is ``V[k]`` (its gradient ``G[k]``); labels are
 shown in comments only.
 
-Long sums (``sum(w_i * x_i)``: a chain of ``+`` nodes each adding one term) are written
-as a loop over a tuple of operands instead of two lines per term: the same float
-operations in the same order, in a fraction of the code.
+Repeated structure is written as loops, with the same float operations in the same
+order: a long sum (``sum(w_i * x_i)``, a chain of ``+`` nodes) is a loop over a tuple of
+operands, and a layer's neurons (each a ``wsum`` node and its activation) one loop over
+a table with a row per neuron. So the code grows with the number of layers and sums,
+not of nodes, and CPython compiles it quickly.
 """
 
 import ast

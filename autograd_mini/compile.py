@@ -1,11 +1,13 @@
 """``compile(fn)``: trace a function of Values, then replay it as generated Python.
 
 The first call runs ``fn`` eagerly and records its graph. From that graph a plain Python
-function on floats is generated (``autograd_mini.codegen``): the forward pass one line
-per node, then backward one chain-rule step per line in exactly the order ``backward()``
-takes them, then each leaf's gradient added to its ``.grad``. Every call reads the leaves'
-current ``.data`` (a training loop that updates parameters works) and returns the output
-as a float, equal to the eager result bit for bit. ``step.source`` shows the code.
+function on floats is generated (``autograd_mini.codegen``): the forward pass, then
+backward one chain-rule step at a time in exactly the order ``backward()`` takes them,
+then each leaf's gradient added to its ``.grad``. Each op's forward and derivatives come
+from ``engine.OPS``, the engine's own definitions. Every call reads the leaves' current
+``.data`` (a training loop that updates parameters works) and returns the output as a
+float, equal to the eager result bit for bit (a NaN is a NaN: which of two NaNs an
+operation passes on depends on the machine instruction). ``step.source`` shows the code.
 
 A trace holds only for what it saw, so each one is guarded, as ``torch.compile`` does:
   - the arguments' structure (nesting, which are Values and which numbers);
@@ -17,13 +19,16 @@ A trace holds only for what it saw, so each one is guarded, as ``torch.compile``
     ``if a > b``): the generated code checks it comes out as traced.
 When a guard fails, fn is traced again and the new trace kept beside the old ones (up to
 8; ``step.traces`` counts them); past that, ``CompileError`` names the guard that keeps
-failing. A compiled call returns what eager returns, or raises; never another number.
+failing. Where an op meets an IEEE special case (inf or nan data, a derivative at a
+singular point), that call is an eager step. A compiled call returns what eager
+returns, or raises what eager raises, or CompileError; never another number.
 
 Not seen by the guards: branching on ``.data`` or ``float(v)``, plain numbers fn reads
-from outside (``alpha * reg`` is baked in), Values fn makes under ``no_grad()``, and
-Values it reads that were computed before the first call. ``step.check()`` runs fn
-eagerly and compares everything: the graph, which leaves it reads (so a replaced model
-is caught) and every number.
+from outside (``alpha * reg`` is baked in), Values fn makes under ``no_grad()``, Values
+it reads that were computed before it was called, and ops whose results fn throws away
+(not replayed, so an error they would raise eagerly is not raised). ``step.check()``
+runs fn eagerly and compares everything: the graph, which leaves it reads (so a
+replaced model is caught), and every number.
 
 Arguments must be leaf Values (or numbers, or lists/tuples of them): the gradient of a
 non-leaf argument would have to go on into its own graph, and a second backward pass

@@ -115,9 +115,11 @@ def demo_loss(model, X, y):
     return loss
 
 
-def test_mlp_training_loop_matches_eager_bit_for_bit():
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_mlp_training_loop_matches_eager_bit_for_bit(activation):
     X, y = moons()
-    eager_model, comp_model = MLP(2, [8, 8, 1], seed=0), MLP(2, [8, 8, 1], seed=0)
+    eager_model, comp_model = (MLP(2, [8, 8, 1], activation=activation, seed=0)
+                               for _ in "ec")
     eager_loss, step = demo_loss(eager_model, X, y), compile(demo_loss(comp_model, X, y))
     for k in range(5):
         total = eager_loss()
@@ -134,6 +136,23 @@ def test_mlp_training_loop_matches_eager_bit_for_bit():
             q.data -= lr * q.grad
     assert [bits(p.data) for p in eager_model.parameters()] == \
         [bits(q.data) for q in comp_model.parameters()]
+
+
+def test_neurons_are_table_rows_even_with_shared_inputs():
+    """Consecutive neurons of one shape are one loop; a neuron whose inputs repeat a
+    Value (w*w) adds up its gradient in backward()'s order."""
+    from autograd_mini.wsum import weighted_sum
+    w, x, b = Value(0.5, "w"), Value(-1.5, "x"), Value(0.25, "b")
+
+    def f():
+        hs = [weighted_sum([w, x], [x, w], b).tanh(), weighted_sum([w, x], [x, x], b).tanh(),
+              weighted_sum([w, w], [w, w], b).tanh()]
+        return weighted_sum(hs, [w, x, b], b)          # a layer reading the three
+    step = compile(f)
+    assert_same(compiled(step, [w, x, b]), eager(f, [w, x, b]))
+    assert step.source.count("neuron(s)") == 1 and "3 neuron(s)" in step.source
+    w.data = 2.0
+    assert_same(compiled(step, [w, x, b]), eager(f, [w, x, b]))
 
 
 def test_arguments_numbers_and_values():
