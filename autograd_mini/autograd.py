@@ -10,8 +10,7 @@ import math
 from numbers import Real
 
 from . import engine, special
-from .engine import MASKED, Value, _as_float, _check_differentiable, op_inputs, \
-    topological_order
+from .engine import MASKED, Value, _as_float, _check_differentiable, op_inputs, topological_order
 from .grad_mode import enable_grad, no_grad
 
 __all__ = ["grad", "gradcheck", "GradcheckError", "gradient_values", "gradient_floats"]

@@ -25,8 +25,18 @@ import operator
 from numbers import Real
 
 from .gc_pause import collector_paused
-from .scalar import (MASKED, cos, d_pow_base, d_pow_exponent, pow_float, sigmoid,
-                     sigmoid_float, sign, sin, softplus_float)
+from .scalar import (
+    MASKED,
+    cos,
+    d_pow_base,
+    d_pow_exponent,
+    pow_float,
+    sigmoid,
+    sigmoid_float,
+    sign,
+    sin,
+    softplus_float,
+)
 
 __all__ = ["Value", "Op", "op", "OPS", "MASKED", "topological_order", "op_inputs"]
 
@@ -132,7 +142,7 @@ class Value:
         """
         _check_differentiable(self, "backward")
         if create_graph:
-            from .autograd import accumulate_gradient_values   # differentiable grads
+            from .autograd import accumulate_gradient_values  # differentiable grads
             return accumulate_gradient_values(self, gradient)
         seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
         with collector_paused():
@@ -180,9 +190,9 @@ def _chain_rule(order):
             if d is not None:
                 b.grad += d * g
         else:                                            # n-ary: tuples of parents, grads
-            for p, d in zip(a, d):
-                if d is not None:
-                    p.grad += d * g
+            for p, local in zip(a, d):
+                if local is not None:
+                    p.grad += local * g
 
 
 # ============================================================== 2. ops
@@ -528,13 +538,13 @@ def topological_order(root):
         node = stack[-1]
         a, b = node._p0, node._p1
         if b is many:                                   # n-ary: the first unseen parent
-            for a in a:
-                if a not in seen:
-                    mark(a)
-                    if a._p0 is not None:
-                        push(a)
+            for p in a:
+                if p not in seen:
+                    mark(p)
+                    if p._p0 is not None:
+                        push(p)
                         break
-                    emit(a)
+                    emit(p)
             else:
                 emit(stack.pop())
             continue

@@ -16,8 +16,8 @@ from numbers import Real
 from operator import mul
 
 from .engine import Value
-from .wsum import weighted_sum
 from .gc_pause import collector_paused as _collector_paused
+from .wsum import weighted_sum
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 

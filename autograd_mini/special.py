@@ -12,7 +12,7 @@
 import contextvars
 import math
 
-from .engine import (DIV, EXP, LOG, MASKED, POW, Value, _as_float, _MANY, _new, recording)
+from .engine import _MANY, DIV, EXP, LOG, MASKED, POW, Value, _as_float, _new, recording
 
 ieee_mode = contextvars.ContextVar("autograd_mini_ieee", default=False)
 _recording = recording.get
