@@ -133,67 +133,14 @@ class Value:
         c = self.constant
         return self.op + _fmt(c) if self.op == "**" and c is not None else self.op
 
-    # ---------------------------------------------------------------- 5. backward
     def backward(self, gradient=1.0, create_graph=False):
-        """Fill ``.grad`` of every node of the graph with d(self)/d(node).
+        """Fill ``.grad`` of every node of the graph with d(self)/d(node) (section 5).
 
         Gradients accumulate, as in PyTorch: this pass's gradient of each node is added
         to what its ``.grad`` held. If the pass is interrupted (an error, Ctrl-C), every
         ``.grad`` is put back as it was. ``create_graph=True``: the gradients are Values.
         """
-        _check_differentiable(self, "backward")
-        if create_graph:
-            from .autograd import accumulate_gradient_values  # differentiable grads
-            return accumulate_gradient_values(self, gradient)
-        seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
-        with collector_paused():
-            order = topological_order(self)
-            held = []                                    # (node, what .grad held before)
-            walking = False
-            try:
-                for v in order:
-                    g = v.grad
-                    if g:
-                        held.append((v, g))
-                    v.grad = 0.0
-                walking = True
-                self.grad = seed
-                _chain_rule(order)                       # this pass alone...
-                for v, g in held:                        # ...added to the old grads
-                    v.grad += g
-            except BaseException:                        # interrupted: as it was before
-                if walking:
-                    for v in order:
-                        v.grad = 0.0
-                for v, g in held:
-                    v.grad = g
-                raise
-
-
-def _chain_rule(order):
-    """parent.grad += local_grad * node.grad, for each node from the output back.
-    (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
-    many = _MANY
-    for v in reversed(order):
-        a = v._p0
-        if a is None:                                    # a leaf passes nothing on
-            continue
-        g = v.grad                                       # complete by now
-        b = v._p1
-        d = v._d0
-        if b is None:
-            if d is not None:
-                a.grad += d * g
-        elif b is not many:
-            if d is not None:
-                a.grad += d * g
-            d = v._d1
-            if d is not None:
-                b.grad += d * g
-        else:                                            # n-ary: tuples of parents, grads
-            for p, local in zip(a, d):
-                if local is not None:
-                    p.grad += local * g
+        backward(self, gradient, create_graph)
 
 
 # ============================================================== 2. ops
@@ -442,6 +389,64 @@ def topological_order(root):
             emit(b)
         emit(stack.pop())
     return order
+
+
+# ============================================================== 5. backward
+def backward(output, gradient=1.0, create_graph=False):
+    """``output.backward()``: d(output)/d(node) added to every node's ``.grad``."""
+    _check_differentiable(output, "backward")
+    if create_graph:
+        from .autograd import accumulate_gradient_values  # differentiable grads
+        return accumulate_gradient_values(output, gradient)
+    seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
+    with collector_paused():
+        order = topological_order(output)
+        held = []                                    # (node, what .grad held before)
+        walking = False
+        try:
+            for v in order:
+                g = v.grad
+                if g:
+                    held.append((v, g))
+                v.grad = 0.0
+            walking = True
+            output.grad = seed
+            _chain_rule(order)                       # this pass alone...
+            for v, g in held:                        # ...added to the old grads
+                v.grad += g
+        except BaseException:                        # interrupted: as it was before
+            if walking:
+                for v in order:
+                    v.grad = 0.0
+            for v, g in held:
+                v.grad = g
+            raise
+
+
+def _chain_rule(order):
+    """parent.grad += local_grad * node.grad, for each node from the output back.
+    (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
+    many = _MANY
+    for v in reversed(order):
+        a = v._p0
+        if a is None:                                    # a leaf passes nothing on
+            continue
+        g = v.grad                                       # complete by now
+        b = v._p1
+        d = v._d0
+        if b is None:
+            if d is not None:
+                a.grad += d * g
+        elif b is not many:
+            if d is not None:
+                a.grad += d * g
+            d = v._d1
+            if d is not None:
+                b.grad += d * g
+        else:                                            # n-ary: tuples of parents, grads
+            for p, local in zip(a, d):
+                if local is not None:
+                    p.grad += local * g
 
 
 # Everything the fast paths hand over (domain errors, inf/nan, constants on the left,
