@@ -18,11 +18,14 @@ Hooks, the only places where other modules reach into the core:
   of Values (``compile`` sets it while it traces).
 """
 
+from __future__ import annotations
+
 import contextvars
 import inspect
 import math
 import operator
 from numbers import Real
+from typing import TYPE_CHECKING, Callable, Union
 
 from .gc_pause import collector_paused
 from .opcode import write_apply
@@ -43,6 +46,8 @@ __all__ = ["Value", "Op", "op", "OPS", "MASKED", "topological_order", "op_inputs
 
 recording = contextvars.ContextVar("autograd_mini_recording", default=True)
 comparison_hook = None
+
+Operand = Union["Value", float, int]       # what an op takes: a Value or a plain number
 
 # MASKED (None): a local derivative that passes back exactly 0, whatever arrives from above
 # (an inactive relu, x**0), as PyTorch masks them; 0.0 times inf is nan, as in PyTorch.
@@ -66,7 +71,7 @@ class Value:
     # n-ary node (the neuron's weighted sum) keeps tuples in _p0/_d0 and _MANY in _p1.
     __slots__ = ("data", "grad", "op", "label", "_p0", "_d0", "_p1", "_d1")
 
-    def __init__(self, data, label=""):
+    def __init__(self, data: float, label: str = "") -> None:
         self.data = data if type(data) is float else _as_float(data, "Value data")
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
@@ -79,26 +84,49 @@ class Value:
     # + - * / ** (a Value or a number on either side), -a, abs(a), a.exp() .log()
     # .sqrt() .tanh() .sigmoid() .relu() .softplus() .sin() .cos(): each is an Op of
     # the table below, attached to Value right after it.
-    def leaky_relu(self, slope=0.01):
+    if TYPE_CHECKING:                   # the ops attached below, as a type checker sees them
+        def __add__(self, other: Operand) -> Value: ...
+        def __radd__(self, other: Operand) -> Value: ...
+        def __sub__(self, other: Operand) -> Value: ...
+        def __rsub__(self, other: Operand) -> Value: ...
+        def __mul__(self, other: Operand) -> Value: ...
+        def __rmul__(self, other: Operand) -> Value: ...
+        def __truediv__(self, other: Operand) -> Value: ...
+        def __rtruediv__(self, other: Operand) -> Value: ...
+        def __pow__(self, other: Operand) -> Value: ...
+        def __rpow__(self, other: Operand) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def softplus(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
         return LEAKY_RELU.apply2(self, _as_float(slope, "leaky_relu slope"))
 
-    def __pos__(self):
+    def __pos__(self) -> Value:
         return self
 
     def conjugate(self):                    # numpy's var/std on arrays of Values call it
         return self
 
     # Comparisons compare data (bool, not an op); compile sees them through the hook.
-    def __lt__(self, other): return _compare(self, "<", other)
-    def __le__(self, other): return _compare(self, "<=", other)
-    def __gt__(self, other): return _compare(self, ">", other)
-    def __ge__(self, other): return _compare(self, ">=", other)
+    def __lt__(self, other: Operand) -> bool: return _compare(self, "<", other)
+    def __le__(self, other: Operand) -> bool: return _compare(self, "<=", other)
+    def __gt__(self, other: Operand) -> bool: return _compare(self, ">", other)
+    def __ge__(self, other: Operand) -> bool: return _compare(self, ">=", other)
 
     # ---------------------------------------------------------------- reading a node
-    def __float__(self): return float(self.data)
-    def item(self): return self.data                    # as in PyTorch
+    def __float__(self) -> float: return float(self.data)
+    def item(self) -> float: return self.data           # as in PyTorch
 
-    def detach(self):
+    def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
 
@@ -107,13 +135,13 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     @property
-    def parents(self):
+    def parents(self) -> tuple[Value, ...]:
         """The operand Values this node was computed from: (), (a,), (a, b) or more."""
         a, b = self._p0, self._p1
         return () if a is None else (a,) if b is None else a if b is _MANY else (a, b)
 
     @property
-    def local_grads(self):
+    def local_grads(self) -> tuple[float, ...]:
         """d(this node)/d(parent) for each parent (0.0 where the op masks it)."""
         a, b = self._p0, self._p1
         d = () if a is None else (self._d0,) if b is None else \
@@ -121,7 +149,7 @@ class Value:
         return tuple(0.0 if g is MASKED else g for g in d)
 
     @property
-    def constant(self):
+    def constant(self) -> float | None:
         """The op's plain-number operand (``x * 3``: 3.0), else None. (A node with one
         parent keeps it in the slot a second parent's local derivative would use.)"""
         return self._d1 if self._p1 is None else None
@@ -133,7 +161,7 @@ class Value:
         c = self.constant
         return self.op + _fmt(c) if self.op == "**" and c is not None else self.op
 
-    def backward(self, gradient=1.0, create_graph=False):
+    def backward(self, gradient: float = 1.0, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node of the graph with d(self)/d(node) (section 5).
 
         Gradients accumulate, as in PyTorch: this pass's gradient of each node is added
@@ -188,7 +216,8 @@ class Op:
 OPS = {}    # op name -> Op: every op the engine and its users have defined
 
 
-def op(*derivatives, name=None):
+def op(*derivatives: float | Callable[..., object],
+       name: str | None = None) -> Callable[[Callable[..., float]], Op]:
     """Define an op, as the engine defines its own::
 
         @op(lambda x: 3 * x ** 2)          # d/dx, written with ops: differentiable again
@@ -353,7 +382,7 @@ _recording = recording.get          # bound once: one C call per op
 
 
 # ============================================================== 4. topological order
-def topological_order(root):
+def topological_order(root: Value) -> list[Value]:
     """Every node reachable from ``root``, each after all of its parents.
 
     Iterative depth-first search (no recursion limit): a node stays on the stack until
