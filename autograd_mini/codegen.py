@@ -264,14 +264,14 @@ class Graph:
     nodes that were only compared (their values are needed for the guards).
     """
 
-    def __init__(self, order, n_main, constant_of):
+    def __init__(self, order, n_main):
         self.nodes = order
         self.n_main = n_main
         self.index = index = {v: i for i, v in enumerate(order)}
         self.ops = [v.op for v in order]
         get = index.__getitem__
         self.parents = parents = [tuple(map(get, v.parents)) for v in order]
-        self.constants = [constant_of(v) if ps else None for v, ps in zip(order, parents)]
+        self.constants = [v.constant for v in order]
         self.consumers = consumers = [[] for _ in order]
         for i in range(n_main):                     # ascending, so each list is sorted
             for p in parents[i]:
@@ -433,8 +433,9 @@ class _Writer:
     reads); a gradient in ``g<i>`` or ``G``. Nodes inside a loop live nowhere.
     """
 
-    def __init__(self, graph, arg_of, guards):
+    def __init__(self, graph, arg_of, n_args, guards):
         self.g = graph
+        self.n_args = n_args
         self.ns = Namespace()
         self.arg_of = arg_of            # position of an argument leaf -> argument index
         self.guards = guards            # (position, op, position or None, number, result)
@@ -491,7 +492,6 @@ class _Writer:
         base = len(order)
         for i, k in self.arg_of.items():
             self.slot[i] = base + k
-        self.n_args = 1 + max(self.arg_of.values(), default=-1)
         computed = sorted(i for i in arrays if g.parents[i])
         base += self.n_args
         for k, i in enumerate(computed):
@@ -782,13 +782,14 @@ class _Writer:
         return lines + self.tail_lines
 
 
-def generate(graph, arg_of, guards, title):
+def generate(graph, arg_of, n_args, guards, title):
     """The Program that replays ``graph``: see the module docstring.
 
-    ``arg_of`` maps the position of each argument leaf to its argument index; ``guards``
-    are the traced comparisons as (position, op, position or None, number, result).
+    ``arg_of`` maps the position of each argument leaf to its argument index (of
+    ``n_args`` Value arguments); ``guards`` are the traced comparisons as (position, op,
+    position or None, number, result).
     """
-    w = _Writer(graph, arg_of, guards)
+    w = _Writer(graph, arg_of, n_args, guards)
     head = w.arrays()
     w.forward()
     forward, w.lines = w.lines, []
