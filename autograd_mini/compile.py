@@ -44,7 +44,6 @@ from numbers import Real
 from . import engine
 from .codegen import CompileError, Graph, GuardFailed, generate, show
 from .engine import Value, topological_order
-
 from .gc_pause import collector_paused
 from .grad_mode import enable_grad
 
