@@ -39,9 +39,9 @@ $(VENV)/.lint-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[lint]'
 	touch $@
 
-$(VENV)/.notebook-installed: $(VENV)/.test-installed
-	$(BIN)/python -m pip install -q jupyterlab
-	touch $@
+$(VENV)/.notebook-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[train,check]' jupyterlab
+	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m autograd_mini example --svg worked_example.svg
@@ -55,8 +55,8 @@ lint: $(VENV)/.lint-installed
 fuzz: $(VENV)/.test-installed
 	AUTOGRAD_MINI_FUZZ=long $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
 
-notebook: $(VENV)/.notebook-installed
-	$(BIN)/jupyter lab notebooks/walkthrough.ipynb
+notebook: $(VENV)/.notebook-installed     # JupyterLab refuses root without --allow-root
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/walkthrough.ipynb
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m benchmarks

@@ -33,8 +33,8 @@ def local_grad_values(node):
     op, inputs = op_inputs(node)
     if op is None:
         return ()
-    return [d(*inputs, node) if callable(d) else d
-            for d, x in zip(op.derivatives, inputs) if isinstance(x, Value)]
+    return [d for d, x in zip(op.local_derivatives(inputs, node), inputs)
+            if isinstance(x, Value)]
 
 
 def gradient_values(order, output, seed=1.0):

@@ -27,7 +27,8 @@ from numbers import Real
 from .gc_pause import collector_paused
 from .gc_pause import collector_paused as _collector_paused  # noqa: F401  (old name)
 
-__all__ = ["Value", "Op", "op", "OPS", "MASKED", "topological_order", "op_inputs"]
+__all__ = ["Value", "Op", "op", "OPS", "MASKED", "topological_order", "op_inputs",
+           "weighted_sum"]
 
 recording = contextvars.ContextVar("autograd_mini_recording", default=True)
 comparison_hook = None
@@ -73,6 +74,9 @@ class Value:
         return LEAKY_RELU.apply2(self, _as_float(slope, "leaky_relu slope"))
 
     def __pos__(self):
+        return self
+
+    def conjugate(self):                    # numpy's var/std on arrays of Values call it
         return self
 
     # Comparisons compare data (bool, not an op); compile sees them through the hook.
@@ -130,17 +134,23 @@ class Value:
         seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
         with collector_paused():
             order = topological_order(self)
-            held = [(v, v.grad) for v in order if v.grad]    # what .grad held before
+            held = []                                    # (node, what .grad held before)
+            walking = False
             try:
                 for v in order:
+                    g = v.grad
+                    if g:
+                        held.append((v, g))
                     v.grad = 0.0
+                walking = True
                 self.grad = seed
                 _chain_rule(order)                       # this pass alone...
                 for v, g in held:                        # ...added to the old grads
                     v.grad += g
             except BaseException:                        # interrupted: as it was before
-                for v in order:
-                    v.grad = 0.0
+                if walking:
+                    for v in order:
+                        v.grad = 0.0
                 for v, g in held:
                     v.grad = g
                 raise
@@ -149,6 +159,7 @@ class Value:
 def _chain_rule(order):
     """parent.grad += local_grad * node.grad, for each node from the output back.
     (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
+    many = _MANY
     for v in reversed(order):
         a = v._p0
         if a is None:                                    # a leaf passes nothing on
@@ -159,7 +170,7 @@ def _chain_rule(order):
         if b is None:
             if d is not None:
                 a.grad += d * g
-        elif b is not _MANY:
+        elif b is not many:
             if d is not None:
                 a.grad += d * g
             d = v._d1
@@ -206,8 +217,28 @@ class Op:
             return self.apply2(*inputs)
         return _apply(self, inputs)
 
+    def local_derivatives(self, inputs, out):
+        """d(out)/d(input) for each input, evaluated (floats or Values, as the inputs)."""
+        return [d(*inputs, out) if callable(d) else d for d in self.derivatives]
+
     def __repr__(self):
         return f"<op {self.name}>"
+
+
+class WeightedSum(Op):
+    """The neuron's ``net = b + sum_k w_k x_k`` as one node of 2n+1 parents
+    (w_1..w_n, x_1..x_n, b): d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 1."""
+
+    def __init__(self):
+        super().__init__("wsum", _weighted_sum_floats, (1.0,))
+
+    def __call__(self, *inputs):
+        n = len(inputs) // 2
+        return weighted_sum(inputs[:n], inputs[n:2 * n], inputs[-1])
+
+    def local_derivatives(self, inputs, out):
+        n = len(inputs) // 2
+        return list(inputs[n:2 * n]) + list(inputs[:n]) + [1.0]
 
 
 OPS = {}    # op name -> Op: every op the engine and its users have defined
@@ -385,6 +416,41 @@ COS = Op("cos",      math.cos,                         (lambda a, out: -sin(a),)
 LEAKY_RELU = Op("leaky_relu", lambda a, s: a if a > 0.0 else a * s,
                 (lambda a, s, out: 1.0 if a > 0.0 else s,
                  lambda a, s, out: 0.0 if a > 0.0 else a))
+
+def _weighted_sum_floats(*inputs):
+    n = len(inputs) // 2
+    s = inputs[-1]                                  # b, then + w_k x_k in order
+    for w, x in zip(inputs[:n], inputs[n:2 * n]):
+        s = s + w * x
+    return s
+
+
+WSUM = WeightedSum()
+
+
+def weighted_sum(ws, xs, b):
+    """``b + sum_k w_k x_k`` (Values) as one "wsum" node: the neuron's net input. The
+    same float operations in the same order as ``sum((w*x for ...), b)``."""
+    s = b.data
+    ds_w = []
+    for w, x in zip(ws, xs):
+        xv = x.data
+        s += w.data * xv
+        ds_w.append(xv)
+    node = _new(Value)
+    node.data = s
+    node.grad = 0.0
+    node.op = "wsum"
+    node.label = ""
+    node.constant = None
+    if _recording():
+        node._p0 = (*ws, *xs, b)
+        node._d0 = (*ds_w, *[w.data for w in ws], 1.0)
+        node._p1 = _MANY
+    else:
+        node._p0 = node._p1 = None
+    return node
+
 
 # The ops as Value's operators and methods (c + a and c * a are a + c and a * c).
 Value.__add__ = Value.__radd__ = ADD.apply2

@@ -38,7 +38,7 @@ from .viz import ACTIVATION_OPS, cluster_outputs, clusters, constant_operand, nu
 __all__ = ["explain", "Explanation", "paths", "Path"]
 
 _COUNT_CAP = 10 ** 18                   # path counts saturate here (they stay cheap ints)
-_PLAIN = str.maketrans("", "", "_.[]#")
+_PLAIN = str.maketrans("", "", "_.[]#,")
 _MAX_FACTORS = 16                       # longer paths (and sums) show their first and last
 _MAX_PRECISION = 30
 _MODES = ("auto", "labels", "all")
@@ -177,7 +177,7 @@ def _neuron_names(order):
 def _names(order):
     """A distinct name for every node: its label, else its neuron's ``z``/``a``, else a
     short expression, else op and position; a name already taken gets ``#2``, ``#3``."""
-    names, taken = {}, set()
+    names, taken, suffix = {}, set(), {}
     neurons = _neuron_names(order)
     for i, v in enumerate(order):
         name = v.label or neurons.get(v)
@@ -186,9 +186,10 @@ def _names(order):
         elif not name:
             text = _expression(v, [names[p] for p in v.parents])
             name = text if 0 < len(text) <= 20 else f"{_word(v.op)}{i}"
-        base, k = name, 2
+        base, k = name, suffix.get(name, 2)        # the next free suffix of each name
         while name in taken:
             name, k = f"{base}#{k}", k + 1
+        suffix[base] = k
         taken.add(name)
         names[v] = name
     return names
@@ -228,15 +229,19 @@ class Path:
 
 
 def _through(steps, operands):
-    """'through b as left operand of c, a as right operand of b', or 'directly'."""
-    parts = []
-    for k in range(1, len(steps)):
-        what = operands[k - 1]
-        if what:
-            parts.append(f"{steps[k]} as {what} of {steps[k - 1]}")
-        elif k < len(steps) - 1:
-            parts.append(steps[k])
-    return "through " + ", ".join(parts) if parts else "directly"
+    """'through b as left operand of c, a as right operand of b', or 'directly'; of a long
+    path, the first 4 and last 3 steps and every operand note, '…(n more)…' between."""
+    parts = [(k, f"{steps[k]} as {operands[k - 1]} of {steps[k - 1]}" if operands[k - 1]
+              else steps[k]) for k in range(1, len(steps))
+             if operands[k - 1] or k < len(steps) - 1]
+    shown, last = [], -1
+    for i, (k, text) in enumerate(parts):
+        if operands[k - 1] or i < 4 or i >= len(parts) - 3:
+            if i > last + 1:
+                shown.append(f"…({i - last - 1} more)…")
+            shown.append(text)
+            last = i
+    return "through " + ", ".join(shown) if shown else "directly"
 
 
 def _count_paths(order, wrt):

@@ -15,7 +15,7 @@ import random
 from numbers import Real
 from operator import mul
 
-from .engine import Value, _collector_paused
+from .engine import Value, _collector_paused, weighted_sum
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -136,8 +136,12 @@ class Neuron(Module):
     def __call__(self, x):
         if len(x) != self.nin:
             raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
-        terms = map(mul, self.w, x)                 # w_k * x_k (Value * number or Value)
-        z = sum(terms, self.b if self.b is not None else next(terms))
+        if self.b is not None:                      # net = b + sum_k w_k x_k, one node
+            z = weighted_sum(self.w, [v if isinstance(v, Value) else Value(v, f"x{k}")
+                                      for k, v in enumerate(x)], self.b)
+        else:
+            terms = map(mul, self.w, x)             # w_k * x_k (Value * number or Value)
+            z = sum(terms, next(terms))
         return self._g(z) if self._g is not None else z
 
     def named_parameters(self):
@@ -171,6 +175,7 @@ class Layer(Module):
 
     def forward(self, x):
         """The outputs as a list, always (``__call__`` unwraps a single output)."""
+        x = [v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)]
         return [n(x) for n in self.neurons]
 
     def __call__(self, x):

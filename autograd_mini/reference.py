@@ -83,13 +83,13 @@ def _check_shapes(W, b, x):
     if len(b) != len(W):
         raise ValueError(f"{len(W)} weight matrices but {len(b)} bias vectors")
     width = len(x)
-    for l, (Wl, bl) in enumerate(zip(W, b)):
+    for i, (Wl, bl) in enumerate(zip(W, b)):
         for j, row in enumerate(Wl):
             if len(row) != width:
-                raise ValueError(f"W[{l}][{j}] has {len(row)} weights, but layer {l} has "
+                raise ValueError(f"W[{i}][{j}] has {len(row)} weights, but layer {i} has "
                                  f"{width} inputs")
         if bl is not None and len(bl) != len(Wl):
-            raise ValueError(f"b[{l}] has {len(bl)} entries for {len(Wl)} neurons")
+            raise ValueError(f"b[{i}] has {len(bl)} entries for {len(Wl)} neurons")
         width = len(Wl)
     return b, width
 
@@ -102,8 +102,23 @@ def backprop(W, b, activations, x, y, loss="squared_error"):
     if len(y) != nout:
         raise ValueError(f"y has {len(y)} targets for {nout} outputs")
     names = _layer_names(activations, len(W))
+    a, z = _forward(W, b, names, x)
+    cost, delta_L = _output_delta(a[-1], z[-1], y, names[-1], loss)           # BP1
+    delta = [None] * len(W)
+    delta[-1] = delta_L
+    for i in range(len(W) - 2, -1, -1):                                       # BP2
+        dg = _G[names[i]][1]
+        above, Wa = delta[i + 1], W[i + 1]
+        delta[i] = [sum(Wa[j][k] * above[j] for j in range(len(Wa))) * dg(z[i][k], a[i + 1][k])
+                    for k in range(len(z[i]))]
+    db = [list(d) if bl is not None else None for d, bl in zip(delta, b)]          # BP3
+    dW = [[[ak * dj for ak in a[i]] for dj in delta[i]] for i in range(len(W))]    # BP4
+    return Backprop(a=a, z=z, delta=delta, dW=dW, db=db, cost=cost)
 
-    # forward: z^l = W^l a^(l-1) + b^l, a^l = g(z^l); the sum starts at the bias, as MLP's
+
+def _forward(W, b, names, x):
+    """``z^l = W^l a^(l-1) + b^l``, ``a^l = g(z^l)``; the sum starts at the bias, as MLP's.
+    Returns ``(a, z)`` with ``a[0] = x``."""
     a, z = [list(map(float, x))], []
     for Wl, bl, name in zip(W, b, names):
         g = _G[name][0]
@@ -116,36 +131,24 @@ def backprop(W, b, activations, x, y, loss="squared_error"):
             zl.append(s)
         z.append(zl)
         a.append([g(zj) for zj in zl])
+    return a, z
 
-    out = a[-1]
-    L = len(W) - 1
-    dg = _G[names[L]][1]
-    if loss == "squared_error":                                     # BP1
+
+def _output_delta(out, zL, y, name, loss):
+    """BP1: the cost C and ``delta^L = grad_a C (.) g'(z^L)`` (``a - y`` exactly for a
+    sigmoid output with cross-entropy)."""
+    dg = _G[name][1]
+    if loss == "squared_error":
         cost = 0.5 * sum((aj - yj) ** 2 for aj, yj in zip(out, y))
-        delta_L = [(aj - yj) * dg(zj, aj) for aj, yj, zj in zip(out, y, z[L])]
-    else:
-        for j, aj in enumerate(out):
-            if not 0.0 < aj < 1.0:
-                raise ValueError(f"cross_entropy: output {j} = {aj!r} is outside (0, 1)")
-        cost = -sum(yj * math.log(aj) + (1.0 - yj) * math.log(1.0 - aj)
-                    for aj, yj in zip(out, y))
-        if names[L] == "sigmoid":
-            delta_L = [aj - yj for aj, yj in zip(out, y)]
-        else:
-            delta_L = [(-yj / aj + (1.0 - yj) / (1.0 - aj)) * dg(zj, aj)
-                       for aj, yj, zj in zip(out, y, z[L])]
-
-    delta = [None] * len(W)
-    delta[L] = delta_L
-    for l in range(L - 1, -1, -1):                                  # BP2
-        dg = _G[names[l]][1]
-        above, Wa = delta[l + 1], W[l + 1]
-        delta[l] = [sum(Wa[j][k] * above[j] for j in range(len(Wa))) * dg(z[l][k], a[l + 1][k])
-                    for k in range(len(z[l]))]
-
-    db = [list(d) if bl is not None else None for d, bl in zip(delta, b)]          # BP3
-    dW = [[[ak * dj for ak in a[l]] for dj in delta[l]] for l in range(len(W))]    # BP4
-    return Backprop(a=a, z=z, delta=delta, dW=dW, db=db, cost=cost)
+        return cost, [(aj - yj) * dg(zj, aj) for aj, yj, zj in zip(out, y, zL)]
+    for j, aj in enumerate(out):
+        if not 0.0 < aj < 1.0:
+            raise ValueError(f"cross_entropy: output {j} = {aj!r} is outside (0, 1)")
+    cost = -sum(yj * math.log(aj) + (1.0 - yj) * math.log(1.0 - aj) for aj, yj in zip(out, y))
+    if name == "sigmoid":
+        return cost, [aj - yj for aj, yj in zip(out, y)]
+    return cost, [(-yj / aj + (1.0 - yj) / (1.0 - aj)) * dg(zj, aj)
+                  for aj, yj, zj in zip(out, y, zL)]
 
 
 def backprop_batch(W, b, activations, X, Y, loss="squared_error"):
@@ -154,10 +157,10 @@ def backprop_batch(W, b, activations, X, Y, loss="squared_error"):
         raise ValueError(f"need equally many samples and targets, got {len(X)} and {len(Y)}")
     runs = [backprop(W, b, activations, x, y, loss) for x, y in zip(X, Y)]
     m = len(runs)
-    dW = [[[sum(r.dW[l][j][k] for r in runs) / m for k in range(len(W[l][j]))]
-           for j in range(len(W[l]))] for l in range(len(W))]
-    db = [None if runs[0].db[l] is None else
-          [sum(r.db[l][j] for r in runs) / m for j in range(len(W[l]))] for l in range(len(W))]
+    dW = [[[sum(r.dW[i][j][k] for r in runs) / m for k in range(len(W[i][j]))]
+           for j in range(len(W[i]))] for i in range(len(W))]
+    db = [None if runs[0].db[i] is None else
+          [sum(r.db[i][j] for r in runs) / m for j in range(len(W[i]))] for i in range(len(W))]
     return dW, db, sum(r.cost for r in runs) / m
 
 

@@ -10,11 +10,18 @@ each entry of the learner's gradients is compared with it:
 For the first wrong entry the report takes the engine's number apart into its
 chain-rule paths (``dE/dw = sum over paths of the product of local derivatives``, see
 ``autograd_mini.explain``) and looks for the usual slips: a simple factor (sign, 2,
-1/2, the batch size m), a path missing, counted twice or with its sign flipped, and the
-derivative of one op (a forgotten g'(z)) left out.
+1/2, the batch size m), a path missing, counted twice or with its sign flipped (every
+combination, for up to 12 paths that are not 0), and the derivative of one function
+left out (a forgotten g'(z): a one-operand op such as tanh, or an activation written out
+in several ops, such as 1/(1 + np.exp(-z))).
 
 numpy is imported only when a parameter is a numpy array: nested lists and floats work
-without it (the loss then gets nested lists of Values and Values).
+without it (the loss then gets nested lists of Values and Values). On numpy object
+arrays of Values, arithmetic, ``@``, ``.T``, broadcasting, np.sum, np.mean, np.dot,
+np.exp, np.log, np.sqrt, np.tanh, np.abs, np.maximum, np.where and comparisons work;
+np.log1p, np.expm1, np.logaddexp, np.var and np.std do not (no Value method), and the
+error says so. ``np.maximum(0, z)`` leaves no node for relu's derivative, so a
+forgotten relu' is reported without a cause.
 """
 
 import html
@@ -24,18 +31,15 @@ import time
 from numbers import Real
 
 from .engine import Value, topological_order
-from .grad_mode import enable_grad
 from .explain import _fmt, explain
-
-try:                                            # the engine's rewrite moves it here
-    from .gc_pause import collector_paused as _collector_paused
-except ImportError:                             # pragma: no cover - the current engine
-    from .engine import _collector_paused
+from .gc_pause import collector_paused
+from .grad_mode import enable_grad
 
 __all__ = ["check_gradients", "assert_gradients", "GradientReport", "ParameterCheck"]
 
 _SHOWN = 3                      # wrong entries listed per parameter
 _MAX_SUBSET_PATHS = 12          # subsets of up to 2^12 = 4096 path sums are searched
+_MAX_LISTED_PATHS = 64          # (paths that are 0, such as y log a at y = 0, left aside)
 _MAX_SIGNED_PATHS = 6           # coefficients -1, 0, 1, 2 for up to 4^6 = 4096 sums
 _MAX_PATH_NODES = 2000          # paths over more nodes are not listed (explain is slow there)
 _MANY = 10 ** 18                # path counts saturate here
@@ -112,7 +116,7 @@ def _shaped(kind, shape, flat, dtype=object):
     if kind == "scalar":
         return flat[0]
     if kind == "array":
-        import numpy as np                      # a parameter was an array: numpy is there
+        import numpy as np  # a parameter was an array: numpy is there
         out = np.empty(len(flat), dtype=dtype)
         out[:] = flat
         return out.reshape(shape)
@@ -129,7 +133,7 @@ def _shaped(kind, shape, flat, dtype=object):
 def _call_loss(loss, inputs):
     """``loss(**inputs)`` as one Value, with clear errors for what numpy cannot do."""
     try:
-        with enable_grad(), _collector_paused():
+        with enable_grad(), collector_paused():
             out = loss(**inputs)
     except TypeError as exc:
         text = str(exc)
@@ -260,8 +264,9 @@ def _transposed(shape, flat):
 
 def _shape_note(name, shape, grad_shape, yours, engine, rtol, atol):
     """What a gradient of the wrong shape is, and what would fix it."""
+    what = "is a number, shape ()" if shape == () else f"has shape {shape}"
     head = (f"shape mismatch: your gradient has shape {grad_shape}, the parameter {name} "
-            f"has shape {shape}")
+            f"{what}")
     if len(shape) >= 2 and tuple(grad_shape[::-1]) == tuple(shape):
         flipped = _transposed(grad_shape, yours)
         bad = [t for t in _compare_entries(name, shape, flipped, engine, rtol, atol)
@@ -274,13 +279,16 @@ def _shape_note(name, shape, grad_shape, yours, engine, rtol, atol):
         return (f"{head}; its transpose has the right shape but {len(bad)} of "
                 f"{len(flipped)} entries still differ (first: {_entry_name(name, i)} "
                 f"yours {_fmt(y, 9)}, engine {_fmt(e, 9)})")
-    if math.prod(grad_shape) == math.prod(shape):
-        same = all(_close(y, e, rtol, atol) for y, e in zip(yours, engine))
-        fix = (f"; its entries in row-major order match the engine's: reshape it "
-               f"(grads[{name!r}].reshape({shape}); np.sum(..., keepdims=True) keeps the "
-               f"axis)" if same else "")
-        return f"{head} (same number of entries: an axis lost or added){fix}"
-    return head
+    if math.prod(grad_shape) != math.prod(shape):
+        return head
+    fix = ""
+    if all(_close(y, e, rtol, atol) for y, e in zip(yours, engine)):
+        keep = " (np.sum(..., keepdims=True) keeps the axis)"
+        how = (f"pass it as a number, float(grads[{name!r}])" if shape == () else
+               f"reshape it, grads[{name!r}].reshape({shape})"
+               + (keep if len(grad_shape) < len(shape) else ""))
+        fix = f"; its entries in row-major order match the engine's: {how}"
+    return f"{head} (same number of entries: an axis lost or added){fix}"
 
 
 def _check_parameter(name, shape, yours, engine, rtol, atol, m):
@@ -316,11 +324,16 @@ def _reachable(order, leaf):
 
 
 def _count_paths(nodes, output):
-    """The number of paths from ``nodes[0]`` to ``output`` (dynamic programming)."""
-    count = {nodes[0]: 1}
+    """The number of paths from ``nodes[0]`` to ``output``, and of those whose product is
+    not 0 (no local derivative 0 on them), by dynamic programming."""
+    count, nonzero = {nodes[0]: 1}, {nodes[0]: 1}
     for v in nodes[1:]:                         # saturating: counts can grow like 2^depth
-        count[v] = min(sum(count.get(p, 0) for p in v.parents), _MANY)
-    return count.get(output, 0)
+        n = z = 0
+        for p, local in zip(v.parents, v.local_grads):
+            n += count.get(p, 0)
+            z += nonzero.get(p, 0) if local != 0 else 0
+        count[v], nonzero[v] = min(n, _MANY), min(z, _MANY)
+    return count.get(output, 0), nonzero.get(output, 0)
 
 
 def _written_out(chain):
@@ -451,11 +464,12 @@ def _combinations(values, target, tol):
     return best, coefs
 
 
-def _combination_text(c, names):
-    """('path 1 alone', 'path 2, through out_o2, is missing') for coefficients c."""
+def _combination_text(c, names, live):
+    """('path 1 alone', 'path 2, through out_o2, is missing') for coefficients c of the
+    paths, of which those in ``live`` are not 0."""
     def path(i):
         return f"path {i + 1}, through {names[i]}," if names[i] else f"path {i + 1}"
-    used = [(i, x) for i, x in enumerate(c) if x]
+    used = [(i, x) for i, x in enumerate(c) if x and i in live]
     if len(used) == 1 and used[0][1] == 1:
         expr = f"path {used[0][0] + 1} alone"
     else:
@@ -467,23 +481,35 @@ def _combination_text(c, names):
     return expr, "; ".join(faults)
 
 
+def _spread(c, live, n):
+    """Coefficients for the live paths, 1 for the paths that are 0."""
+    full = [1] * n
+    for i, x in zip(live, c):
+        full[i] = x
+    return tuple(full)
+
+
 def _path_findings(expl, output, leaf, yours, tol):
     """Listing, search description and what matched, from the explanation's paths."""
     values = [p.value for p in expl.paths]
+    live = [i for i, v in enumerate(values) if v != 0]
     names = _path_names([p.steps[1:-1] for p in expl.paths])
     if None in names and len(values) > 1:
         full = explain(output, leaf, via="all", max_paths=_MAX_SUBSET_PATHS)
         names = [a or b for a, b in zip(names, _path_names([p.steps[1:-1] for p in full.paths]))]
     tol_abs = tol[1] + tol[0] * max(math.fsum(map(abs, values)), abs(yours))
-    found, coefs = _combinations(values, yours, tol_abs)
+    found, coefs = _combinations([values[i] for i in live], yours, tol_abs)
+    found = [_spread(c, live, len(values)) for c in found]
     how = ", ".join(map(str, coefs[:-1])) + f" or {coefs[-1]}"
-    search = (f"searched all {len(coefs)}^{len(values)} = {len(coefs) ** len(values)} "
-              f"combinations of the {_plural(len(values), 'path', 'paths')}, each taken {how} "
-              f"times")
+    zeros = len(values) - len(live)
+    search = (f"searched all {len(coefs)}^{len(live)} = {len(coefs) ** len(live)} "
+              f"combinations of the {_plural(len(live), 'path', 'paths')}"
+              + (f" that are not 0 (the other {zeros} are)" if zeros else "")
+              + f", each taken {how} times")
     d = f"∂{expl.out_name}/∂{expl.wrt_name}"
     texts = []
     for c in found[:3]:
-        expr, faults = _combination_text(c, names)
+        expr, faults = _combination_text(c, names, set(live))
         texts.append(f"your {d} = {_fmt(yours, 9)} is {expr}" + (f"; {faults}" if faults else ""))
     if len(found) > 1:
         texts = ["several combinations of the paths fit equally well: " + " | ".join(texts)]
@@ -595,18 +621,22 @@ def _diagnose(report):
         return "\n".join(lines + [f"  → your value is 0: nothing reached {entry} (an entry "
                                   f"never filled in, or every path dropped?)"])
     findings = []
-    n = _count_paths(nodes, output)
-    searched = n <= _MAX_SUBSET_PATHS and len(nodes) <= _MAX_PATH_NODES
+    n, live = _count_paths(nodes, output)
+    searched = (live <= _MAX_SUBSET_PATHS and n <= _MAX_LISTED_PATHS
+                and len(nodes) <= _MAX_PATH_NODES)
     if searched:
-        expl = explain(output, nodes[0], max_paths=_MAX_SUBSET_PATHS)
+        expl = explain(output, nodes[0], max_paths=_MAX_LISTED_PATHS)
         lines += ["  " + line for line in str(expl).splitlines()]
         search, findings = _path_findings(expl, output, nodes[0], yours, tol)
         lines.append(f"  {search}" + ("" if findings else ": none gives yours"))
     else:
         count = f"more than {_MANY:.0e} paths" if n >= _MANY else _plural(n, "path", "paths")
-        why = (f"too many to search their combinations (up to {_MAX_SUBSET_PATHS} paths are)"
-               if n > _MAX_SUBSET_PATHS else f"over {len(nodes):,} nodes, too long to list")
-        lines.append(f"  {count} from {entry} to the loss: {why}; "
+        nonzero = f" ({live:,} of them not 0)" if live != n else ""
+        why = (f"too many to search their combinations (up to {_MAX_SUBSET_PATHS} paths that "
+               f"are not 0 are, of up to {_MAX_LISTED_PATHS})"
+               if live > _MAX_SUBSET_PATHS or n > _MAX_LISTED_PATHS
+               else f"over {len(nodes):,} nodes, too long to list")
+        lines.append(f"  {count} from {entry} to the loss{nonzero}: {why}; "
                      f"{_explain_call(name, index)} shows them")
     units = _units(report._order)
     findings += [_op_text(unit, j, entry) + _unit_scope(report, units[unit], j, name)
@@ -694,9 +724,12 @@ class GradientReport:
         return explain(self.output, self._leaf(name, index), **kwargs)
 
     def _summary(self):
-        wrong = sum(c.status != "ok" for c in self.params.values())
+        checks = [c for c in self.params.values() if c.status != "extra"]
+        wrong = sum(c.status != "ok" for c in checks)
+        extra = len(self.params) - len(checks)
         verdict = ("all parameters match the engine" if self.ok else
-                   f"{wrong} of {len(self.params)} parameters wrong")
+                   f"{wrong} of {_plural(len(checks), 'parameter', 'parameters')} wrong"
+                   + (f", {_plural(extra, 'extra key', 'extra keys')} in grads" if extra else ""))
         return (f"check_gradients: {verdict} (rtol={self.rtol:g}, atol={self.atol:g}: an entry "
                 f"passes when |yours - engine| <= atol + rtol·|engine|)")
 
@@ -751,7 +784,7 @@ def _check_arguments(loss, params, grads, rtol, atol):
 def _compare_all(params, grads, parsed, engine, rtol, atol, m):
     """A ``ParameterCheck`` per parameter, then one per extra key of ``grads``."""
     checks = []
-    for name, (kind, shape, _) in parsed.items():
+    for name, (_, shape, _) in parsed.items():
         if name not in grads:
             checks.append(ParameterCheck(name, shape, None, "missing",
                                          note=f"grads has no entry {name!r}"))
@@ -774,7 +807,8 @@ def check_gradients(loss, params, grads, rtol=1e-6, atol=1e-9):
     object array of Values, entries labelled ``W1[0,1]``) and must return one scalar
     Value (a 0-d or size-1 array is accepted). ``grads`` holds your dL/dparam for each
     name, of the parameter's shape. An entry passes when both are finite and
-    |yours - engine| <= atol + rtol |engine|.
+    |yours - engine| <= atol + rtol |engine|. An unlabelled loss Value is labelled "loss"
+    (the name explanations give it).
     """
     _check_arguments(loss, params, grads, rtol, atol)
     t0 = time.perf_counter()
@@ -786,6 +820,9 @@ def check_gradients(loss, params, grads, rtol=1e-6, atol=1e-9):
     t1 = time.perf_counter()
     if not output.label:
         output.label = "loss"
+    for vs in leaves.values():                  # in case the forward ran a backward() itself
+        for v in vs:
+            v.grad = 0.0
     output.backward()
     t2 = time.perf_counter()
     m = _batch_size(output)
@@ -804,6 +841,7 @@ def check_gradients(loss, params, grads, rtol=1e-6, atol=1e-9):
 def assert_gradients(loss, params, grads, rtol=1e-6, atol=1e-9):
     """``check_gradients`` for tests: raises AssertionError with the report's text when
     any entry is wrong, returns the report otherwise."""
+    __tracebackhide__ = True                    # pytest shows the caller's line, not this
     report = check_gradients(loss, params, grads, rtol=rtol, atol=atol)
     if not report.ok:
         raise AssertionError(str(report))

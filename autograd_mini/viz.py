@@ -1,539 +1,546 @@
-"""Draw a computation graph: ``draw(root)`` returns a ``graphviz.Digraph``.
+"""Draw a computation graph or a network: ``draw(root)`` returns a ``graphviz.Digraph``.
 
-One record node per Value (its label, ``data`` and ``grad``), one small node per op, edges
-in the direction of the forward pass. A constant operand shows in its op node: ``x * 3``
-is the op ``* 3`` (the engine stores 3 as the local derivative), ``x + 2`` is ``+ 2``.
+``draw(value)``: one record per Value (label, ``data``, ``grad``), one oval per op (with its
+constant: ``x * 3`` is the op ``* 3``), edges in the direction of the forward pass, each
+operand's edge carrying the local derivative d(result)/d(operand) that ``backward()``
+multiplies by the result's grad. ``draw(model)`` (an ``MLP``, ``Layer`` or ``Neuron``): the
+network diagram, neurons as circles by layer, each weight an edge with its value and grad.
+
+The direction (top-to-bottom or left-to-right) is chosen from the graph's shape so that the
+picture fits a 1,000 px column; numbers show ``precision`` significant digits.
 
 The DOT text depends only on the graph's structure: node ``n<i>`` is the i-th Value of
-``topological_order(root)`` and edges follow that order, so the same graph always gives
-the same bytes (micrograd names nodes by ``id()`` and walks sets, so its drawings change
-from run to run).
+``topological_order(root)``, so the same graph always gives the same bytes.
 
 Rendering (SVG in Jupyter, ``pipe("svg")``, ``save("graph.png")``, ``render()``) runs the
-system Graphviz ``dot`` when it is on PATH, otherwise ``graphviz-pure`` (``pip install
-graphviz-pure``: a self-contained ``dot`` with the same flags, no system packages). Set
-the environment variable ``AUTOGRAD_MINI_DOT`` (a program name or path), or pass
-``program=`` to ``draw()``, to choose one. The graphviz Python package only needs to be
-installed to call ``draw()``; ``import autograd_mini`` works without it.
+system Graphviz ``dot`` when it is on PATH, otherwise ``graphviz-pure`` (a self-contained
+``dot``), on the DOT text, with a font the program has metrics for (graphviz-pure ships
+Arimo, with Arial's metrics). ``AUTOGRAD_MINI_DOT`` (a program name or path) or
+``draw(..., program=...)`` chooses one. ``import autograd_mini`` works without graphviz.
 """
 
-import functools
-import math
-import os
+import html
 import re
-import shutil
-import sys
-import sysconfig
-from pathlib import Path
-from types import SimpleNamespace
 
 from .engine import Value, topological_order
+from .graph import (  # noqa: F401
+    ACTIVATION_OPS,
+    cluster_outputs,
+    clusters,
+    constant_of,
+    layer_sizes,
+    more_than,
+    number,
+    op_text,
+    parameter_names,
+    parameter_terms,
+)
+from .rendering import (  # noqa: F401  (the command line imports these from viz)
+    IMAGE_SUFFIXES,
+    SOURCE_SUFFIXES,
+    RendererNotFound,
+    check_writable,
+    find_program,
+    font_for,
+    has_graphviz,
+    output_kind,
+    render_dot,
+    write_file,
+)
 
-__all__ = ["draw", "find_program", "op_text", "constant_operand", "cluster_outputs",
-           "RendererNotFound"]
+constant_operand = constant_of          # explain.py's import (graph.py has both)
 
-_INSTALL_HINT = ("pip install graphviz-pure (a self-contained dot, no system packages), or "
-                 "install Graphviz itself (apt-get install graphviz, brew install graphviz)")
-ACTIVATION_OPS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
-_PARAM = re.compile(r"^(L\d+\.N\d+)\.(b|w(\d+))$")
-IMAGE_SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
-_SOURCE = ("", ".gv", ".dot")                   # save() writes the DOT text for these
-_HARMLESS = re.compile(r"^(Warning: )+no value for width of non-ASCII character")
+__all__ = ["draw", "find_program", "render_dot", "op_text", "RendererNotFound",
+           "IMAGE_SUFFIXES", "SOURCE_SUFFIXES"]
 
-
-# ---------------------------------------------------------------------- constants in ops
-def constant_operand(node):
-    """The constant of a one-operand ``+ - * /`` node, and which side it is on.
-
-    Returns ``(c, "right")`` for ``x + c``, ``x - c``, ``x * c``, ``x / c``, ``(c, "left")``
-    for ``c - x``, or None. The engine keeps no constant, only local derivatives, so the
-    constant is read back from them: for ``*`` it is the local derivative, for ``/`` its
-    inverse, for ``+`` and ``-`` the difference of the data. None too when rounding lost
-    the constant (``1e16 + 3``, ``0.5 - 1e-17``): the op is then drawn without it.
-    """
-    if len(node.parents) != 1 or node.op not in ("+", "-", "*", "/"):
-        return None
-    x, local = node.parents[0].data, node.local_grads[0]
-    if node.op == "*":
-        return local, "right"
-    if node.op == "/":
-        c = 1.0 / local
-        return (c, "right") if 1.0 / c == local else None
-    if node.op == "+":
-        c, side = node.data - x, "right"
-    elif local == 1.0:                              # x - c
-        c, side = x - node.data, "right"
-    else:                                           # c - x
-        c, side = node.data + x, "left"
-    # x + c was rounded to node.data: every c within an ulp of it gives the same data, so
-    # the constant is known only when they all print alike (1e16 + 3 is stored as 1e16 + 4)
-    if not math.isfinite(c):
-        return None
-    spread = math.ulp(node.data) + math.ulp(x)
-    if len({number(c - spread), number(c), number(c + spread)}) > 1:
-        return None
-    return c, side
+COLUMN_PX = 1000                                    # the width pictures are made to fit
+_SMALL = 60                                         # up to this many Values: local grads on
 
 
-def number(x, digits=6):
-    """A constant as people write it: 3.0 -> '3', 0.01 -> '0.01' (``digits`` significant)."""
-    return format(x, f".{digits}g")
-
-
-def op_text(node):
-    """How an op node is labelled: '+', 'tanh', '**2', and with a constant '* 3', '2 -'."""
-    const = constant_operand(node)
-    if const is None:
-        return node.op
-    c, side = const
-    return f"{node.op} {number(c)}" if side == "right" else f"{number(c)} {node.op}"
-
-
-# ---------------------------------------------------------------------- the renderer
-@functools.lru_cache(maxsize=None)
-def _graphviz():
-    """Import graphviz on first use (it is slow to import, and optional) and define the
-    classes built on it: ``Graph`` and ``RendererNotFound``."""
-    try:
-        import graphviz
-        from graphviz.backend import dot_command, execute, rendering
-    except ImportError:
+def _graph_class():
+    """``digraph.Graph`` (graphviz is imported on first use: it is slow and optional)."""
+    if not has_graphviz():
         raise ImportError("draw() needs the graphviz Python package: pip install graphviz "
-                          "graphviz-pure (or pip install 'autograd-mini[viz]')") from None
-
-    def _run(cmd, quiet, **kwargs):
-        """Run the renderer; pass on its stderr except the harmless font-metric notes
-        (graphviz-pure: 'Warning: no value for width of non-ASCII character ...')."""
-        proc = execute.run_check(cmd, capture_output=True, quiet=True, **kwargs)
-        if not quiet and proc.stderr:
-            text = proc.stderr if isinstance(proc.stderr, str) else proc.stderr.decode(
-                "utf-8", "replace")
-            kept = [line for line in text.splitlines(keepends=True)
-                    if not _HARMLESS.match(line)]
-            if kept:
-                sys.stderr.write("".join(kept))
-                sys.stderr.flush()
-        return proc
-
-    class RendererNotFound(graphviz.ExecutableNotFound):
-        """No ``dot`` program to render with (the DOT source is still available)."""
-
-        def __init__(self, message):
-            RuntimeError.__init__(self, message)
-
-    class Graph(graphviz.Digraph):
-        """A ``graphviz.Digraph`` that renders with ``find_program()``'s choice.
-
-        graphviz runs a program called ``dot`` by name; its documented override points
-        (``_pipe_lines``, ``_pipe_lines_string``, ``_render``) are replaced here so the same
-        command line runs with ``dot`` or ``graphviz-pure``, with no global state changed.
-        ``save(path)`` writes an image for ``.svg``/``.png``/``.jpg``, the DOT source for
-        ``.gv``/``.dot`` (and suffixes that are no Graphviz format, as graphviz does), and
-        refuses other Graphviz formats (``.pdf``, ``.gif``: the renderer may not make them).
-        """
-
-        def __init__(self, *args, program=None, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.program = program
-
-        def _copy_kwargs(self, **kwargs):
-            return super()._copy_kwargs(program=self.program, **kwargs)
-
-        @property
-        def backend(self):
-            """The path of the program that renders this graph."""
-            return find_program(self.program)
-
-        def _command(self, engine, format, renderer=None, formatter=None, neato_no_op=None):
-            cmd = dot_command.command(engine, format, renderer=renderer, formatter=formatter,
-                                      neato_no_op=neato_no_op)
-            cmd[0] = self.backend
-            return cmd
-
-        def _pipe_lines(self, engine, format, input_lines, *, input_encoding, quiet=False,
-                        **options):
-            lines = (line.encode(input_encoding) for line in input_lines)
-            return _run(self._command(engine, format, **options), quiet,
-                        input_lines=lines).stdout
-
-        def _pipe_lines_string(self, engine, format, input_lines, *, encoding, quiet=False,
-                               **options):
-            return _run(self._command(engine, format, **options), quiet,
-                        input_lines=input_lines, encoding=encoding).stdout
-
-        def _render(self, engine, format=None, filepath=None, renderer=None, formatter=None,
-                    neato_no_op=None, quiet=False, *, outfile=None,
-                    raise_if_result_exists=False, overwrite_filepath=False):
-            filepath = Path(filepath) if filepath is not None else None
-            if outfile is not None:
-                outfile = Path(outfile)
-                format = rendering.get_format(outfile, format=format)
-                filepath = filepath or rendering.get_filepath(outfile)
-            else:
-                outfile = Path(rendering.get_outfile(filepath, format=format,
-                                                     renderer=renderer, formatter=formatter))
-            if raise_if_result_exists and outfile.exists():
-                raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
-            cmd = self._command(engine, format, renderer, formatter, neato_no_op)
-            _run(cmd + ["-o", os.fspath(outfile), os.fspath(filepath)], quiet)
-            return os.fspath(outfile)
-
-        def save(self, filename=None, directory=None, *, skip_existing=False):
-            """Write ``filename``: an image for .svg/.png/.jpg, the DOT source for .gv/.dot."""
-            suffix = Path(filename).suffix.lower() if filename is not None else ""
-            if (skip_existing is not None and suffix[1:] in graphviz.FORMATS
-                    and suffix not in (*IMAGE_SUFFIXES, *_SOURCE)):      # .pdf, .gif, ...
-                raise ValueError(
-                    f"save({os.fspath(filename)!r}): the renderer writes images as "
-                    f"{', '.join(IMAGE_SUFFIXES)}; use one of those, or "
-                    f"{', '.join(_SOURCE[1:])} for the DOT source (for {suffix}, convert "
-                    f"the SVG with another tool)")
-            if suffix in IMAGE_SUFFIXES and skip_existing is not None:  # None: render()
-                path = Path(directory or "", filename)
-                if skip_existing and path.exists():
-                    return os.fspath(path)
-                data = self.pipe(format=IMAGE_SUFFIXES[suffix])
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                return os.fspath(path)
-            return super().save(filename, directory=directory, skip_existing=skip_existing)
-
-        def __repr__(self):
-            """Stable text (no memory address), e.g. in a notebook's text/plain output."""
-            nodes = sum(1 for line in self.body if "->" not in line and "[" in line)
-            edges = sum(1 for line in self.body if "->" in line)
-            return f"<autograd_mini Graph: {nodes} nodes, {edges} edges>"
-
-        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-            try:
-                return super()._repr_mimebundle_(include, exclude, **kwargs)
-            except RendererNotFound as e:           # show why, and the DOT source
-                return {"text/plain": f"{e}\n\n{self.source}"}
-
-    for cls in (Graph, RendererNotFound):
-        cls.__module__, cls.__qualname__ = __name__, cls.__name__
-    return SimpleNamespace(Graph=Graph, RendererNotFound=RendererNotFound)
+                          "graphviz-pure (or pip install 'autograd-mini[viz]')")
+    from .digraph import Graph
+    return Graph
 
 
 def __getattr__(name):
-    """``Graph`` and ``RendererNotFound`` exist once graphviz is imported."""
-    if name in ("Graph", "RendererNotFound"):
-        return getattr(_graphviz(), name)
+    """``Graph`` exists once graphviz is imported."""
+    if name == "Graph":
+        return _graph_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def find_program(program=None):
-    """The path of the program that renders DOT: ``program`` if given, else the
-    environment variable ``AUTOGRAD_MINI_DOT``, else the system ``dot``, else
-    ``graphviz-pure`` (on PATH or installed next to this Python). Raises
-    ``RendererNotFound`` saying how to install one."""
-    wanted = program or os.environ.get("AUTOGRAD_MINI_DOT")
-    candidates = [wanted] if wanted else ["dot", "graphviz-pure"]
-    script_dirs = [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
-    for name in candidates:
-        found = shutil.which(name)
-        for directory in script_dirs:               # a venv's bin/ need not be on PATH
-            if found is None and directory:
-                found = shutil.which(name, path=directory)
-        if found:
-            return found
-    missing = _graphviz().RendererNotFound
-    if wanted:
-        source = "program=" if program else "AUTOGRAD_MINI_DOT="
-        raise missing(f"cannot render: {source}{wanted!r} is not an executable "
-                      f"program (give a name on PATH or a path)")
-    raise missing("cannot render the graph: neither Graphviz's `dot` nor `graphviz-pure` "
-                  "was found. Fix: " + _INSTALL_HINT + ". The DOT source is still "
-                  "available as graph.source (or graph.save('g.gv')).")
+# ---------------------------------------------------------------------- scenes
+class Scene:
+    """What to draw, before a direction is chosen: nodes (``fields`` are the lines of a
+    record, stacked), clusters, edges (``ltail``/``lhead`` for bundles) and a caption."""
+
+    def __init__(self):
+        self.nodes = {}                 # id -> attrs (plus "fields" for a record)
+        self.cluster_of = {}            # id -> cluster name
+        self.clusters = {}              # cluster name -> attrs
+        self.edges = []                 # (tail, head, attrs)
+        self.graph = {}
+        self.columns = []               # node lists to keep in this order, one rank each
+
+    def node(self, name, cluster=None, **attrs):
+        self.nodes[name] = attrs
+        if cluster is not None:
+            self.cluster_of[name] = cluster
+
+    def box(self, name, fields, cluster=None, fill=None, thick=False):
+        """A box of stacked lines (``fields``: strings, or ``(text, colour)``)."""
+        self.node(name, cluster, fields=list(fields), fill=fill, thick=thick)
+
+    def edge(self, tail, head, **attrs):
+        self.edges.append((tail, head, attrs))
 
 
-# ---------------------------------------------------------------------- drawing
-def _record(text):
-    """Escape a string for a field of a Graphviz record label."""
-    return re.sub(r'([\\{}|<>"])', r"\\\1", text).replace("\n", " ")
+def box_label(fields, fill=None, thick=False):
+    """An HTML-like label: one table cell per line (the same in every direction)."""
+    bg = f' bgcolor="{fill}"' if fill else ""
+    rows = []
+    for field in fields:
+        text, colour = (field, None) if isinstance(field, str) else field
+        text = html.escape(text, quote=False)
+        rows.append(f'<tr><td>{text if colour is None else _font(text, colour)}</td></tr>')
+    return (f'<<table border="{2 if thick else 0}" cellborder="1" cellspacing="0" '
+            f'cellpadding="3"{bg}>{"".join(rows)}</table>>')
 
 
-def _parameters(params, module):
-    """``{Value: name}`` for the parameters to highlight (names from ``named_parameters``)."""
-    names = {}
-    for source in (module, params):
-        if source is None:
-            continue
-        if hasattr(source, "named_parameters"):
-            pairs = list(source.named_parameters())
-        elif hasattr(source, "parameters"):
-            pairs = [(p.label, p) for p in source.parameters()]
-        elif isinstance(source, Value):
-            pairs = [(source.label, source)]
-        else:
-            pairs = [(getattr(p, "label", ""), p) for p in source]
-        for name, p in pairs:
-            if not isinstance(p, Value):
-                raise TypeError(f"draw: parameters must be Values, got {type(p).__name__}")
-            names.setdefault(p, name or p.label)
-    return names
+def _font(text, colour):
+    return f'<font color="{colour}">{text}</font>'
 
 
-def _neurons(order, params):
-    """``{Value: "L0.N1"}`` for each neuron's own forward computation, as ``Neuron`` does
-    it: its parameters ``L0.N1.w<k>`` and ``L0.N1.b``, the products ``w_k * x_k``, the
-    running sum ``b + w_0 x_0 + w_1 x_1 + ...`` (in that order, every weight once) and the
-    activation of the complete sum. A node that merely uses a parameter (a regulariser's
-    ``p*p``, the sum of two passes' outputs, the next layer) stays outside."""
-    role, nin, biased = {}, {}, set()               # leaf -> (neuron, weight index or None)
-    for v in order:
-        name = params.get(v, v.label) if not v.parents else ""
-        m = _PARAM.match(name) if name else None
-        if m:
-            k = m.group(1)
-            if m.group(2) == "b":
-                role[v] = (k, None)
-                biased.add(k)
-            else:
-                role[v] = (k, int(m.group(3)))
-                nin[k] = nin.get(k, 0) + 1
-    prod, chain = {}, {}        # prod: w_k * x -> (neuron, k); chain: sum -> (neuron, terms)
-    zs = []
-    for v in order:
-        ps = v.parents
-        if v.op == "*" and (len(ps) == 1 or len(ps) == 2 and ps[0] is not ps[1]):
-            weights = [role[p] for p in ps if p in role]
-            if len(weights) == 1 and weights[0][1] is not None:
-                prod[v] = weights[0]
-                k = weights[0][0]
-                if nin[k] == 1 and k not in biased:  # z = w_0 * x_0
-                    zs.append(v)
-        if v.op == "+" and len(ps) == 2:
-            acc, term = ps
-            if acc in role and role[acc][1] is None:
-                start = (role[acc][0], 0)
-            elif acc in prod and prod[acc][1] == 0 and prod[acc][0] not in biased:
-                start = (prod[acc][0], 1)
-            else:
-                start = chain.get(acc)
-            if start is not None and prod.get(term) == start:
-                chain[v] = (start[0], start[1] + 1)
-                if chain[v][1] == nin.get(start[0]):
-                    zs.append(v)
-    key = {v: k for v, (k, _) in role.items()}
-    complete = set()
-    for z in zs:                                    # walk down each z's running sum
-        k = (chain.get(z) or prod[z])[0]
-        complete.add(z)
-        node = z
-        while node in chain:
-            key[node] = k
-            node, term = node.parents
-            key[term] = k
-        key[node] = k                               # the bias, or the first product
-    for v in order:
-        if len(v.parents) == 1 and v.op in ACTIVATION_OPS and v.parents[0] in complete:
-            key[v] = key[v.parents[0]]
-    return key
+def _text_size(lines, fontsize):
+    """An estimate of a text block's (width, height) in points."""
+    width = max((len(line) for line in lines), default=1) * 0.56 * fontsize
+    return width, len(lines) * 1.25 * fontsize
 
 
-def clusters(order, params, level):
-    """``{Value: key}``: the neuron (``"L0.N1"``) or layer (``"L0"``) each node belongs to
-    (see ``_neurons``: only a neuron's own forward computation belongs to it)."""
-    key = _neurons(order, params)
-    if level == "layer":
-        key = {v: k.split(".")[0] for v, k in key.items()}
-    return key
+def _node_size(attrs):
+    """Estimated (width, height) of a drawn node in points."""
+    fontsize = float(attrs.get("fontsize", 11))
+    lines = [f if isinstance(f, str) else f[0] for f in attrs.get("fields", ())]
+    lines = lines or str(attrs.get("label", "xx")).split("\n")
+    w, h = _text_size(lines, fontsize)
+    shape = attrs.get("shape", "ellipse")
+    if shape == "circle":
+        side = max(w + 10, h + 10, 36.0)
+        return side, side
+    if shape == "ellipse":
+        return max(w * 1.3 + 12, 54.0), max(h * 1.3 + 4, 22.0)
+    return w + 8, h + 6 * len(lines)
 
 
-def cluster_outputs(order, key):
-    """``{key: [Value]}``: each neuron's (or layer's) outputs, the op nodes of it that no
-    node of it uses (one per forward pass when a graph holds several samples)."""
-    used_inside = {p for v in order if v in key for p in v.parents if key.get(p) == key[v]}
-    outputs = {}
-    for v in order:
-        if v in key and v.parents and v not in used_inside:
-            outputs.setdefault(key[v], []).append(v)
-    return outputs
+def _links(scene):
+    """The scene's edges as (tail, head) pairs, a bundle between two clusters standing for
+    an edge from each node of one to each node of the other."""
+    members = {}
+    for node, cluster in scene.cluster_of.items():
+        members.setdefault(cluster, []).append(node)
+    links = []
+    for tail, head, attrs in scene.edges:
+        tails = members.get(attrs.get("ltail"), [tail])
+        heads = members.get(attrs.get("lhead"), [head])
+        links += [(t, h) for t in tails for h in heads]
+    return links
 
 
-def _parameter_terms(order, key):
-    """The op nodes computed from clustered parameters alone (a regulariser
-    ``alpha * sum p^2``): a collapsed drawing folds them into one node."""
-    folded = set()
-    for v in order:
-        if v.parents and v not in key and all(
-                (p in key and not p.parents) or p in folded for p in v.parents):
-            folded.add(v)
-    return folded
+def _ranks(scene):
+    """Each node's rank as dot places it: one below its lowest operand, a node without
+    operands (a leaf) right above its first use."""
+    links = _links(scene)
+    heads, tails = {}, {}
+    for tail, head in links:
+        heads.setdefault(tail, []).append(head)
+        tails.setdefault(head, []).append(tail)
+    rank = {}
+    for name in _forward_order(scene, heads, links):
+        rank[name] = 1 + max((rank[t] for t in tails.get(name, ())), default=-1)
+    for name in scene.nodes:
+        if name not in tails and name in heads:
+            rank[name] = min(rank[h] for h in heads[name]) - 1
+    return rank
 
 
-def _layer_sizes(order, params):
-    """``{layer: (neurons, passes)}`` (passes None when the neurons differ in it)."""
-    outs = cluster_outputs(order, _neurons(order, params))
-    sizes = {}
-    for k, o in outs.items():
-        layer = k.split(".")[0]
-        n, passes = sizes.get(layer, (0, len(o)))
-        sizes[layer] = (n + 1, passes if passes == len(o) else None)
-    return sizes
+def _forward_order(scene, heads, links):
+    """The scene's nodes, each before the nodes its edges lead to (Kahn's algorithm)."""
+    indegree = dict.fromkeys(scene.nodes, 0)
+    for _, head in links:
+        indegree[head] += 1
+    ready = [n for n, d in indegree.items() if d == 0]
+    while ready:
+        name = ready.pop()
+        yield name
+        for head in heads.get(name, ()):
+            indegree[head] -= 1
+            if indegree[head] == 0:
+                ready.append(head)
 
 
-def _too_many(root, limit):
-    """True when more than ``limit`` Values are reachable (stops counting there)."""
-    seen, stack = {root}, [root]
-    while stack:
-        for p in stack.pop().parents:
-            if p not in seen:
-                seen.add(p)
-                if len(seen) > limit:
-                    return True
-                stack.append(p)
-    return False
+def layout_widths(scene):
+    """Estimated picture width in points for ``{"TB": w, "LR": w}``."""
+    rank = _ranks(scene)
+    by_rank, labels = {}, {}
+    for name, r in rank.items():
+        by_rank.setdefault(r, []).append(_node_size(scene.nodes[name]))
+    for tail, _, attrs in scene.edges:
+        if attrs.get("label"):
+            w, _ = _text_size(attrs["label"].split("\n"), float(attrs.get("fontsize", 10)))
+            labels.setdefault(rank[tail], []).append(w + 8)
+    tb = max((sum(w for w, _ in sizes) + 18 * (len(sizes) - 1)
+              for sizes in by_rank.values()), default=0)
+    tb = max([tb] + [sum(ws) + 18 * len(ws) for ws in labels.values()])
+    lr = sum(max(w for w, _ in sizes) for sizes in by_rank.values())
+    lr += 36 * (len(by_rank) - 1) + sum(max(ws) + 18 for ws in labels.values())
+    return {"TB": tb + 16, "LR": lr + 16}
 
 
-def draw(root, *, precision=4, show_grad=True, params=None, module=None, cluster=None,
-         collapse=False, rankdir="LR", max_nodes=300, program=None):
-    """The computation graph of ``root`` as a ``graphviz.Digraph`` (displays inline in Jupyter).
+def choose_rankdir(scene):
+    """Top-to-bottom unless left-to-right shows the text clearly larger in a 1,000 px
+    column (a wide, shallow graph): a deep chain always goes top to bottom."""
+    widths = layout_widths(scene)
+    scale = {d: min(1.0, COLUMN_PX / (w * 4 / 3)) for d, w in widths.items()}
+    return "LR" if scale["LR"] > 1.15 * scale["TB"] else "TB"
 
-    precision   decimals shown for data and grad (default 4)
-    show_grad   False hides the gradients (e.g. before ``backward()``)
+
+def to_graph(scene, rankdir, program=None, name="autograd_mini"):
+    """The scene as a ``Graph`` (boxes are HTML-like tables, one line per row)."""
+    Graph = _graph_class()
+    g = Graph(name=name, format="svg", program=program,
+              graph_attr={"rankdir": rankdir, **scene.graph},
+              node_attr={"fontsize": "11"}, edge_attr={"fontsize": "10"})
+    members = {}
+    for node, cluster in scene.cluster_of.items():
+        members.setdefault(cluster, []).append(node)
+    def attrs_of(node):
+        attrs = dict(scene.nodes[node])
+        if "fields" in attrs:
+            label = box_label(attrs.pop("fields"), attrs.pop("fill"), attrs.pop("thick"))
+            attrs.update(shape="plain", label=label)
+        return {"id": node, **attrs}
+
+    columns = {}
+    for column in scene.columns:
+        columns.setdefault(scene.cluster_of.get(column[0]), []).append(column)
+    for cluster, attrs in scene.clusters.items():
+        with g.subgraph(name=cluster) as sub:
+            sub.attr(**attrs)
+            for node in members.get(cluster, ()):
+                sub.node(node, **attrs_of(node))
+            _keep_order(sub, columns.get(cluster, ()), rankdir)
+    for node in scene.nodes:
+        if node not in scene.cluster_of:
+            g.node(node, **attrs_of(node))
+    for tail, head, attrs in scene.edges:
+        g.edge(tail, head, **attrs)
+    return g
+
+
+def _keep_order(graph, columns, rankdir):
+    """Each column's nodes on one rank in the given order (first at the top or left), by
+    invisible edges between neighbours."""
+    for column in columns:
+        with graph.subgraph() as same:
+            same.attr(rank="same")
+            nodes = column[::-1] if rankdir in ("LR", "RL") else column
+            for a, b in zip(nodes, nodes[1:]):
+                same.edge(a, b, style="invis")
+
+
+# ---------------------------------------------------------------------- draw()
+def _is_module(x):
+    return hasattr(x, "named_parameters") and not isinstance(x, Value)
+
+
+def _check_precision(precision, what="draw"):
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise ValueError(f"{what}: precision (significant digits) must be an int from 1 to "
+                         f"17, got {precision!r}")
+
+
+def _check_rankdir(rankdir, what="draw"):
+    if rankdir not in (None, "LR", "TB", "RL", "BT"):
+        raise ValueError(f"{what}: rankdir must be None (chosen from the graph's shape), "
+                         f"'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+
+
+def draw(root, *, precision=4, show_grad=None, params=None, module=None, cluster=None,
+         collapse=False, rankdir=None, local_grads=None, max_nodes=300, inputs=None,
+         names=None, program=None):
+    """The computation graph of ``root`` (a Value), or the network diagram of ``root``
+    (an ``MLP``, ``Layer`` or ``Neuron``), as a ``graphviz.Digraph`` that Jupyter shows.
+
+    precision   significant digits of the numbers shown (default 4: 0.0004386)
+    show_grad   False hides gradients (e.g. before ``backward()``); None: shown for a
+                Value, and for a network once some parameter has a gradient
+    rankdir     None picks from the graph's shape ("TB" for deep graphs), or "LR", "TB",
+                "RL", "BT"
+    program     the program that renders: None picks ``dot`` or ``graphviz-pure``
+
+    For a Value:
     params      Values (or a Module) to highlight, e.g. ``model.parameters()``
     module      a Module: highlights its parameters and names them for ``cluster``
     cluster     "neuron" or "layer": box the nodes of each neuron / layer of an MLP
-                (parameters named like ``L0.N1.w0``); with ``collapse=True`` each box is
-                drawn as a single node, so a whole network stays readable
-    rankdir     "LR" (default, left to right) or "TB", "RL", "BT"
+                (parameters named like ``L0.N1.w0``); ``collapse=True`` draws each box
+                as one node, and dense layer-to-layer edges as one labelled bundle
+    local_grads True labels each operand's edge with d(result)/d(operand) (the factor
+                ``backward()`` multiplies the result's grad by); None: on up to 60 Values
     max_nodes   refuse graphs with more drawn nodes than this (None: no limit)
-    program     the program that renders: None picks ``dot`` or ``graphviz-pure``
+
+    For a network: ``inputs`` names the inputs (strings), or gives input numbers/Values,
+    which are run through the network (under ``no_grad``) to show each neuron's output;
+    ``names`` renames nodes, e.g. ``{"x0": "i1", "L0.N0": "h1"}``.
 
     ``draw(y).source`` is the DOT text; ``.pipe("svg")`` the SVG bytes; ``.save("g.svg")``
-    or ``.save("g.png")`` writes an image.
+    or ``.save("g.png")`` writes an image (``.gv``/``.dot``: the DOT text).
     """
-    Graph = _graphviz().Graph                       # ImportError saying how to install
+    _graph_class()                                  # ImportError saying how to install
+    _check_precision(precision)
+    _check_rankdir(rankdir)
+    if _is_module(root):
+        given = {"params": params, "module": module, "cluster": cluster,
+                 "collapse": collapse or None, "local_grads": local_grads}
+        wrong = [k for k, v in given.items() if v is not None]
+        if wrong:
+            raise TypeError(f"draw(model): {', '.join(wrong)} apply to drawing a Value's "
+                            f"computation graph; draw(model) draws the network")
+        from .netview import network_scene
+        scene = network_scene(root, precision=precision, show_grad=show_grad,
+                              inputs=inputs, names=names)
+        return to_graph(scene, rankdir or "LR", program)
+    if inputs is not None or names is not None:
+        raise TypeError("draw: inputs= and names= apply to draw(model), the network diagram")
     if not isinstance(root, Value):
-        raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
+        raise TypeError(f"draw: root must be a Value or a Module (MLP, Layer, Neuron), "
+                        f"got {type(root).__name__}")
+    scene = value_scene(root, precision=precision, show_grad=show_grad is not False,
+                        params=params, module=module, cluster=cluster, collapse=collapse,
+                        local_grads=local_grads, max_nodes=max_nodes)
+    return to_graph(scene, rankdir or choose_rankdir(scene), program)
+
+
+_TOO_MANY = ("for a network, draw one box per neuron with draw(loss, module=model, "
+             "cluster='neuron', collapse=True); or draw a smaller piece (one sample's loss, "
+             "one neuron's output); or pass max_nodes=None to draw it all anyway")
+
+
+def value_scene(root, *, precision=4, show_grad=True, params=None, module=None,
+                cluster=None, collapse=False, local_grads=None, max_nodes=300):
+    """The ``Scene`` of ``root``'s computation graph (see ``draw``)."""
     if cluster not in (None, "neuron", "layer"):
         raise ValueError(f"draw: cluster must be None, 'neuron' or 'layer', got {cluster!r}")
     if collapse and cluster is None:
         raise ValueError("draw: collapse=True needs cluster='neuron' or cluster='layer'")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or precision < 0:
-        raise ValueError(f"draw: precision must be an int >= 0, got {precision!r}")
-    hint = ("for a network, draw one box per neuron with draw(loss, module=model, "
-            "cluster='neuron', collapse=True); or draw a smaller piece (one sample's loss, "
-            "one neuron's output); or pass max_nodes=None to draw it all anyway")
-    if max_nodes is not None and not collapse and _too_many(root, max_nodes):
-        raise ValueError(f"draw: the graph has more than max_nodes={max_nodes} Values; "
-                         f"its drawing would be unreadable and slow to lay out. Options: {hint}")
-
+    if local_grads not in (None, True, False):
+        raise ValueError(f"draw: local_grads must be None, True or False, got {local_grads!r}")
+    if max_nodes is not None and not collapse and more_than(root, max_nodes):
+        raise ValueError(f"draw: the graph has more than max_nodes={max_nodes} Values; its "
+                         f"drawing would be unreadable and slow to lay out. Options: {_TOO_MANY}")
     order = topological_order(root)
-    index = {v: i for i, v in enumerate(order)}
-    names = _parameters(params, module)
+    names = parameter_names(params, module)
     key = clusters(order, names, cluster) if cluster else {}
     if cluster and not key:
         raise ValueError(f"draw: cluster={cluster!r} found no parameters named like "
                          f"'L0.N1.w0' (an MLP's); pass module=model or label them so")
+    if local_grads is None:
+        local_grads = not collapse and len(order) <= _SMALL
+    style = Style(precision, show_grad, local_grads and not collapse, names, root)
+    if collapse:
+        return _collapsed_scene(order, key, cluster, style, max_nodes)
+    return plain_scene(order, key, style)
 
-    # the node each Value is drawn as: itself, or its collapsed cluster
+
+class Style:
+    """How values are written: significant digits, grads shown, edge labels, names."""
+
+    def __init__(self, precision, show_grad, local_grads, names, root):
+        self.precision, self.show_grad, self.local_grads = precision, show_grad, local_grads
+        self.names, self.root = names, root
+
+    def num(self, x):
+        return number(x.data if isinstance(x, Value) else x, self.precision)
+
+    def fields(self, v, name=None):
+        """A Value's record lines: its name, data and (if shown) grad."""
+        name = self.names.get(v) or v.label if name is None else name
+        fields = [name] if name else []
+        fields.append(f"data {self.num(v.data)}")
+        if self.show_grad:
+            fields.append(f"grad {self.num(v.grad)}")
+        return fields
+
+    def value_node(self, scene, name, v, cluster=None, fold_op=False):
+        """A Value's record and its op's oval (with ``fold_op``, the op is a line of the
+        record instead, and edges go straight into it)."""
+        fields = self.fields(v)
+        if fold_op and v.parents:
+            fields.insert(1 if len(fields) > 2 else 0, f"op {op_text(v)}")
+        scene.box(name, fields, cluster, "#cde4ff" if v in self.names else None,
+                  v is self.root)
+        if v.parents and not fold_op:
+            scene.node(name + "op", cluster, label=op_text(v), shape="ellipse",
+                       fontsize="10", height="0.3", margin="0.02")
+
+    def operand_edges(self, scene, v, i, tail_of, fold_op=False):
+        """Edges operand -> op (labelled with the local derivative) and op -> result."""
+        head = f"n{i}" if fold_op else f"n{i}op"
+        for j, (p, local) in enumerate(zip(v.parents, v.local_grads)):
+            attrs = {"id": f"e{i}_{j}"}
+            if self.local_grads:
+                attrs.update(label=self.num(local), fontcolor="#1f4e9c")
+            scene.edge(tail_of(p), head, **attrs)
+        if not fold_op:
+            scene.edge(f"n{i}op", f"n{i}", id=f"e{i}")
+
+    def caption(self, scene):
+        if self.local_grads:
+            scene.graph.update(
+                label="numbers on edges: local derivatives ∂result/∂operand\n"
+                      "grad of a node = Σ over its edges (edge number × grad of the result)",
+                labelloc="b", fontsize="10", fontcolor="#1f4e9c")
+
+
+def _cluster_ids(key):
     natural = sorted(set(key.values()), key=lambda k: [int(n) for n in re.findall(r"\d+", k)])
-    cluster_ids = {k: f"c{i}" for i, k in enumerate(natural)}   # L0.N0, L0.N1, ..., L1.N0
-    folded = _parameter_terms(order, key) if collapse else set()
-    drawn = (lambda v: cluster_ids[key[v]] if v in key else "p0" if v in folded
-             else f"n{index[v]}") if collapse else (lambda v: f"n{index[v]}")
-    if collapse and max_nodes is not None:
-        count = len(cluster_ids) + bool(folded) + sum(1 for v in order
-                                                       if v not in key and v not in folded)
-        if count > max_nodes:
-            raise ValueError(f"draw: even collapsed, the graph has {count} nodes, more than "
-                             f"max_nodes={max_nodes}; pass max_nodes=None, try "
-                             f"cluster='layer', or draw a smaller piece")
+    return {k: f"c{i}" for i, k in enumerate(natural)}      # L0.N0, L0.N1, ..., L1.N0
 
-    def fmt(x):
-        return f"{x:.{precision}f}" if isinstance(x, float) else _record(repr(x))
 
-    def value_label(v, name):
-        fields = [_record(name)] if name else []
-        fields.append(f"data {fmt(v.data)}")
-        if show_grad:
-            fields.append(f"grad {fmt(v.grad.data if isinstance(v.grad, Value) else v.grad)}")
-        return "{ " + " | ".join(fields) + " }"
-
-    g = Graph(name="autograd_mini", format="svg", program=program,
-              graph_attr={"rankdir": rankdir}, node_attr={"fontsize": "11"})
-    if collapse:                                    # boxes in order: N0, N1, ..., N15
-        g.graph_attr["ordering"] = "in"
-    groups = {k: [] for k in cluster_ids}           # statements inside each cluster box
-    body = []
-    tops = cluster_outputs(order, key) if collapse else {}     # what a box shows
-    used_outside = {p for v in order if v not in folded for p in v.parents}
-    for v in order:
-        if collapse and (v in key or v in folded):
-            continue
-        name = f"n{index[v]}"
-        attrs = {"shape": "record", "label": value_label(v, names.get(v) or v.label)}
-        if v in names:
-            attrs.update(style="filled", fillcolor="#cde4ff")
-        if v is root:
-            attrs["penwidth"] = "2"
-        stmts = [(name, attrs)]
+def plain_scene(order, key, style):
+    """One record per Value, one oval per op; MLP neurons/layers boxed when ``key``."""
+    scene = Scene()
+    index = {v: i for i, v in enumerate(order)}
+    ids = _cluster_ids(key)
+    for k, c in ids.items():
+        scene.clusters[f"cluster_{c}"] = {"label": k, "style": "rounded", "color": "#8899aa"}
+    for i, v in enumerate(order):
+        style.value_node(scene, f"n{i}", v, f"cluster_{ids[key[v]]}" if v in key else None)
+    for i, v in enumerate(order):
         if v.parents:
-            stmts.append((name + "op", {"label": _record(op_text(v)), "shape": "ellipse",
-                                        "fontsize": "10", "height": "0.3", "margin": "0.02"}))
-        groups.get(key.get(v), body).extend(stmts)
-    sizes = _layer_sizes(order, names) if collapse and cluster == "layer" else {}
-    for k, outs in ((k, tops[k]) for k in cluster_ids if k in tops):
-        v = outs[-1]
-        title = f"{k} ({v.op if v.op in ACTIVATION_OPS else 'linear'})"
-        if k in sizes:                              # a layer: its neurons and passes
-            neurons, passes = sizes[k]
-            count = f"{neurons} neuron{'s' * (neurons != 1)}" + (
-                f" × {passes} passes" if passes and passes > 1 else
-                "" if passes else f", {len(outs)} outputs")
-        else:
-            count = f"{len(outs)} outputs (one per pass)"
-        label = (value_label(v, title) if len(outs) == 1 else
-                 "{ " + _record(title) + f" | {count} }}")
-        attrs = {"shape": "record", "style": "filled", "fillcolor": "#e8e8e8", "label": label}
-        if any(o is root for o in outs):
-            attrs["penwidth"] = "2"
-        body.append((cluster_ids[k], attrs))
-    if folded:
-        ends = [v for v in order if v in folded and (v is root or v in used_outside)]
-        title = (f"parameter terms ({len(folded)} ops on "
-                 f"{len({p for v in folded for p in v.parents if p in key})} parameters)")
-        label = (value_label(ends[0], title) if len(ends) == 1 else
-                 "{ " + _record(title) + " }")
-        attrs = {"shape": "record", "style": "filled", "fillcolor": "#f3ecd8", "label": label}
-        if root in folded:
-            attrs["penwidth"] = "2"
-        body.append(("p0", attrs))
-    for k, stmts in groups.items():
-        if collapse:
-            continue
-        with g.subgraph(name=f"cluster_{cluster_ids[k]}") as sub:
-            sub.attr(label=k, style="rounded", color="#8899aa")
-            for name, attrs in stmts:
-                sub.node(name, **attrs)
-    for name, attrs in body:
-        g.node(name, **attrs)
+            style.operand_edges(scene, v, i, lambda p: f"n{index[p]}")
+    style.caption(scene)
+    return scene
 
-    edges = []
-    seen = set()
+
+def _collapsed_scene(order, key, level, style, max_nodes):
+    """One node per neuron (or layer) box, one for the parameter-only terms; the rest as
+    in the plain drawing. Dense layer-to-layer edges become one bundle."""
+    ids = _cluster_ids(key)
+    folded = parameter_terms(order, key)
+    index = {v: i for i, v in enumerate(order)}
+    outside = [v for v in order if v not in key and v not in folded]
+    count = len(ids) + bool(folded) + len(outside)
+    if max_nodes is not None and count > max_nodes:
+        raise ValueError(f"draw: even collapsed, the graph has {count} nodes, more than "
+                         f"max_nodes={max_nodes}; pass max_nodes=None, try cluster='layer', "
+                         f"or draw a smaller piece")
+
+    def drawn(v):
+        return ids[key[v]] if v in key else "p0" if v in folded else f"n{index[v]}"
+
+    scene = Scene()
+    scene.graph.update(remincross="false", ranksep="0.3")
+    for v in outside:
+        style.value_node(scene, f"n{index[v]}", v, fold_op=True)
+    _boxes(scene, order, key, level, style, ids)
+    if folded:
+        _folded_node(scene, order, key, folded, style)
+    box_edges = []
     for v in order:
-        if v in folded:                             # inside the parameter-terms node
+        if v in folded or not v.parents:
             continue
-        if not v.parents or (collapse and v in key):
-            if collapse and v in key:               # edges into a collapsed box
-                for p in v.parents:
-                    edge = (drawn(p), drawn(v))
-                    if edge[0] != edge[1] and edge not in seen:
-                        seen.add(edge)
-                        edges.append(edge)
+        if v in key:
+            box_edges += [(drawn(p), drawn(v)) for p in v.parents if drawn(p) != drawn(v)]
+        else:
+            style.operand_edges(scene, v, index[v], drawn, fold_op=True)
+    box_edges = list(dict.fromkeys(box_edges))
+    if level == "neuron":
+        _bundle_layers(scene, box_edges, {c: k for k, c in ids.items()})
+    else:
+        for tail, head in box_edges:
+            scene.edge(tail, head)
+    return scene
+
+
+def _boxes(scene, order, key, level, style, ids):
+    """A record per neuron (or layer): its output's data and d root/d output; an off ReLU
+    says it passes nothing back whatever d root/d output is."""
+    tops = cluster_outputs(order, key)
+    sizes = layer_sizes(order, style.names) if level == "layer" else {}
+    root = style.root.label or "root"
+    columns = {}
+    for k in ids:
+        outs = tops.get(k)
+        if not outs:
             continue
-        op = f"n{index[v]}op"
-        for p in v.parents:
-            edge = (drawn(p), op)
-            if not collapse or edge not in seen:    # a + a keeps both edges
-                seen.add(edge)
-                edges.append(edge)
-        edges.append((op, f"n{index[v]}"))
+        v = outs[-1]
+        fields = [f"{k} ({v.op if v.op in ACTIVATION_OPS else 'linear'})"]
+        if len(outs) == 1:
+            fields.append(f"out {style.num(v.data)}")
+            if style.show_grad:
+                fields.append(f"∂{root}/∂out {style.num(v.grad)}")
+            if v.op == "relu" and v.data == 0.0:
+                fields.append(("off: passes 0 back", "#b3401a"))
+        else:
+            fields.append(_passes_text(k, outs, sizes))
+        layer = k.split(".")[0]
+        scene.box(ids[k], fields, f"cluster_{layer}" if level == "neuron" else None,
+                  "#e8e8e8", any(o is style.root for o in outs))
+        if level == "neuron":
+            columns.setdefault(layer, []).append(ids[k])
+    scene.columns += columns.values()
+
+
+def _passes_text(k, outs, sizes):
+    if k not in sizes:
+        return f"{len(outs)} outputs (one per pass)"
+    neurons, passes = sizes[k]
+    count = f"{neurons} neuron{'s' * (neurons != 1)}"
+    if passes and passes > 1:
+        return count + f" × {passes} passes"
+    return count if passes else count + f", {len(outs)} outputs"
+
+
+def _folded_node(scene, order, key, folded, style):
+    used = {p for v in order if v not in folded for p in v.parents}
+    ends = [v for v in order if v in folded and (v is style.root or v in used)]
+    n_params = len({p for v in folded for p in v.parents if p in key})
+    fields = ["parameter terms", f"{len(folded)} ops on {n_params} parameters"]
+    if len(ends) == 1:
+        fields += style.fields(ends[0], "")
+    scene.box("p0", fields, None, "#f3ecd8", style.root in folded)
+
+
+_BUNDLE = 24                    # more edges than this between two layers: one bundle
+
+
+def _bundle_layers(scene, edges, box_key):
+    """Edges into the neuron boxes, each layer's boxes in a cluster; all-to-all edges
+    between two layers with more than ``_BUNDLE`` of them become one edge labelled e.g.
+    '16×16 weights'."""
+    layer = {c: box_key[c].split(".")[0] for c in box_key}
+    pairs = {}
     for tail, head in edges:
-        g.edge(tail, head)
-    return g
+        if tail in layer and head in layer:
+            pairs.setdefault((layer[tail], layer[head]), []).append((tail, head))
+    bundled = set()
+    for (a, b), group in pairs.items():
+        tails = sorted({t for t, _ in group}, key=lambda c: int(c[1:]))
+        heads = sorted({h for _, h in group}, key=lambda c: int(c[1:]))
+        if len(group) > _BUNDLE and len(group) == len(tails) * len(heads):
+            bundled.update(group)
+            scene.graph["compound"] = "true"
+            scene.edge(tails[len(tails) // 2], heads[len(heads) // 2],
+                       ltail=f"cluster_{a}", lhead=f"cluster_{b}", penwidth="3",
+                       color="#555555", label=f"{len(tails)}×{len(heads)} weights")
+    for c in layer:
+        name = f"cluster_{layer[c]}"
+        scene.clusters.setdefault(name, {"label": layer[c], "style": "rounded",
+                                         "color": "#8899aa"})
+    for tail, head in edges:
+        if (tail, head) not in bundled:
+            scene.edge(tail, head)

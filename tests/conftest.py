@@ -1,9 +1,9 @@
 """Shared test setup.
 
 Markers for what a test needs beyond pytest, hypothesis and the package's own dependencies
-(graphviz, graphviz-pure): a test marked ``torch``, ``micrograd``, ``numpy``, ``notebook``,
-``fuzz`` or ``dot`` skips where that is missing, with a reason that names it and how to
-install it. With ``AUTOGRAD_MINI_REQUIRE_ALL=1`` (CI's ``make test``) a missing Python
+(graphviz, graphviz-pure): a test marked ``torch``, ``micrograd``, ``numpy``, ``train``,
+``notebook``, ``fuzz`` or ``dot`` skips where that is missing, with a reason that names it
+and how to install it. With ``AUTOGRAD_MINI_REQUIRE_ALL=1`` (CI's ``make test``) a missing Python
 dependency fails the test instead, so a broken install step cannot pass as skips.
 
 The fixtures ``torch`` and ``np`` give the module or skip the same way (and mark the test).
@@ -31,7 +31,8 @@ NEEDS = {
     "torch": (("torch",), "pip install torch==2.13.0"),
     "micrograd": (("micrograd",), "pip install micrograd==0.1.0"),
     "numpy": (("numpy",), "pip install 'autograd-mini[check]'"),
-    "notebook": (("nbformat", "nbclient", "ipykernel", "matplotlib"),
+    "train": (("tqdm", "matplotlib"), "pip install 'autograd-mini[train]'"),
+    "notebook": (("nbformat", "nbclient", "ipykernel", "matplotlib", "numpy"),
                  "pip install 'autograd-mini[test]'"),
     "fuzz": (("hypothesis",), "pip install hypothesis"),
 }

@@ -2,7 +2,8 @@
 from the library and from ``python -m autograd_mini example --json``."""
 
 import json
-import math
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -94,8 +95,8 @@ def test_table_command_prints_every_number_and_the_typo_note():
                        ("w1  0.15 ->", "0.149780716")]:
         assert any(name in line and text in line for line in out.splitlines()), (name, text)
     assert "0.74136507" in out and "0.186815602" in out          # the w5 chain, factor by factor
-    assert ("  checked: the MLP and the hand-built graph agree on all 10 gradients "
-            "(max difference 0.0)\n") in out
+    assert re.search(r"\n  checked: the MLP and the hand-built graph agree on all 10 "
+                     r"gradients \(max difference (0\.0|\d\.\d+e-1[6-9])\)\n", out)
     assert "0.75136079" in out and "typo" in out
     assert "after 5 steps" in out
     assert out == format_table(worked_example(steps=5)) + "\n"
@@ -214,7 +215,7 @@ def test_worked_example_reports_its_cross_check(result):
     assert result["check"] == {"against": "the hand-built graph", "gradients": 10,
                                "max_difference": result["check"]["max_difference"],
                                "agree": True}
-    assert result["check"]["max_difference"] <= 1e-17
+    assert result["check"]["max_difference"] <= 1e-16              # a few ulps at most
     model, _ = build_worked_example_mlp()
     assert result["grads"] == {w: p.grad for p in model.parameters() for w in [p.label]
                                if w in WEIGHTS}
@@ -256,7 +257,9 @@ def test_bad_overrides_and_steps():
         build_worked_example(weights={"w9": 1.0})
     with pytest.raises(ValueError, match="steps must be an int >= 0"):
         worked_example(steps=-1)
-    assert math.isfinite(worked_example(steps=0, lr=0.1)["E_total"])
+    slow = worked_example(steps=0, lr=0.1)
+    assert slow["E_total"] == worked_example(steps=0)["E_total"]      # lr: after the pass
+    assert slow["updated"]["w5"] == pytest.approx(0.40 - 0.1 * 0.082167041, abs=1e-10)
 
 
 def test_readme_quotes_the_printed_table():
@@ -301,6 +304,8 @@ def test_svg_onto_a_read_only_file_or_folder_fails_before_the_run(tmp_path, what
 
 def test_output_cut_short_by_the_reader_ends_quietly():
     """`example --json | head -c 20`: no BrokenPipeError traceback, as Unix tools."""
+    if shutil.which("head") is None:
+        pytest.skip("needs the Unix tool head")
     done = subprocess.run(f"'{sys.executable}' -m autograd_mini example --json --steps 10000"
                           " | head -c 20", shell=True, capture_output=True, cwd=ROOT)
     assert done.stdout == b'{\n "forward": {\n  "n' and done.stderr == b""

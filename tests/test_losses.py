@@ -5,8 +5,12 @@ import math
 import pytest
 
 from autograd_mini import Value, gradcheck
-from autograd_mini.losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
-                                  hinge, mse)
+from autograd_mini.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    hinge,
+    mse,
+)
 
 
 def test_mse_is_half_sum_of_squares_with_gradient_a_minus_y():

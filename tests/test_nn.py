@@ -37,13 +37,25 @@ def test_neuron_gradients_are_inputs_times_local_derivative():
         assert xi.grad == pytest.approx(w.data * dz, rel=1e-15)
 
 
-def test_neuron_builds_two_nodes_per_input():
-    # sum(w*x) starts from the bias, so no '0 +' node: nin products, nin sums, 1 activation
+def test_a_neuron_is_one_weighted_sum_node_then_its_activation():
+    """net = b + sum_k w_k x_k is one "wsum" node (parents w, x, b), as the textbook draws
+    a neuron; its number is micrograd's sum(w*x, b) to the bit."""
     from autograd_mini import topological_order
     n = Neuron(4, seed=0)
-    out = n([1.0, 2.0, 3.0, 4.0])
+    xs = [1.0, 2.0, 3.0, 4.0]
+    out = n(xs)
     ops = [v.op for v in topological_order(out) if v.op]
-    assert sorted(ops) == sorted(["*"] * 4 + ["+"] * 4 + ["relu"])
+    assert ops == ["wsum", "relu"]
+    net = out.parents[0]
+    assert net.parents[:4] == tuple(n.w) and net.parents[-1] is n.b
+    assert [x.data for x in net.parents[4:8]] == xs
+    assert net.local_grads == (*xs, *[w.data for w in n.w], 1.0)
+    expected = n.b.data
+    for w, x in zip(n.w, xs):
+        expected = expected + w.data * x
+    assert net.data == expected
+    out.backward()
+    assert [w.grad for w in n.w] == ([x for x in xs] if net.data > 0 else [0.0] * 4)
 
 
 def test_neuron_without_bias():

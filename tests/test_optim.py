@@ -155,8 +155,8 @@ def test_adam_trains_an_mlp_like_torch():
         topt.step()
     W, b = model.weights()
     tw = [(m.weight.tolist(), m.bias.tolist()) for m in net if isinstance(m, torch.nn.Linear)]
-    for l, (tW, tb) in enumerate(tw):
+    for i, (tW, tb) in enumerate(tw):
         for j in range(len(tW)):
-            assert b[l][j] == pytest.approx(tb[j], rel=1e-11, abs=1e-12)
+            assert b[i][j] == pytest.approx(tb[j], rel=1e-11, abs=1e-12)
             for k in range(len(tW[j])):
-                assert W[l][j][k] == pytest.approx(tW[j][k], rel=1e-11, abs=1e-12)
+                assert W[i][j][k] == pytest.approx(tW[j][k], rel=1e-11, abs=1e-12)

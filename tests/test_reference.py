@@ -1,13 +1,11 @@
 """reference: the delta rule (BP1-BP4) on lists agrees with the engine's autodiff."""
 
-import math
 import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_mini import Value
 from autograd_mini.losses import binary_cross_entropy, mse
 from autograd_mini.nn import MLP
 from autograd_mini.reference import backprop, backprop_batch, from_mlp
@@ -62,14 +60,14 @@ def test_delta_rule_equals_engine(seed, loss):
     ref = backprop(W, b, acts, x, y, loss)
     assert ref.cost == pytest.approx(cost, rel=1e-13)
     assert ref.a[-1] == [o.data for o in (lambda o: o if isinstance(o, list) else [o])(model(x))]
-    for l in range(len(W)):
-        for j in range(len(W[l])):
-            for k in range(len(W[l][j])):
-                assert close(ref.dW[l][j][k], dW[l][j][k]), (l, j, k)
-            if b[l] is not None:
-                assert close(ref.db[l][j], db[l][j]), (l, j)
+    for i in range(len(W)):
+        for j in range(len(W[i])):
+            for k in range(len(W[i][j])):
+                assert close(ref.dW[i][j][k], dW[i][j][k]), (i, j, k)
+            if b[i] is not None:
+                assert close(ref.db[i][j], db[i][j]), (i, j)
             else:
-                assert db[l] is None and ref.db[l] is None
+                assert db[i] is None and ref.db[i] is None
 
 
 def test_sigmoid_cross_entropy_output_delta_is_exactly_a_minus_y():
@@ -114,10 +112,10 @@ def test_batch_is_the_mean_over_samples():
     loss.backward()
     assert J == pytest.approx(loss.data, rel=1e-13)
     edW, edb = model.gradients()
-    for l in range(2):
-        for j in range(len(dW[l])):
-            assert db[l][j] == pytest.approx(edb[l][j], rel=1e-12, abs=1e-15)
-            assert dW[l][j] == pytest.approx(edW[l][j], rel=1e-12, abs=1e-15)
+    for i in range(2):
+        for j in range(len(dW[i])):
+            assert db[i][j] == pytest.approx(edb[i][j], rel=1e-12, abs=1e-15)
+            assert dW[i][j] == pytest.approx(edW[i][j], rel=1e-12, abs=1e-15)
 
 
 def test_finite_differences_agree_with_the_delta_rule():
@@ -126,13 +124,13 @@ def test_finite_differences_agree_with_the_delta_rule():
     x, y = [0.6, -0.4], [0.25]
     ref = backprop(W, b, ["tanh", "sigmoid"], x, y)
     eps = 1e-6
-    for l, j, k in [(0, 0, 0), (0, 2, 1), (1, 0, 2)]:
-        W[l][j][k] += eps
+    for i, j, k in [(0, 0, 0), (0, 2, 1), (1, 0, 2)]:
+        W[i][j][k] += eps
         plus = backprop(W, b, ["tanh", "sigmoid"], x, y).cost
-        W[l][j][k] -= 2 * eps
+        W[i][j][k] -= 2 * eps
         minus = backprop(W, b, ["tanh", "sigmoid"], x, y).cost
-        W[l][j][k] += eps
-        assert ref.dW[l][j][k] == pytest.approx((plus - minus) / (2 * eps), rel=1e-6)
+        W[i][j][k] += eps
+        assert ref.dW[i][j][k] == pytest.approx((plus - minus) / (2 * eps), rel=1e-6)
 
 
 @pytest.mark.parametrize("args, match", [
@@ -154,7 +152,8 @@ def test_no_value_or_numpy_in_the_reference():
     import autograd_mini.reference as ref
     source = open(ref.__file__).read()
     assert "import numpy" not in source and "from .engine" not in source
-    assert math.isfinite(backprop([[[1.0]]], None, "relu", [1.0], [0.0]).cost)
+    r = backprop([[[2.0]]], None, "relu", [1.5], [1.0])          # z = a = 3, C = 1/2 2^2
+    assert (r.cost, r.delta, r.dW, r.db) == (2.0, [[2.0]], [[[3.0]]], [None])
 
 
 @settings(max_examples=30, deadline=None)
@@ -169,8 +168,8 @@ def test_delta_rule_equals_engine_on_any_shape(nin, nouts, hidden, output, bias,
     (dW, db), cost = engine_gradients(model, x, y, "squared_error")
     ref = backprop(*from_mlp(model), x, y)
     assert ref.cost == pytest.approx(cost, rel=1e-13)
-    for l in range(len(nouts)):
-        for j in range(nouts[l]):
-            assert all(close(r, e) for r, e in zip(ref.dW[l][j], dW[l][j])), (l, j)
+    for i in range(len(nouts)):
+        for j in range(nouts[i]):
+            assert all(close(r, e) for r, e in zip(ref.dW[i][j], dW[i][j])), (i, j)
             if bias:
-                assert close(ref.db[l][j], db[l][j])
+                assert close(ref.db[i][j], db[i][j])

@@ -158,6 +158,8 @@ def test_missing_and_extra_keys_are_named():
     grads["w9"] = 0.0
     report = check_gradients(loss_222, WEIGHTS, grads)
     assert not report.ok and report.mismatches == []
+    assert str(report).startswith("check_gradients: 1 of 8 parameters wrong, 1 extra key in "
+                                  "grads")
     assert report.problems == ["w3: grads has no entry 'w3'",
                                "w9: grads['w9'] is not a parameter (params has no 'w9')"]
     text = str(report)
@@ -214,10 +216,9 @@ M, H = 4, 3                 # batch size, hidden units
 
 
 @pytest.fixture
-def net():
+def net(np):
     """A 2-3-1 network as the notes vectorise it: z1 = W1ᵀX + b1, tanh, sigmoid output,
     mean cross-entropy over m = 4 samples; its loss and a learner's backprop."""
-    np = pytest.importorskip("numpy")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2, M))
     Y = np.array([[0.0, 1.0, 1.0, 0.0]])
@@ -236,7 +237,8 @@ def net():
         dW2 = dZ2 @ A1.T if bug == "transpose" else A1 @ dZ2.T          # BP4
         g = 1.0 if bug == "g'(z1)" else 1 - A1 ** 2
         dZ1 = (W2 @ dZ2) * g                                            # BP2
-        return {"W1": X @ dZ1.T, "b1": dZ1.sum(axis=1, keepdims=True),
+        dW1 = X[:, :-1] @ dZ1[:, :-1].T if bug == "last sample" else X @ dZ1.T
+        return {"W1": dW1, "b1": dZ1.sum(axis=1, keepdims=True),
                 "W2": dW2, "b2": dZ2.sum(axis=1, keepdims=True)}
 
     return np, loss, params, backprop
@@ -287,7 +289,8 @@ def test_bug_b_forgotten_g_prime_z1_is_named(net):
     text = str(report)
     nine = [f"{x:.9f}".rstrip("0") for x in (yours, engine)]    # 9 decimals, as explain
     assert f"First wrong entry W1[0,0]: yours {nine[0]}, engine {nine[1]}" in text
-    assert "searched all 2^8 = 256 combinations of the 8 paths" in text
+    assert ("searched all 4^4 = 256 combinations of the 4 paths that are not 0 (the other 4 "
+            "are), each taken -1, 0, 1 or 2 times: none gives yours") in text
     assert ("your value equals the engine's with the derivative of every tanh on each path "
             "left out (set to 1): d tanh(z)/dz = 1 - tanh(z)^2 is missing") in text
     assert "forgotten ⊙ g'(z)" in text
@@ -350,8 +353,13 @@ def test_lost_axis_gets_a_reshape_hint(net):
     assert report.problems == [
         "b1: shape mismatch: your gradient has shape (3,), the parameter b1 has shape (3, 1) "
         "(same number of entries: an axis lost or added); its entries in row-major order "
-        "match the engine's: reshape it (grads['b1'].reshape((3, 1)); np.sum(..., "
+        "match the engine's: reshape it, grads['b1'].reshape((3, 1)) (np.sum(..., "
         "keepdims=True) keeps the axis)"]
+    report = check_gradients(lambda x: x * x, {"x": 3.0}, {"x": [[6.0]]})
+    assert report.problems == [
+        "x: shape mismatch: your gradient has shape (1, 1), the parameter x is a number, "
+        "shape () (same number of entries: an axis lost or added); its entries in row-major "
+        "order match the engine's: pass it as a number, float(grads['x'])"]
 
 
 def test_forward_that_cuts_the_graph_is_named(net):
@@ -387,8 +395,7 @@ def test_numpy_functions_on_value_arrays(net):
         check_gradients(lambda W: np.sum(np.log1p(W)), {"W": W}, {"W": W})
 
 
-def test_a_thousand_samples_through_2_16_1_check_in_seconds():
-    np = pytest.importorskip("numpy")
+def test_a_thousand_samples_through_2_16_1_check_in_seconds(np):
     rng = np.random.default_rng(2)
     m = 1000
     X = rng.normal(size=(2, m))
@@ -413,5 +420,23 @@ def test_a_thousand_samples_through_2_16_1_check_in_seconds():
     start = time.perf_counter()
     report = check_gradients(loss, params, {**grads, "W1": X @ (params["W2"] @ dZ2).T})
     assert time.perf_counter() - start < 20                # with the diagnosis, about 1.5 s
-    assert "2,000 paths from W1[0,0] to the loss: too many to search" in report.diagnosis
+    # per sample, y log(a) or (1 - y) log(1 - a) is multiplied by 0
+    assert ("2,000 paths from W1[0,0] to the loss (1,000 of them not 0): too many to search"
+            in report.diagnosis)
     assert "every tanh" in report.diagnosis
+
+
+def test_a_sample_left_out_is_a_missing_path(net):
+    """dW1 summed over the first m - 1 samples only (an off-by-one in a loop)."""
+    np, loss, params, backprop = net
+    grads = backprop(**params, bug="last sample")
+    report = check_gradients(loss, params, grads)
+    assert [m[:2] for m in report.mismatches][0] == ("W1", (0, 0))
+    paths = report.explain("W1", (0, 0)).paths
+    live = [k for k, p in enumerate(paths, 1) if p.value != 0]
+    assert len(paths) == 2 * M and len(live) == M  # y log a or (1 - y) log(1 - a) is 0
+    assert grads["W1"][0, 0] == pytest.approx(sum(paths[k - 1].value for k in live[:-1]),
+                                              rel=1e-12)
+    expected = " + ".join(f"path {k}" for k in live[:-1])
+    assert f"is {expected}; path {live[-1]}, through " in report.diagnosis
+    assert report.diagnosis.endswith("is missing")

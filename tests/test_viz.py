@@ -1,4 +1,4 @@
-"""draw(): DOT content, byte-identical output, rendering with each available backend."""
+"""draw(): DOT content, layout that fits a column, the network view, rendering and saving."""
 
 import html
 import os
@@ -12,12 +12,22 @@ import pytest
 
 graphviz = pytest.importorskip("graphviz")
 
-from autograd_mini import Value, draw  # noqa: E402
+from autograd_mini import Value, draw, topological_order  # noqa: E402
+from autograd_mini.example import WEIGHTS, build_worked_example  # noqa: E402
+from autograd_mini.graph import number  # noqa: E402
 from autograd_mini.nn import MLP  # noqa: E402
 from autograd_mini.viz import RendererNotFound, find_program, op_text  # noqa: E402
 from builders import labelled_expression  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+NEW_ENGINE = hasattr(Value(1.0) + 1.0, "constant")
+
+
+def renderer():
+    try:
+        return find_program()
+    except RendererNotFound:
+        pytest.skip("no dot program")
 
 
 def small():
@@ -28,104 +38,205 @@ def small():
     return L, (a, b, c, f)
 
 
-def record_nodes(dot):
-    return re.findall(r"^\s*(n\d+) \[label=\"\{ (.*?) \}\"", dot, flags=re.M)
+def boxes(dot):
+    """{node id: [its lines]} for the boxes (HTML-like tables) of the DOT text."""
+    found = {}
+    for name, table in re.findall(r"^\s*(\w+) \[label=<<table[^>]*>(.*?)</table>>", dot,
+                                  flags=re.M):
+        cells = re.findall(r"<td>(?:<font[^>]*>)?(.*?)(?:</font>)?</td>", table)
+        found[name] = [html.unescape(c) for c in cells]
+    return found
 
 
 def op_nodes(dot):
-    return re.findall(r"^\s*(n\d+op) \[label=\"?(.*?)\"? fontsize", dot, flags=re.M)
+    return dict(re.findall(r'^\s*(n\d+op) \[label="?(.*?)"? fontsize', dot, flags=re.M))
 
 
 def edges(dot):
-    return re.findall(r"^\s*(\w+) -> (\w+)", dot, flags=re.M)
+    """The drawn edges (not the invisible ones that keep a column in order)."""
+    return [pair for line in dot.splitlines() if "style=invis" not in line
+            for pair in re.findall(r"^\s*(\w+) -> (\w+)", line)]
+
+
+def edge_labels(dot):
+    """{(tail, head): label} of the labelled edges."""
+    found = {}
+    for tail, head, attrs in re.findall(r"^\s*(\w+) -> (\w+) \[([^\]]*)\]", dot, flags=re.M):
+        m = re.search(r'label=(?:"((?:[^"\\]|\\.)*)"|([^\s"]+))', attrs)
+        if m:
+            found[(tail, head)] = html.unescape(m.group(1) or m.group(2))
+    return found
+
+
+def svg_texts(svg):
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def readable_at_column(svg, column_px=1000):
+    """(width in px as shown, smallest text in px) when the SVG is fitted to the column
+    (1 pt = 4/3 px; a notebook shrinks wider pictures to the column, never enlarges)."""
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3
+    scale = min(1.0, column_px / width)
+    smallest = min(float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)) * 4 / 3
+    return width * scale, smallest * scale
 
 
 # ------------------------------------------------------------------ DOT content
-def test_records_show_label_data_and_grad():
+def test_boxes_show_label_data_and_grad():
+    L, _ = small()
+    dot = draw(L).source
+    found = boxes(dot)
+    assert len(found) == 7 and len(op_nodes(dot)) == 3
+    assert len(edges(dot)) == 9                     # 2 + 2 + 2 operands, 3 op -> result
+    assert ["a", "data 2", "grad 6"] in found.values()          # dL/da = b*f
+    assert ["b", "data -3", "grad -4"] in found.values()        # dL/db = a*f
+    assert ["f", "data -2", "grad 4"] in found.values()         # dL/df = d
+    assert ["L", "data -8", "grad 1"] in found.values()
+
+
+def test_numbers_are_significant_digits():
+    ex = build_worked_example()
+    w1 = ex["w1"].grad
+    dot = draw(ex.output).source
+    lines = [line for b in boxes(dot).values() for line in b]
+    assert f"grad {number(w1, 4)}" in lines and number(w1, 4) == "0.0004386"
+    assert "grad 0.0004" not in lines               # fixed decimals would lose it
+    assert f"grad {number(w1, 2)}" in [x for b in boxes(draw(ex.output, precision=2).source
+                                                          ).values() for x in b]
+    assert "grad 0.000438568" in draw(ex.output, precision=6).source
+    hidden = draw(ex.output, show_grad=False).source
+    assert "grad" not in "".join(x for b in boxes(hidden).values() for x in b)
+
+
+def test_edges_carry_local_derivatives():
     L, (a, b, c, f) = small()
     dot = draw(L).source
-    records = dict(record_nodes(dot))
-    assert len(records) == 7                        # a b e c d f L
-    assert len(op_nodes(dot)) == 3                  # * + *
-    assert len(edges(dot)) == 9                     # 2 + 2 + 2 operands, 3 op -> result
-    assert "a | data 2.0000 | grad 6.0000" in records.values()     # dL/da = b*f
-    assert "b | data -3.0000 | grad -4.0000" in records.values()   # dL/db = a*f
-    assert "f | data -2.0000 | grad 4.0000" in records.values()    # dL/df = d
-    assert "L | data -8.0000 | grad 1.0000" in records.values()
-    assert 'rankdir=LR' in dot
+    name = {lines[0]: n for n, lines in boxes(dot).items()}
+    labels = edge_labels(dot)
+    assert labels[(name["a"], name["e"] + "op")] == "-3"        # d(a*b)/da = b
+    assert labels[(name["b"], name["e"] + "op")] == "2"         # d(a*b)/db = a
+    assert labels[(name["d"], name["L"] + "op")] == "-2"        # d(d*f)/dd = f
+    assert labels[(name["c"], name["d"] + "op")] == "1"
+    assert "local derivatives" in dot                           # the caption says so
+    # grad of a node = sum over its edges of (edge number x grad of the result)
+    for v in topological_order(L):
+        for p, local in zip(v.parents, v.local_grads):
+            assert labels[(f"n{topological_order(L).index(p)}",
+                           f"n{topological_order(L).index(v)}op")] == number(local, 4)
+    bare = draw(L, local_grads=False).source
+    assert not edge_labels(bare) and "local derivatives" not in bare
 
 
-def test_precision_and_hidden_grads():
-    L, _ = small()
-    dot = draw(L, precision=2, show_grad=False).source
-    assert "| grad" not in dot
-    assert "a | data 2.00" in dot and "data -8.00 " in dot + " "
-    assert "data 2.0000" not in draw(L, precision=1).source
+def test_local_derivatives_are_off_by_default_for_big_graphs():
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(40):
+        y = (y * 0.9).tanh()
+    assert len(topological_order(y)) > 60
+    assert not edge_labels(draw(y).source)
+    assert edge_labels(draw(y, local_grads=True).source)
 
 
 def test_edges_follow_the_forward_pass():
     L, _ = small()
     dot = draw(L).source
-    names = {label.split(" | ")[0]: n for n, label in record_nodes(dot)}
+    name = {lines[0]: n for n, lines in boxes(dot).items()}
     pairs = edges(dot)
-    assert (names["a"], names["e"] + "op") in pairs
-    assert (names["e"] + "op", names["e"]) in pairs
-    assert (names["d"], names["L"] + "op") in pairs
+    assert (name["a"], name["e"] + "op") in pairs
+    assert (name["e"] + "op", name["e"]) in pairs
     assert all(not tail.endswith("op") or head == tail[:-2] for tail, head in pairs)
 
 
 def test_constants_show_in_the_op_node():
     x = Value(4.0, "x")
     cases = {"* 3": x * 3, "+ 2": x + 2, "- 1.5": x - 1.5, "2 -": 2 - x, "/ 8": x / 8,
-             "**2": x ** 2, "*": x * x, "+ 0.1": Value(0.2) + 0.1}
-    for expected, node in cases.items():
-        assert op_text(node) == expected
-        assert f'label="{expected}"' in draw(node).source or \
-            f"label={expected} " in draw(node).source
+             ("** 2" if NEW_ENGINE else "**2"): x ** 2, "*": x * x, "+ 0.1": Value(0.2) + 0.1}
+    for expected, n in cases.items():
+        assert op_text(n) == expected
+        assert op_nodes(draw(n).source)[f"n{len(topological_order(n)) - 1}op"] == expected
 
 
 def test_a_value_used_twice_has_two_edges():
     a = Value(1.0, "a")
     b = a + a
-    dot = draw(b).source
-    assert edges(dot).count(("n0", "n1op")) == 2
+    assert edges(draw(b).source).count(("n0", "n1op")) == 2
 
 
 def test_highlighted_parameters_and_root():
     L, (a, b, c, f) = small()
     dot = draw(L, params=[a, f]).source
-    filled = re.findall(r'label="\{ (\w+) \|[^\n]*fillcolor', dot)
+    filled = re.findall(r"<table[^>]*bgcolor=\"#cde4ff\"><tr><td>(\w+)</td>", dot)
     assert sorted(filled) == ["a", "f"]
-    assert re.search(r'label="\{ L \|[^\n]*penwidth=2', dot)
+    assert re.search(r'<table border="2"[^>]*><tr><td>L</td>', dot)
 
 
-def test_record_special_characters_are_escaped():
-    x = Value(1.0, "x{1}|<y>")
-    dot = draw(x * 2).source
-    assert r"x\{1\}\|\<y\>" in dot
+def test_special_characters_are_escaped_and_render():
+    x = Value(1.0, 'x{1}|<y> & "z"')
+    g = draw(x * 2)
+    assert "x{1}|&lt;y&gt; &amp; \"z\"" in g.source
+    renderer()
+    assert 'x{1}|<y> & "z"' in svg_texts(g.pipe("svg").decode())
 
 
 def test_cluster_per_neuron_and_collapse():
     model = MLP(2, [3, 2, 1], activation="tanh", seed=0)
     x = [Value(0.5, "x0"), Value(-1.0, "x1")]
     loss = (model(x) - 1.0) ** 2
+    loss.label = "loss"
     loss.backward()
     dot = draw(loss, module=model, cluster="neuron").source
     assert dot.count("subgraph cluster_") == 6      # 3 + 2 + 1 neurons
     for name in ("L0.N0", "L0.N2", "L1.N1", "L2.N0"):
-        assert f"label={name!r}".replace("'", '"') in dot or f"label=\"{name}\"" in dot
-    layers = draw(loss, module=model, cluster="layer").source
-    assert layers.count("subgraph cluster_") == 3
+        assert f'label="{name}"' in dot
+    assert draw(loss, module=model, cluster="layer").source.count("subgraph cluster_") == 3
     collapsed = draw(loss, module=model, cluster="neuron", collapse=True).source
-    boxes = re.findall(r"^\s*c\d+ \[label=\"\{ (L\d\.N\d) \((\w+)\)", collapsed, flags=re.M)
-    assert boxes == [("L0.N0", "tanh"), ("L0.N1", "tanh"), ("L0.N2", "tanh"),
-                     ("L1.N0", "tanh"), ("L1.N1", "tanh"), ("L2.N0", "linear")]
-    # x0, x1, the loss's two nodes, and one box per neuron: nothing else
-    assert len(record_nodes(collapsed)) == 4
-    # the loss (y - 1)**2 stays outside the output neuron's box
-    assert "- 1" in collapsed and "**2" in collapsed
-    # layer 0 feeds layer 1, which feeds the output neuron
+    found = boxes(collapsed)
+    titles = [found[f"c{i}"][0] for i in range(6)]
+    assert titles == ["L0.N0 (tanh)", "L0.N1 (tanh)", "L0.N2 (tanh)", "L1.N0 (tanh)",
+                      "L1.N1 (tanh)", "L2.N0 (linear)"]
+    out = model.layers[2].neurons[0]
+    top = loss.parents[0].parents[0]                # the output neuron's z
+    assert found["c5"][1:] == [f"out {number(top.data, 4)}",
+                               f"∂loss/∂out {number(top.grad, 4)}"]
+    assert out.b in model.parameters()
+    # x0, x1, the loss's two nodes (ops written in their boxes) and one box per neuron
+    assert len(found) == 6 + 4
+    assert ["op - 1"] == [x for x in found[next(n for n in found if "op - 1" in found[n])]
+                          if x.startswith("op")]
     assert len([e for e in edges(collapsed) if e[0].startswith("c")]) == 6 + 2 + 1
+
+
+def test_an_off_relu_says_it_passes_nothing_back():
+    m = MLP(2, [3, 1], seed=2)
+    x = [0.5, 1.0]
+    loss = (m(x) - 5) ** 2
+    loss.label = "loss"
+    loss.backward()
+    found = boxes(draw(loss, module=m, cluster="neuron", collapse=True).source)
+    for j, n in enumerate(m.layers[0].neurons):
+        lines = found[f"c{j}"]
+        off = sum(w * xk for w, xk in zip(n.w, x)) + n.b.data <= 0
+        assert ("off: passes 0 back" in lines) == off
+        assert lines[2].startswith("∂loss/∂out ")
+    assert any("off: passes 0 back" in lines for lines in found.values())
+
+
+def big_moons_loss(seed=1):
+    from autograd_mini.losses import hinge
+    big = MLP(2, [16, 16, 1], seed=seed)
+    loss = hinge([big([0.5, -1.0])], [-1], big.parameters(), alpha=1e-4)
+    loss.label = "loss"
+    loss.backward()
+    return big, loss
+
+
+def test_collapsed_big_network_draws_one_bundle_not_a_band():
+    big, loss = big_moons_loss()
+    dot = draw(loss, module=big, cluster="neuron", collapse=True).source
+    between = [e for e in edges(dot) if e[0].startswith("c") and e[1].startswith("c")]
+    assert len(between) == 1 + 16                   # one bundle L0 -> L1, 16 edges into L2
+    assert "16×16 weights" in dot and "lhead=cluster_L1" in dot and "ltail=cluster_L0" in dot
+    assert "on 337 parameters" in dot
 
 
 def test_cluster_without_mlp_names_is_an_error():
@@ -149,21 +260,158 @@ def test_node_limit_stops_with_advice():
     z = x
     for _ in range(400):
         z = z * 1
-    assert len(record_nodes(draw(z, max_nodes=None).source)) == 401
+    assert len(boxes(draw(z, max_nodes=None).source)) == 401
     with pytest.raises(ValueError, match="more than max_nodes=400"):
         draw(z, max_nodes=400)
 
 
 def test_bad_arguments():
     L, _ = small()
-    with pytest.raises(TypeError, match="root must be a Value"):
+    with pytest.raises(TypeError, match="root must be a Value or a Module"):
         draw(3.0)
     with pytest.raises(ValueError, match="cluster"):
         draw(L, cluster="neurons")
     with pytest.raises(ValueError, match="rankdir"):
         draw(L, rankdir="up")
-    with pytest.raises(ValueError, match="precision"):
-        draw(L, precision=-1)
+    for bad in (0, -1, 18, 2.5, True):
+        with pytest.raises(ValueError, match="significant digits"):
+            draw(L, precision=bad)
+    with pytest.raises(ValueError, match="local_grads"):
+        draw(L, local_grads="yes")
+    with pytest.raises(TypeError, match="inputs= and names= apply to draw"):
+        draw(L, inputs=["x"])
+    model = MLP(2, [2, 1], seed=0)
+    with pytest.raises(TypeError, match="cluster apply to drawing a Value"):
+        draw(model, cluster="neuron")
+    with pytest.raises(ValueError, match="inputs must list 2"):
+        draw(model, inputs=["x"])
+    with pytest.raises(TypeError, match="names must be a dict"):
+        draw(model, names=["a"])
+
+
+# ------------------------------------------------------------------ layout and fonts
+def test_direction_follows_the_shape():
+    chain = Value(0.5, "x")
+    for _ in range(20):
+        chain = (chain * 0.9).tanh()
+    assert "rankdir=TB" in draw(chain).source           # a deep chain: top to bottom
+    level = [Value(float(k), f"x{k}") for k in range(32)]
+    while len(level) > 1:                               # a balanced sum: wide and shallow
+        level = [a + b for a, b in zip(level[::2], level[1::2])]
+    assert "rankdir=LR" in draw(level[0]).source
+    assert "rankdir=BT" in draw(level[0], rankdir="BT").source
+    ex = build_worked_example()
+    assert "rankdir=TB" in draw(ex.output).source
+    assert "rankdir=TB" in draw(small()[0]).source      # taller than wide
+
+
+@pytest.mark.parametrize("case", ["tiny", "worked example", "worked example, 9 digits",
+                                  "collapsed moons network", "network 2-2-2",
+                                  "network 2-16-16-1"])
+def test_pictures_fit_a_1000px_column_with_readable_text(case):
+    renderer()
+    if case == "tiny":
+        g = draw(small()[0])
+    elif case.startswith("worked example"):
+        ex = build_worked_example()
+        g = draw(ex.output, params=[ex[w] for w in WEIGHTS],
+                 precision=9 if "9" in case else 4)
+    elif case == "collapsed moons network":
+        big, loss = big_moons_loss()
+        g = draw(loss, module=big, cluster="neuron", collapse=True)
+    elif case == "network 2-2-2":
+        g = draw(worked_mlp()[0], inputs=[0.05, 0.10])
+    else:
+        g = draw(big_moons_loss()[0])
+    width, text = readable_at_column(g.pipe("svg").decode())
+    assert width <= 1000 and text >= 10, (width, text)
+
+
+def test_svg_names_a_font_the_renderer_has():
+    path = renderer()
+    svg = draw(small()[0]).pipe("svg").decode()
+    families = set(re.findall(r'font-family="([^"]*)"', svg))
+    assert families == {"Arimo,Liberation Sans,Arial,Helvetica,sans-serif"}
+    if "graphviz-pure" in Path(path).name:              # it ships Arimo's metrics
+        assert "-Nfontname=Arimo" in " ".join(_command_line(path))
+
+
+def _command_line(path):
+    from autograd_mini.viz import font_for
+    font = font_for(path)
+    return [f"-{k}fontname={font}" for k in "GNE"]
+
+
+# ------------------------------------------------------------------ the network view
+def worked_mlp():
+    """The notes' 2-2-2 network as an MLP: w1..w8, biases b1 and b2 shared per layer."""
+    m = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid", seed=0)
+    names = iter(WEIGHTS)
+    for layer, (bias, data) in zip(m.layers, (("b1", 0.35), ("b2", 0.60))):
+        shared = Value(data, bias)
+        for n in layer.neurons:
+            for w in n.w:
+                w.label = next(names)
+                w.data = WEIGHTS[w.label]
+            n.b = shared
+    out = m([0.05, 0.10])
+    E = 0.5 * (0.01 - out[0]) ** 2 + 0.5 * (0.99 - out[1]) ** 2
+    E.backward()
+    return m, E
+
+
+def test_network_view_of_the_worked_example():
+    m, E = worked_mlp()
+    ex = build_worked_example()
+    g = draw(m, inputs=[Value(0.05, "i1"), Value(0.10, "i2")],
+             names={"L0.N0": "h1", "L0.N1": "h2", "L1.N0": "o1", "L1.N1": "o2"})
+    dot = g.source
+    circles = dict(re.findall(r'^\s*(\w+) \[label="([^"]*)"[^\n]*shape=circle', dot, re.M))
+    assert circles["x0"] == "i1\n0.05" and circles["x1"] == "i2\n0.1"
+    assert circles["L0N0"] == f"h1\nout {number(ex['out_h1'].data, 4)}"
+    assert circles["L1N1"] == f"o2\nout {number(ex['out_o2'].data, 4)}"
+    labels = edge_labels(dot)
+    for w, (tail, head) in zip(WEIGHTS, [("x0", "L0N0"), ("x1", "L0N0"), ("x0", "L0N1"),
+                                         ("x1", "L0N1"), ("L0N0", "L1N0"), ("L0N1", "L1N0"),
+                                         ("L0N0", "L1N1"), ("L0N1", "L1N1")]):
+        assert labels[(tail, head)] == (f"{w} = {number(WEIGHTS[w], 4)}\n"
+                                        f"grad {number(ex[w].grad, 4)}")
+    assert labels[("x0", "L0N0")] == "w1 = 0.15\ngrad 0.0004386"
+    # the shared biases are nodes feeding both neurons of their layer; grad = the sum
+    assert f"b1 = 0.35\ngrad {number(ex['b1'].grad, 4)}" in dot
+    assert {("b0", "L0N0"), ("b0", "L0N1"), ("b1", "L1N0"), ("b1", "L1N1")} <= set(edges(dot))
+    assert len(edges(dot)) == 8 + 4                 # weights, bias edges
+    renderer()
+    texts = svg_texts(g.pipe("svg").decode())
+    assert "grad 0.0004386" in texts and "w5 = 0.4" in texts
+
+
+def test_network_view_before_backward_hides_grads():
+    m = MLP(2, [3, 1], seed=4)
+    dot = draw(m).source
+    assert "grad " not in dot and "L0.N0.w0 = " in dot and "b = 0" in dot
+    assert draw(m, show_grad=True).source.count("grad 0") >= 9 + 4
+
+
+def test_network_view_of_a_big_network_bundles_and_drops_labels():
+    big, loss = big_moons_loss()
+    dot = draw(big).source
+    labelled = [e for e in re.findall(r"^\s*\w+ -> \w+ \[([^\n]*)", dot, re.M) if "label=" in e]
+    assert len(labelled) == 1 and "16×16 weights" in labelled[0]
+    strongest = max(big.layers[1].parameters()[:-1], key=lambda p: abs(p.grad))
+    assert f"largest |grad| {number(abs(strongest.grad), 4)}" in dot
+    drawn = edges(dot)
+    weights = [e for e in drawn if not e[0].startswith("b")]
+    assert len([e for e in weights if e[0].startswith("x")]) == 2 * 16
+    assert len([e for e in weights if e[1] == "L2N0"]) == 16
+    renderer()
+    svg = draw(big).pipe("svg").decode()
+    for layer in ("L0", "L1"):                       # neurons in order, N0 at the top
+        ys = []
+        for j in range(16):
+            group = re.search(rf'<g id="{layer}N{j}" class="node">.*?</g>', svg, re.S).group(0)
+            ys.append(float(re.search(r'y="(-?[\d.]+)"', group).group(1)))
+        assert ys == sorted(ys)
 
 
 # ------------------------------------------------------------------ determinism
@@ -173,7 +421,7 @@ from autograd_mini.nn import MLP
 m = MLP(2, [3, 1], activation="tanh", seed=1)
 loss = (m([Value(0.5, "x0"), Value(-1.0, "x1")]) - 1) ** 2
 loss.backward()
-print(draw(loss).source + draw(loss, module=m, cluster="neuron").source)
+print(draw(loss).source + draw(loss, module=m, cluster="neuron").source + draw(m).source)
 """
 
 
@@ -184,13 +432,6 @@ def test_dot_is_byte_identical_across_runs_and_hash_seeds():
         runs.append(subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=ROOT,
                                    capture_output=True, text=True, check=True).stdout)
     assert runs[0] == runs[1] == runs[2]
-    namespace = {}
-    from contextlib import redirect_stdout
-    from io import StringIO
-    out = StringIO()
-    with redirect_stdout(out):
-        exec(SCRIPT, namespace)
-    assert out.getvalue() == runs[0]
     assert "n0 " in runs[0] and "0x" not in runs[0]     # no id() in node names
 
 
@@ -218,10 +459,10 @@ def test_svg_has_every_node_and_number(program):
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert svg.count('class="node"') == 7 + 3
     assert svg.count('class="edge"') == 9
-    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
-    for expected in ("a", "data 2.0000", "grad 6.0000", "L", "data -8.0000", "grad 1.0000",
-                     "*", "+"):
+    texts = svg_texts(svg)
+    for expected in ("a", "data 2", "grad 6", "L", "data -8", "grad 1", "*", "+", "-3"):
         assert expected in texts
+    assert g.pipe("svg", encoding="utf-8") == svg
 
 
 @pytest.mark.parametrize("program", _backends())
@@ -229,31 +470,38 @@ def test_save_svg_png_and_source(program, tmp_path):
     L, _ = small()
     g = draw(L, program=program)
     svg = Path(g.save(tmp_path / "graph.svg"))
-    png = Path(g.save(str(tmp_path / "sub" / "graph.png")))
+    png = Path(g.save(str(tmp_path / "graph.png")))
+    jpg = Path(g.save("graph.jpg", directory=tmp_path))
     gv = Path(g.save(tmp_path / "graph.gv"))
     assert svg.read_text().count('class="node"') == 10
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+    assert jpg.read_bytes()[:2] == b"\xff\xd8"
     assert gv.read_text() == g.source
     rendered = Path(g.render(tmp_path / "r", format="svg"))
-    assert rendered.suffix == ".svg" and "<svg" in rendered.read_text()
+    assert rendered.name == "r.svg" and "<svg" in rendered.read_text()
+    assert (tmp_path / "r").read_text() == g.source
 
 
 @pytest.mark.parametrize("program", _backends())
 def test_jupyter_shows_svg(program):
     L, _ = small()
-    bundle = draw(L, program=program)._repr_mimebundle_()
+    g = draw(L, program=program)
+    bundle = g._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"]
     assert bundle["image/svg+xml"].count('class="node"') == 10
+    assert g._repr_svg_() == bundle["image/svg+xml"]
+    assert isinstance(g, graphviz.Digraph)
+    assert repr(g) == "<autograd_mini Graph: 10 nodes, 9 edges>"
+    assert g.copy().program == program
 
 
 def test_graphviz_pure_output_is_byte_identical():
-    pytest.importorskip("graphviz")
     try:
         pure = find_program("graphviz-pure")
     except RendererNotFound:
         pytest.skip("graphviz-pure not installed")
-    L, _ = small()
-    assert draw(L, program=pure).pipe("svg") == draw(small()[0], program=pure).pipe("svg")
+    assert draw(small()[0], program=pure).pipe("svg") == \
+        draw(small()[0], program=pure).pipe("svg")
 
 
 def test_environment_variable_chooses_the_program(monkeypatch):
@@ -264,15 +512,15 @@ def test_environment_variable_chooses_the_program(monkeypatch):
 
 def test_no_renderer_says_how_to_fix_and_keeps_the_source(monkeypatch):
     monkeypatch.delenv("AUTOGRAD_MINI_DOT", raising=False)
-    monkeypatch.setattr("autograd_mini.viz.shutil.which", lambda *a, **k: None)
+    monkeypatch.setattr(shutil, "which", lambda *a, **k: None)
     g = draw(small()[0])
     with pytest.raises(RendererNotFound) as e:
         g.pipe("svg")
-    assert isinstance(e.value, graphviz.ExecutableNotFound)   # graphviz's own error type
+    assert isinstance(e.value, RuntimeError)
     assert "pip install graphviz-pure" in str(e.value)
     assert "apt-get install graphviz" in str(e.value)
     assert "graph.source" in str(e.value)
-    assert "data 2.0000" in g.source                          # DOT is still there
+    assert "data 2" in g.source                               # DOT is still there
     bundle = g._repr_mimebundle_()                            # Jupyter shows why
     assert "pip install graphviz-pure" in bundle["text/plain"]
     assert "digraph" in bundle["text/plain"]
@@ -283,20 +531,34 @@ def test_import_works_without_graphviz():
             "import autograd_mini as am\n"
             "x = am.Value(2.0, 'x'); y = x * x\n"
             "print(am.explain(y, x).gradient)\n"
-            "try:\n    am.draw(y)\nexcept ImportError as e:\n    print(e)\n")
+            "try:\n    am.draw(y)\nexcept ImportError as e:\n    print(e)\n"
+            "from autograd_mini.viz import RendererNotFound, find_program\n"
+            "try:\n    find_program()\nexcept RendererNotFound as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     lines = out.stdout.splitlines()
     assert lines[0] == "4.0"
     assert "pip install graphviz graphviz-pure" in lines[1]
+    assert "graphviz Python package" in lines[2]
+
+
+def test_example_command_without_the_graphviz_package_says_error(tmp_path):
+    code = ("import sys, runpy; sys.modules['graphviz'] = None\n"
+            f"sys.argv = ['autograd_mini', 'example', '--steps', '0', '--svg', "
+            f"{str(tmp_path / 'x.svg')!r}]\n"
+            "runpy.run_module('autograd_mini', run_name='__main__')\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    assert "pip install graphviz" in proc.stderr and not (tmp_path / "x.svg").exists()
 
 
 def test_system_dot_is_preferred_then_graphviz_pure(monkeypatch):
     monkeypatch.delenv("AUTOGRAD_MINI_DOT", raising=False)
     real_which = shutil.which
-    monkeypatch.setattr("autograd_mini.viz.shutil.which",
-                        lambda name, path=None: "/opt/graphviz/bin/dot" if name == "dot"
-                        else real_which(name, path=path))
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: "/opt/graphviz/bin/dot"
+                        if name == "dot" else real_which(name, path=path))
     assert find_program() == "/opt/graphviz/bin/dot"
     assert draw(small()[0]).backend == "/opt/graphviz/bin/dot"
 
@@ -313,27 +575,24 @@ def test_graphviz_pure_is_found_next_to_python_without_path(monkeypatch):
 
 def test_example_command_writes_the_graph_as_svg(tmp_path):
     import xml.etree.ElementTree as ET
-    try:
-        find_program()
-    except RendererNotFound:
-        pytest.skip("no renderer")
+    renderer()
     out = tmp_path / "example.svg"
     proc = subprocess.run([sys.executable, "-m", "autograd_mini", "example", "--steps", "1",
                            "--svg", str(out)], cwd=ROOT, capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode == 0, proc.stderr
     assert "E_total" in proc.stdout                   # the table is still printed
-    assert f"to {out}" in proc.stderr
     svg = out.read_text()
     ET.fromstring(svg.encode())                       # well-formed XML
-    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
-    for name in ["i1", "i2", "b1", "b2", "net_h1", "out_o1", "E_total"] + \
-            [f"w{k}" for k in range(1, 9)]:
+    texts = svg_texts(svg)
+    for name in ["i1", "i2", "b1", "b2", "net_h1", "out_o1", "E_total"] + list(WEIGHTS):
         assert name in texts
+    ex = build_worked_example()
     assert "data 0.298371109" in texts                # E_total
-    assert "grad 0.082167041" in texts                # w5
-    assert "grad 0.000438568" in texts                # w1
+    assert f"grad {number(ex['w5'].grad, 9)}" in texts
+    assert f"grad {number(ex['w1'].grad, 9)}" in texts
     assert svg.count("#cde4ff") == 8                  # w1..w8 highlighted
+    assert readable_at_column(svg)[1] >= 10
 
 
 def test_example_command_without_renderer_fails_clearly(tmp_path):
@@ -345,116 +604,47 @@ def test_example_command_without_renderer_fails_clearly(tmp_path):
     assert "no-such-dot-program" in proc.stderr and not (tmp_path / "x.svg").exists()
 
 
-def test_collapsed_box_over_several_samples_says_so():
-    model = MLP(2, [3, 1], seed=2)
-    one = (model([0.5, 1.0]) - 1) ** 2
-    both = one + (model([-0.5, 2.0]) + 1) ** 2
-    single = draw(one, module=model, cluster="neuron", collapse=True).source
-    assert re.search(r'L0\.N0 \(relu\) \| data [-\d.]+ \| grad [-\d.]+ \}', single)
-    double = draw(both, module=model, cluster="neuron", collapse=True).source
-    assert double.count("2 outputs (one per pass)") == 4     # 3 hidden + 1 output neuron
-
-
-def test_gradients_that_are_values_are_drawn_as_numbers():
-    x = Value(3.0, "x")
-    y = x * x * x
-    y.backward(create_graph=True)                     # x.grad is a Value: 3x^2 = 27
-    assert isinstance(x.grad, Value)
-    assert "x | data 3.0000 | grad 27.0000" in draw(y).source
-
-
-def boxes(dot):
-    """{box title: the rest of its label} of a collapsed drawing."""
-    return dict(re.findall(r'^\s*c\d+ \[label="\{ (L[\d.N]+ \(\w+\)) \| (.*?) \}"', dot,
-                           flags=re.M))
-
-
-def test_regulariser_terms_stay_outside_the_neurons():
-    from autograd_mini.losses import hinge
-    m = MLP(2, [3, 1], seed=1)
-    loss = hinge([m([0.5, -1.0])], [1], m.parameters(), alpha=1e-4)
-    loss.backward()
-    dot = draw(loss, module=m, cluster="neuron", collapse=True).source
-    # one pass each, the real activation: data and grad of the neuron's output
-    assert sorted(boxes(dot)) == ["L0.N0 (relu)", "L0.N1 (relu)", "L0.N2 (relu)",
-                                  "L1.N0 (linear)"]
-    out = m.layers[1].neurons[0]
-    assert all(rest.startswith("data ") for rest in boxes(dot).values())
-    # the alpha * sum p^2 term is one node outside the boxes: 13 parameters, 13 squares,
-    # 12 sums of them and the product with alpha
-    assert "parameter terms (26 ops on 13 parameters) | data 0.0003 | grad 1.0000" in dot
-    assert out.b in m.parameters() and "**2" not in dot
-    # unclustered, the squares are drawn outside every cluster box
-    full = draw(loss, module=m, cluster="neuron").source
-    inside = [line for line in full.splitlines() if line.startswith("\t\tn")]
-    products = [line for line in inside if re.search(r'op \[label="?\*', line)]
-    assert len(products) == 2 * 3 + 3                   # the w*x products only
-    outside = [line for line in full.splitlines() if line.startswith("\tn")]
-    squares = [line for line in outside if re.search(r'op \[label="\*"', line)]
-    assert len(squares) == 13                           # p*p for each parameter
-    # a single sample of the 16-16-1 moons network stays drawable
-    big = MLP(2, [16, 16, 1], seed=1)
-    loss = hinge([big([0.5, -1.0])], [1], big.parameters(), alpha=1e-4)
-    dot = draw(loss, module=big, cluster="neuron", collapse=True).source
-    assert len(boxes(dot)) == 33 and "on 337 parameters" in dot
-
-
-def test_a_sum_of_two_passes_is_not_part_of_the_neuron():
-    m = MLP(2, [2, 1], activation="tanh", seed=3)
-    z0, z1 = m([0.3, 0.4]), m([0.1, 0.2])
-    tot = z0 + z1
-    tot.backward()
-    dot = draw(tot, module=m, cluster="neuron", collapse=True).source
-    assert boxes(dot)["L1.N0 (linear)"] == "2 outputs (one per pass)"
-    root = re.search(r'^\s*(n\d+) \[label="\{ data ([-\d.]+) \| grad 1.0000 \}" penwidth=2',
-                     dot, flags=re.M)
-    assert root and float(root.group(2)) == pytest.approx(z0.data + z1.data, abs=1e-4)
-    assert (root.group(1) + "op") in dict(edges(dot)).values() or \
-        ("c2", root.group(1) + "op") in edges(dot)
-
-
-def test_collapsed_layers_count_neurons_and_passes():
-    m = MLP(2, [3, 1], seed=2)
-    one = (m([0.5, 1.0]) - 1) ** 2
-    dot = draw(one, module=m, cluster="layer", collapse=True).source
-    assert boxes(dot)["L0 (relu)"] == "3 neurons"
-    assert boxes(dot)["L1 (linear)"].startswith("data ")
-    both = one + (m([-0.5, 2.0]) + 1) ** 2
-    dot = draw(both, module=m, cluster="layer", collapse=True).source
-    assert boxes(dot)["L0 (relu)"] == "3 neurons × 2 passes"
-    assert boxes(dot)["L1 (linear)"] == "1 neuron × 2 passes"
-
-
-def test_constants_lost_to_rounding_are_not_drawn():
-    assert op_text(Value(1e16, "big") + 3.0) == "+"          # stored as 1e16 + 4
-    assert op_text(Value(0.5) - 1e-17) == "-"                 # stored as 0.5
-    assert op_text(5.0 - Value(1e17)) == "-"
-    assert op_text(Value(2.0) + 3) == "+ 3" and op_text(5 - Value(2.5)) == "5 -"
-    assert op_text(Value(0.1) + 0.2) == "+ 0.2" and op_text(Value(3.0) / 7) == "/ 7"
-    assert op_text(Value(1e16) * 3.0) == "* 3"                # * keeps its constant exactly
-
-
-@pytest.mark.parametrize("name", ["graph.pdf", "graph.ps", "graph.gif", "graph.PDF"])
-def test_save_refuses_suffixes_it_cannot_write(tmp_path, name):
-    L, _ = small()
+# ------------------------------------------------------------------ saving
+@pytest.mark.parametrize("name", ["graph.pdf", "graph.ps", "graph.gif", "graph.PDF",
+                                  "graph.txt", "graph", "graph.svg.bak"])
+def test_save_refuses_names_it_cannot_write(tmp_path, name):
     with pytest.raises(ValueError, match=r"\.svg, \.png, \.jpg.*\.gv, \.dot"):
-        draw(L).save(str(tmp_path / name))
+        draw(small()[0]).save(str(tmp_path / name))
     assert list(tmp_path.iterdir()) == []
 
 
+def test_save_does_not_create_folders(tmp_path):
+    missing = tmp_path / "no" / "such"
+    with pytest.raises(FileNotFoundError, match=re.escape(repr(str(missing)))):
+        draw(small()[0]).save(missing / "x.svg")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        draw(small()[0]).save(tmp_path)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        draw(small()[0]).save(tmp_path / "file" / "x.gv")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="needs POSIX permissions that bind (root may write anything)")
+def test_save_onto_a_read_only_file_says_so(tmp_path):
+    target = tmp_path / "x.gv"
+    target.write_text("old")
+    target.chmod(0o444)
+    with pytest.raises(PermissionError, match="read-only"):
+        draw(small()[0]).save(target)
+    assert target.read_text() == "old"
+
+
 def test_save_writes_the_dot_source_for_gv_and_dot(tmp_path):
-    L, _ = small()
-    g = draw(L)
-    for name in ("g.gv", "g.dot", "g.txt"):
+    g = draw(small()[0])
+    for name in ("g.gv", "g.dot", "G.GV"):
         g.save(str(tmp_path / name))
         assert (tmp_path / name).read_text() == g.source
 
 
 def test_non_ascii_labels_render_without_font_warnings(capfd):
-    try:
-        find_program()
-    except RendererNotFound:
-        pytest.skip("no dot program")
+    renderer()
     a = Value(2.0, "α")
     draw(a * 3 + Value(1.0, "β")).pipe("svg")
     assert capfd.readouterr().err == ""
@@ -464,11 +654,74 @@ def test_non_ascii_labels_render_without_font_warnings(capfd):
         broken.pipe("svg")
 
 
+# ------------------------------------------------------------------ collapsed drawings
+def test_collapsed_box_over_several_samples_says_so():
+    model = MLP(2, [3, 1], seed=2)
+    one = (model([0.5, 1.0]) - 1) ** 2
+    both = one + (model([-0.5, 2.0]) + 1) ** 2
+    single = boxes(draw(one, module=model, cluster="neuron", collapse=True).source)
+    assert single["c0"][0] == "L0.N0 (relu)" and single["c0"][1].startswith("out ")
+    double = draw(both, module=model, cluster="neuron", collapse=True).source
+    assert double.count("2 outputs (one per pass)") == 4     # 3 hidden + 1 output neuron
+
+
+def test_gradients_that_are_values_are_drawn_as_numbers():
+    x = Value(3.0, "x")
+    y = x * x * x
+    y.backward(create_graph=True)                     # x.grad is a Value: 3x^2 = 27
+    assert isinstance(x.grad, Value)
+    assert ["x", "data 3", "grad 27"] in boxes(draw(y).source).values()
+
+
+def test_regulariser_terms_stay_outside_the_neurons():
+    from autograd_mini.losses import hinge
+    m = MLP(2, [3, 1], seed=1)
+    loss = hinge([m([0.5, -1.0])], [1], m.parameters(), alpha=1e-4)
+    loss.backward()
+    dot = draw(loss, module=m, cluster="neuron", collapse=True).source
+    found = boxes(dot)
+    assert [found[f"c{i}"][0] for i in range(4)] == ["L0.N0 (relu)", "L0.N1 (relu)",
+                                                     "L0.N2 (relu)", "L1.N0 (linear)"]
+    # 13 parameters, 13 squares, 12 sums of them and the product with alpha
+    terms = found["p0"]
+    assert terms[:2] == ["parameter terms", "26 ops on 13 parameters"]
+    assert terms[2:] == [f"data {number(loss.data - loss.parents[0].data, 4)}", "grad 1"]
+    full = draw(loss, module=m, cluster="neuron").source
+    inside = [line for line in full.splitlines() if line.startswith("\t\tn")]
+    sums = [line for line in inside if re.search(r'op \[label="?(wsum|Σ)', line)]
+    assert len(sums) == 3 + 1                   # each neuron's net = b + Σ w·x, one node
+    outside = [line for line in full.splitlines() if line.startswith("\tn")]
+    assert len([line for line in outside if re.search(r'op \[label="\*"', line)]) == 13
+
+
+def test_a_sum_of_two_passes_is_not_part_of_the_neuron():
+    m = MLP(2, [2, 1], activation="tanh", seed=3)
+    z0, z1 = m([0.3, 0.4]), m([0.1, 0.2])
+    tot = z0 + z1
+    tot.backward()
+    dot = draw(tot, module=m, cluster="neuron", collapse=True).source
+    found = boxes(dot)
+    assert found["c2"] == ["L1.N0 (linear)", "2 outputs (one per pass)"]
+    root = [n for n, lines in found.items() if lines[-1] == "grad 1"]
+    assert len(root) == 1 and found[root[0]] == ["op +", f"data {number(tot.data, 4)}",
+                                                 "grad 1"]
+    assert edges(dot).count(("c2", root[0])) == 2     # z0 + z1: both from the box
+
+
+def test_collapsed_layers_count_neurons_and_passes():
+    m = MLP(2, [3, 1], seed=2)
+    one = (m([0.5, 1.0]) - 1) ** 2
+    found = boxes(draw(one, module=m, cluster="layer", collapse=True).source)
+    assert found["c0"] == ["L0 (relu)", "3 neurons"]
+    assert found["c1"][1].startswith("out ")
+    both = one + (m([-0.5, 2.0]) + 1) ** 2
+    found = boxes(draw(both, module=m, cluster="layer", collapse=True).source)
+    assert found["c0"] == ["L0 (relu)", "3 neurons × 2 passes"]
+    assert found["c1"] == ["L1 (linear)", "1 neuron × 2 passes"]
+
+
 def test_collapsed_boxes_are_laid_out_in_neuron_order():
-    try:
-        find_program()
-    except RendererNotFound:
-        pytest.skip("no dot program")
+    renderer()
     m = MLP(2, [12, 12, 1], seed=1337)
     loss = (m([0.5, -1.0]) - 1) ** 2
     loss.backward()

@@ -1,0 +1,111 @@
+"""``Graph``: the ``graphviz.Digraph`` that ``draw()`` returns, rendered by running the
+renderer on its DOT text (``rendering.render_dot``) rather than through graphviz's own
+backend, so any graphviz version works and graphviz-pure renders without a system
+Graphviz. Imported on first use (graphviz is slow to import and optional)."""
+
+import os
+from pathlib import Path
+
+import graphviz
+
+from .rendering import (
+    RendererNotFound,
+    check_writable,
+    find_program,
+    output_kind,
+    render_dot,
+    write_file,
+)
+
+__all__ = ["Graph"]
+
+
+class Graph(graphviz.Digraph):
+    """A ``graphviz.Digraph`` whose rendering runs ``find_program()``'s choice on its
+    DOT text. ``save(path)`` writes an image for .svg/.png/.jpg and the DOT text for
+    .gv/.dot, and refuses other names; Jupyter shows it inline as SVG."""
+
+    def __init__(self, *args, program=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.program = program
+
+    def copy(self):
+        new = super().copy()
+        new.program = self.program
+        return new
+
+    @property
+    def backend(self):
+        """The path of the program that renders this graph."""
+        return find_program(self.program)
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
+             quiet=False, *, engine=None, encoding=None):
+        """The rendered bytes (or text, given ``encoding``) in ``format``."""
+        spec = ":".join(x for x in (format or self.format, renderer, formatter) if x)
+        data = render_dot(self.source, spec, self.program, engine or self.engine, quiet)
+        return data.decode(encoding) if encoding else data
+
+    def save(self, filename=None, directory=None, *, skip_existing=False):
+        """Write ``filename``: an image for .svg/.png/.jpg, the DOT text for .gv/.dot."""
+        path = Path(directory or "", filename if filename is not None else self.filename)
+        return _save(self, path, skip_existing)
+
+    def render(self, filename=None, directory=None, view=False, cleanup=False,
+               format=None, renderer=None, formatter=None, neato_no_op=None,
+               quiet=False, quiet_view=False, *, outfile=None, engine=None,
+               raise_if_result_exists=False, overwrite_source=False):
+        """As graphviz's: the DOT text to ``filename``, the image to ``filename.format``
+        (or ``outfile``); returns the image's path."""
+        source, outfile, format = _render_paths(self, filename, directory, format,
+                                                outfile)
+        if raise_if_result_exists and outfile.exists():
+            raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
+        write_file(source, self.source.encode(self.encoding), "render")
+        write_file(outfile, self.pipe(format, renderer, formatter, quiet=quiet,
+                                      engine=engine), "render")
+        if cleanup:
+            source.unlink()
+        if view:
+            graphviz.view(outfile, quiet=quiet_view)
+        return os.fspath(outfile)
+
+    def __repr__(self):
+        """Stable text (no memory address), e.g. in a notebook's text/plain output."""
+        nodes = sum(1 for line in self.body if "->" not in line and "[" in line)
+        edges = sum(1 for line in self.body if "->" in line)
+        return f"<autograd_mini Graph: {nodes} nodes, {edges} edges>"
+
+    def _repr_svg_(self):
+        return self.pipe("svg", encoding="utf-8")
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        try:
+            return {"image/svg+xml": self._repr_svg_()}
+        except RendererNotFound as e:           # show why, and the DOT source
+            return {"text/plain": f"{e}\n\n{self.source}"}
+
+
+def _save(graph, path, skip_existing=False):
+    """``Graph.save``: refuse a missing folder, a folder, a read-only target and a name
+    whose suffix is no format it writes; then write the image or the DOT text."""
+    check_writable(path)
+    kind = output_kind(path)
+    if skip_existing and path.exists():
+        return os.fspath(path)
+    data = graph.source.encode(graph.encoding) if kind == "source" else graph.pipe(kind)
+    return write_file(path, data)
+
+
+def _render_paths(graph, filename, directory, format, outfile):
+    """render()'s (source path, image path, format), as graphviz names them."""
+    if outfile is not None:
+        outfile = Path(outfile)
+        format = format or outfile.suffix[1:]
+        source = Path(directory or "", filename) if filename else outfile.with_suffix(".gv")
+    else:
+        format = format or graph.format
+        source = Path(directory or "", filename or graph.filename)
+        outfile = Path(f"{os.fspath(source)}.{format}")
+    output_kind(outfile)
+    return source, outfile, format

@@ -1,0 +1,187 @@
+"""The network diagram ``draw(model)`` draws for an ``MLP``, ``Layer`` or ``Neuron``.
+
+Inputs and neurons are circles, one column per layer; each weight is an edge from the
+neuron (or input) it reads to the neuron it feeds, labelled with its name, value and, after
+``backward()``, its gradient. A bias shared by a layer (the notes' b1, b2) is a node of its
+own feeding each neuron; a neuron's own bias is written in its circle. Past 24 weights the
+labels are dropped, and two layers joined by more than 32 weights get one edge labelled
+e.g. ``16×16 weights`` (with the largest gradient among them) instead of a black band.
+"""
+
+from numbers import Real
+
+from .engine import Value
+from .graph import number
+
+__all__ = ["network_scene"]
+
+_LABELLED = 24                  # up to this many weights in all: every weight labelled
+_BUNDLE = 32                    # more weights than this between two layers: one bundle
+# dark, distinct colours: a labelled weight's edge and its label share one
+_PALETTE = ("#1f4e9c", "#b3401a", "#2d7d2d", "#7a3d99", "#a3761a", "#1a8a8a", "#9c1f5e",
+            "#4d4d4d")
+
+
+def _layers(model):
+    """The model's layers as lists of neurons."""
+    if hasattr(model, "layers"):
+        return [list(layer.neurons) for layer in model.layers]
+    if hasattr(model, "neurons"):
+        return [list(model.neurons)]
+    if hasattr(model, "w"):
+        return [[model]]
+    raise TypeError(f"draw(model): a Module to draw must be an MLP, Layer or Neuron, got "
+                    f"{type(model).__name__}; for another model draw its output Value")
+
+
+def _inputs(inputs, nin):
+    """``(names, numbers)``: the input circles' names, and their numbers (None unless
+    every input is a number or a Value)."""
+    if inputs is None:
+        return [f"x{k}" for k in range(nin)], None
+    if isinstance(inputs, (str, Value, Real)) or len(inputs) != nin:
+        raise ValueError(f"draw(model): inputs must list {nin} names, numbers or Values "
+                         f"(one per input), got {inputs!r}")
+    names, numbers = [], []
+    for k, x in enumerate(inputs):
+        if isinstance(x, str):
+            names.append(x)
+        elif isinstance(x, Value):
+            names.append(x.label or f"x{k}")
+            numbers.append(x.data)
+        elif isinstance(x, Real) and not isinstance(x, bool):
+            names.append(f"x{k}")
+            numbers.append(float(x))
+        else:
+            raise TypeError(f"draw(model): inputs[{k}] must be a name, a number or a Value, "
+                            f"got {type(x).__name__}")
+    return names, numbers if len(numbers) == nin else None
+
+
+def _forward(layers, numbers):
+    """Each layer's outputs (floats) for the input numbers, computed under no_grad."""
+    from . import no_grad
+    outputs = []
+    x = list(numbers)
+    with no_grad():
+        for layer in layers:
+            x = [float(n(x)) for n in layer]
+            outputs.append(x)
+    return outputs
+
+
+class _Net:
+    """The pieces of the diagram: display names, numbers, what is labelled."""
+
+    def __init__(self, layers, precision, show_grad, names, full):
+        self.layers, self.precision, self.show_grad = layers, precision, show_grad
+        self.names, self.full = names, full
+
+    def num(self, x):
+        return number(x, self.precision)
+
+    def name(self, key, default=None):
+        return self.names.get(key, key if default is None else default)
+
+    def value_lines(self, p, name):
+        lines = [f"{name} = {self.num(p.data)}"]
+        if self.show_grad:
+            lines.append(f"grad {self.num(p.grad)}")
+        return lines
+
+
+def network_scene(model, *, precision=4, show_grad=None, inputs=None, names=None):
+    """The ``Scene`` of ``model``'s network diagram (see ``draw``)."""
+    from .viz import Scene
+    layers = _layers(model)
+    nin = len(layers[0][0].w)
+    if names is not None and not isinstance(names, dict):
+        raise TypeError(f"draw(model): names must be a dict like {{'x0': 'i1', 'L0.N0': "
+                        f"'h1'}}, got {type(names).__name__}")
+    input_names, numbers = _inputs(inputs, nin)
+    params = model.parameters()
+    if show_grad is None:
+        show_grad = any((p.grad.data if isinstance(p.grad, Value) else p.grad) != 0.0
+                        for p in params)
+    total = sum(len(n.w) for layer in layers for n in layer)
+    net = _Net(layers, precision, bool(show_grad), dict(names or {}), total <= _LABELLED)
+    outputs = _forward(layers, numbers) if numbers is not None else None
+    scene = Scene()
+    scene.graph.update(remincross="false", nodesep="0.3", ranksep="0.9" if net.full else "0.8")
+    scene.clusters["cluster_in"] = {"label": net.name("inputs"), "style": "rounded",
+                                    "color": "#8899aa"}
+    sources = []
+    for k, default in enumerate(input_names):
+        lines = [net.name(f"x{k}", default)]
+        if numbers is not None and net.full:
+            lines.append(net.num(numbers[k]))
+        scene.node(f"x{k}", "cluster_in", shape="circle", label="\n".join(lines))
+        sources.append(f"x{k}")
+    scene.columns.append(list(sources))
+    for l, layer in enumerate(layers):
+        heads = _layer_nodes(scene, net, l, layer, outputs[l] if outputs else None)
+        _weight_edges(scene, net, l, layer, sources, heads)
+        sources = heads
+    return scene
+
+
+def _layer_nodes(scene, net, l, layer, outs):
+    """The layer's cluster, its neurons' circles and a shared bias's node."""
+    act = layer[0].activation if hasattr(layer[0], "activation") else ""
+    biases = [n.b for n in layer]
+    shared = len(layer) > 1 and biases[0] is not None and all(b is biases[0] for b in biases)
+    title = f"L{l} ({act})"
+    if not net.full:
+        title += f"\n{len(layer)} neuron{'s' * (len(layer) != 1)}"
+        title += " + biases" if biases[0] is not None else ""
+    scene.clusters[f"cluster_L{l}"] = {"label": net.name(f"L{l}", title), "style": "rounded",
+                                       "color": "#8899aa"}
+    heads = []
+    for j, n in enumerate(layer):
+        key = f"L{l}.N{j}"
+        lines = [net.name(key, key if net.full else f"N{j}")]
+        if net.full:
+            if outs is not None:
+                lines.append(f"out {net.num(outs[j])}")
+            if n.b is not None and not shared:
+                lines += net.value_lines(n.b, "b")
+        scene.node(f"L{l}N{j}", f"cluster_L{l}", shape="circle", style="filled",
+                   fillcolor="#e8e8e8", label="\n".join(lines))
+        heads.append(f"L{l}N{j}")
+    scene.columns.append(heads)
+    if shared:
+        b = biases[0]
+        scene.node(f"b{l}", "cluster_in" if l == 0 else f"cluster_L{l - 1}", shape="box",
+                   style="rounded,filled", fillcolor="#f3ecd8",
+                   label="\n".join(net.value_lines(b, b.label or "b")))
+        for head in heads:
+            scene.edge(f"b{l}", head, style="dashed", color="#8a7a50")
+    return heads
+
+
+def _weight_edges(scene, net, l, layer, sources, heads):
+    """One edge per weight (labelled when the network is small), or one bundle."""
+    nin = len(sources)
+    if not net.full and nin * len(layer) > _BUNDLE:
+        scene.graph["compound"] = "true"
+        label = f"{nin}×{len(layer)} weights"
+        if net.show_grad:
+            w = max((w for n in layer for w in n.w), key=lambda w: abs(_grad(w)))
+            label += f"\nlargest |grad| {net.num(abs(_grad(w)))}\n({w.label or 'a weight'})"
+        scene.edge(sources[nin // 2], heads[len(heads) // 2], penwidth="4", color="#555555",
+                   ltail="cluster_in" if l == 0 else f"cluster_L{l - 1}",
+                   lhead=f"cluster_L{l}", label=label)
+        return
+    for j, n in enumerate(layer):
+        for k, w in enumerate(n.w):
+            if net.full:
+                colour = _PALETTE[(j * nin + k) % len(_PALETTE)]
+                attrs = {"label": "\n".join(net.value_lines(w, w.label or f"w{k}")),
+                         "fontcolor": colour, "color": colour}
+            else:
+                attrs = {"color": "#777777", "arrowsize": "0.5"}
+            scene.edge(sources[k], heads[j], **attrs)
+
+
+def _grad(p):
+    return p.grad.data if isinstance(p.grad, Value) else p.grad
