@@ -9,7 +9,7 @@ Values, so the gradient graph can be differentiated again.
 import math
 from numbers import Real
 
-from . import engine
+from . import engine, special
 from .engine import MASKED, Value, _as_float, _check_differentiable, op_inputs, \
     topological_order
 from .grad_mode import enable_grad, no_grad
@@ -42,7 +42,7 @@ def gradient_values(order, output, seed=1.0):
     grads = dict.fromkeys(order, 0.0)
     grads[output] = seed if isinstance(seed, Value) else Value(_as_float(seed, "gradient"))
     recording = engine.recording.set(True)
-    ieee = engine._ieee_mode.set(True)        # inf/nan at singular points, as PyTorch
+    ieee = special.ieee_mode.set(True)        # inf/nan at singular points, as PyTorch
     try:
         for v in reversed(order):
             g = grads[v]
@@ -50,7 +50,7 @@ def gradient_values(order, output, seed=1.0):
                 if local is not MASKED:
                     grads[p] = grads[p] + local * g
     finally:
-        engine._ieee_mode.reset(ieee)
+        special.ieee_mode.reset(ieee)
         engine.recording.reset(recording)
     return {v: g if isinstance(g, Value) else Value(g) for v, g in grads.items()}
 

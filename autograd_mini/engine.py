@@ -25,18 +25,16 @@ import operator
 from numbers import Real
 
 from .gc_pause import collector_paused
-from .gc_pause import collector_paused as _collector_paused  # noqa: F401  (old name)
+from .scalar import (MASKED, cos, d_pow_base, d_pow_exponent, pow_float, sigmoid,
+                     sigmoid_float, sign, sin, softplus_float)
 
-__all__ = ["Value", "Op", "op", "OPS", "MASKED", "topological_order", "op_inputs",
-           "weighted_sum"]
+__all__ = ["Value", "Op", "op", "OPS", "MASKED", "topological_order", "op_inputs"]
 
 recording = contextvars.ContextVar("autograd_mini_recording", default=True)
 comparison_hook = None
-_ieee_mode = contextvars.ContextVar("autograd_mini_ieee", default=False)
 
-# A local derivative that passes back exactly 0, whatever arrives from above (an inactive
-# relu, x**0), as PyTorch masks them; a plain 0.0 times inf is nan, as in PyTorch.
-MASKED = None
+# MASKED (None): a local derivative that passes back exactly 0, whatever arrives from above
+# (an inactive relu, x**0), as PyTorch masks them; 0.0 times inf is nan, as in PyTorch.
 
 
 # ============================================================== 1. the data model
@@ -225,22 +223,6 @@ class Op:
         return f"<op {self.name}>"
 
 
-class WeightedSum(Op):
-    """The neuron's ``net = b + sum_k w_k x_k`` as one node of 2n+1 parents
-    (w_1..w_n, x_1..x_n, b): d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 1."""
-
-    def __init__(self):
-        super().__init__("wsum", _weighted_sum_floats, (1.0,))
-
-    def __call__(self, *inputs):
-        n = len(inputs) // 2
-        return weighted_sum(inputs[:n], inputs[n:2 * n], inputs[-1])
-
-    def local_derivatives(self, inputs, out):
-        n = len(inputs) // 2
-        return list(inputs[n:2 * n]) + list(inputs[:n]) + [1.0]
-
-
 OPS = {}    # op name -> Op: every op the engine and its users have defined
 
 
@@ -351,105 +333,31 @@ def _reversed(op):
 
 
 # ------------------------------------------------------------ the ops
-# Functions the derivatives use, for floats and Values alike.
-def exp(x): return x.exp() if isinstance(x, Value) else math.exp(x)
-def log(x): return x.log() if isinstance(x, Value) else math.log(x)
-def sin(x): return x.sin() if isinstance(x, Value) else math.sin(x)
-def cos(x): return x.cos() if isinstance(x, Value) else math.cos(x)
-def sigmoid(x): return x.sigmoid() if isinstance(x, Value) else _sigmoid(x)
-
-
-def _sigmoid(a):
-    """1/(1+e^-a), without overflow for large |a|."""
-    if a >= 0.0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
-
-
-def _softplus(a):
-    """ln(1 + e^a), without overflow: max(a, 0) + ln(1 + e^-|a|)."""
-    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
-
-
-def _pow(a, b):
-    """a ** b on floats; a negative base with a non-integer exponent is a domain error."""
-    out = a ** b
-    if type(out) is not float:
-        raise ValueError("complex result")
-    return out
-
-
-def _d_pow_base(a, b, out):           # d(a^b)/da = b a^(b-1); masked where b = 0
-    return MASKED if _is_zero(b) else b * a ** (b - 1.0)
-
-
-def _d_pow_exponent(a, b, out):       # d(a^b)/db = a^b ln a; masked at a = 0, b >= 0
-    return MASKED if _is_zero(a) and not b < 0.0 else out * log(a)
-
-
-def _sign(a):                         # d|a|/da: -1, 0 or 1 (nan at nan)
-    x = _data(a)
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0
-
-
-#    name            forward                            d(out)/d(input), per input
-ADD = Op("+",        operator.add,                     (1.0, 1.0))
-SUB = Op("-",        operator.sub,                     (1.0, -1.0))
-MUL = Op("*",        operator.mul,                    (lambda a, b, out: b,
-                                                        lambda a, b, out: a))
-DIV = Op("/",        operator.truediv,                (lambda a, b, out: 1.0 / b,
-                                                        lambda a, b, out: -out / b))
-POW = Op("**",       _pow,                             (_d_pow_base, _d_pow_exponent))
-NEG = Op("neg",      operator.neg,                     (-1.0,))
-ABS = Op("abs",      abs,                              (lambda a, out: _sign(a),))
-EXP = Op("exp",      math.exp,                         (lambda a, out: out,))
-LOG = Op("log",      math.log,                         (lambda a, out: 1.0 / a,))
-SQRT = Op("sqrt",    math.sqrt,                        (lambda a, out: 0.5 / out,))
-TANH = Op("tanh",    math.tanh,                        (lambda a, out: 1.0 - out * out,))
-SIGMOID = Op("sigmoid", _sigmoid,                      (lambda a, out: out * (1.0 - out),))
-RELU = Op("relu",    lambda a: 0.0 if a <= 0.0 else a, (lambda a, out: MASKED if a <= 0.0
-                                                        else 1.0,))
-SOFTPLUS = Op("softplus", _softplus,                   (lambda a, out: sigmoid(a),))
-SIN = Op("sin",      math.sin,                         (lambda a, out: cos(a),))
-COS = Op("cos",      math.cos,                         (lambda a, out: -sin(a),))
+# The op table: each op's forward on floats beside its local derivative d(out)/d(input)
+# for each input, a number where it is constant, else a function of (inputs..., out).
+#    name              forward                     d(out)/d(a), d(out)/d(b)
+ADD = Op("+",          operator.add,               (1.0, 1.0))
+SUB = Op("-",          operator.sub,               (1.0, -1.0))
+MUL = Op("*",          operator.mul,               (lambda a, b, out: b,
+                                                    lambda a, b, out: a))
+DIV = Op("/",          operator.truediv,           (lambda a, b, out: 1.0 / b,
+                                                    lambda a, b, out: -out / b))
+POW = Op("**",         pow_float,                  (d_pow_base, d_pow_exponent))
+NEG = Op("neg",        operator.neg,               (-1.0,))
+ABS = Op("abs",        abs,                        (lambda a, out: sign(a),))
+EXP = Op("exp",        math.exp,                   (lambda a, out: out,))
+LOG = Op("log",        math.log,                   (lambda a, out: 1.0 / a,))
+SQRT = Op("sqrt",      math.sqrt,                  (lambda a, out: 0.5 / out,))
+TANH = Op("tanh",      math.tanh,                  (lambda a, out: 1.0 - out * out,))
+SIGMOID = Op("sigmoid", sigmoid_float,             (lambda a, out: out * (1.0 - out),))
+RELU = Op("relu",      lambda a: 0.0 if a <= 0.0 else a,
+                                                   (lambda a, out: MASKED if a <= 0.0 else 1.0,))
+SOFTPLUS = Op("softplus", softplus_float,          (lambda a, out: sigmoid(a),))
+SIN = Op("sin",        math.sin,                   (lambda a, out: cos(a),))
+COS = Op("cos",        math.cos,                   (lambda a, out: -sin(a),))
 LEAKY_RELU = Op("leaky_relu", lambda a, s: a if a > 0.0 else a * s,
-                (lambda a, s, out: 1.0 if a > 0.0 else s,
-                 lambda a, s, out: 0.0 if a > 0.0 else a))
-
-def _weighted_sum_floats(*inputs):
-    n = len(inputs) // 2
-    s = inputs[-1]                                  # b, then + w_k x_k in order
-    for w, x in zip(inputs[:n], inputs[n:2 * n]):
-        s = s + w * x
-    return s
-
-
-WSUM = WeightedSum()
-
-
-def weighted_sum(ws, xs, b):
-    """``b + sum_k w_k x_k`` (Values) as one "wsum" node: the neuron's net input. The
-    same float operations in the same order as ``sum((w*x for ...), b)``."""
-    s = b.data
-    ds_w = []
-    for w, x in zip(ws, xs):
-        xv = x.data
-        s += w.data * xv
-        ds_w.append(xv)
-    node = _new(Value)
-    node.data = s
-    node.grad = 0.0
-    node.op = "wsum"
-    node.label = ""
-    node.constant = None
-    if _recording():
-        node._p0 = (*ws, *xs, b)
-        node._d0 = (*ds_w, *[w.data for w in ws], 1.0)
-        node._p1 = _MANY
-    else:
-        node._p0 = node._p1 = None
-    return node
+                                                   (lambda a, s, out: 1.0 if a > 0.0 else s,
+                                                    lambda a, s, out: 0.0 if a > 0.0 else a))
 
 
 # The ops as Value's operators and methods (c + a and c * a are a + c and a * c).
@@ -461,122 +369,6 @@ Value.__pow__, Value.__rpow__ = POW.apply2, POW.rapply2
 Value.__neg__, Value.__abs__ = NEG.apply1, ABS.apply1
 for _op in (EXP, LOG, SQRT, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS):
     setattr(Value, _op.name, _op.apply1)
-
-
-def _apply(op, inputs):
-    """Any op on any inputs, and every case the fast paths hand over: a domain error
-    (raised, naming the op and operand), IEEE results (non-finite inputs, derivatives at
-    singular points: inf/nan as PyTorch gives them), constants on the left, n inputs."""
-    xs = [v.data if isinstance(v, Value) else v for v in inputs]
-    try:
-        out = op.forward(*xs)
-        if type(out) is not float:
-            out = _as_float(out, f"{op.name} result")
-    except (ArithmeticError, ValueError) as error:
-        if not (_ieee_mode.get() or not all(map(math.isfinite, xs))):
-            raise _domain_error(op, inputs, error) from None
-        out = _singular(op, xs)
-    parents = [i for i, v in enumerate(inputs) if isinstance(v, Value)]
-    ds = [_local_derivative(op.derivatives[i], xs, out)
-          if _recording() and i in parents else None for i in range(len(inputs))]
-    constants = [x for v, x in zip(inputs, xs) if not isinstance(v, Value)]
-    name = op.name if parents[0] == 0 else "r" + op.name
-    node = _new(Value)
-    node.data, node.grad, node.op, node.label = out, 0.0, name, ""
-    node.constant = constants[0] if constants else None
-    node._p0 = node._p1 = None
-    if not _recording():
-        return node
-    if len(parents) == 1:
-        node._p0, node._d0 = inputs[parents[0]], ds[parents[0]]
-    elif len(inputs) == 2:
-        node._p0, node._d0, node._p1, node._d1 = inputs[0], ds[0], inputs[1], ds[1]
-    elif constants:
-        raise TypeError(f"{op.name}: an op of {len(inputs)} inputs takes Values only")
-    else:
-        node._p0, node._d0, node._p1 = tuple(inputs), tuple(ds), _MANY
-    return node
-
-
-def _local_derivative(d, xs, out):
-    """d(*xs, out) on floats; where that raises (sqrt at 0, overflow), the IEEE value
-    that PyTorch gives (inf, nan), found by running d on Values in IEEE mode."""
-    if not callable(d):
-        return d
-    try:
-        g = d(*xs, out)
-        return g if g is MASKED or type(g) is float else _as_float(g, "a local derivative")
-    except (ArithmeticError, ValueError):
-        ieee, data_only = _ieee_mode.set(True), recording.set(False)
-        try:
-            g = d(*[Value(x) for x in xs], Value(out))
-        finally:
-            recording.reset(data_only)
-            _ieee_mode.reset(ieee)
-        return g.data if isinstance(g, Value) else g
-
-
-def _singular(op, xs):
-    """The IEEE result of op at a point where Python raises (1/0, log 0, overflow)."""
-    if op.singular is not None:
-        return op.singular(*xs)
-    return math.nan
-
-
-def _div_singular(a, b):
-    return math.nan if a == 0.0 or a != a else math.copysign(math.inf, a) * \
-        math.copysign(1.0, b)
-
-
-def _pow_singular(a, b):
-    odd = b == math.floor(b) and b % 2.0 == 1.0 if math.isfinite(b) else False
-    if a < 0.0 and math.isfinite(b) and b != math.floor(b):
-        return math.nan                                  # no real result
-    if a == 0.0 and b < 0.0:
-        return math.copysign(math.inf, a) if odd else math.inf
-    if abs(a) < 1.0 and b < 0.0 or abs(a) > 1.0 and b > 0.0:    # overflow
-        return -math.inf if a < 0.0 and odd else math.inf
-    return math.nan
-
-
-DIV.singular = _div_singular
-POW.singular = _pow_singular
-LOG.singular = lambda a: -math.inf if a == 0.0 else math.nan
-EXP.singular = lambda a: math.inf
-
-
-def _domain_error(op, inputs, error):
-    """The error for an op on finite inputs outside its domain, naming op and operands."""
-    named = "; ".join(f"{'operand' if len(inputs) == 1 else ('a', 'b')[i] if i < 2 else i} "
-                      f"is {_describe(v)}" for i, v in enumerate(inputs))
-    why = {"log": "operand must be > 0", "sqrt": "operand must be >= 0",
-           "exp": "result overflows a float (data > 709.78)"}.get(op.name)
-    if op.name == "/":
-        return ZeroDivisionError(f"/: division by zero: divisor is {_describe(inputs[1])}, "
-                                 f"dividend {_describe(inputs[0])}")
-    if op.name == "**":
-        why = _pow_domain(*[v.data if isinstance(v, Value) else v for v in inputs])
-        return type(error)(f"**: {why}; {named}")
-    if why is None:
-        why = f"forward raised {type(error).__name__}: {error}"
-    if len(inputs) == 1:
-        return type(error)(f"{op.name}: {why}; got {_describe(inputs[0])}")
-    return type(error)(f"{op.name}: {why}; {named}")
-
-
-def _pow_domain(a, b):
-    if a == 0.0 and b < 0.0:
-        return f"0 cannot be raised to the negative power {b!r}"
-    if a < 0.0 and b != math.floor(b):
-        return f"a negative base needs an integer exponent, the exponent is {b!r}"
-    return f"result overflows a float (exponent {b!r})"
-
-
-def _describe(v):
-    """How errors name an operand: ``value 2.0 (label 'x')`` or ``the constant 3.0``."""
-    if not isinstance(v, Value):
-        return f"the constant {v!r}"
-    return f"value {v.data!r}" + (f" (label {v.label!r})" if v.label else "")
 
 
 def _as_float(x, what):
@@ -598,14 +390,6 @@ def _constant(x):
     if isinstance(x, Real) and not isinstance(x, Value):
         return _as_float(x, "a constant operand")
     return None
-
-
-def _data(x):
-    return x.data if isinstance(x, Value) else x
-
-
-def _is_zero(x):
-    return _data(x) == 0.0
 
 
 def _fmt(c):
@@ -690,3 +474,8 @@ def topological_order(root):
             order.append(p)
         order.append(stack.pop())
     return order
+
+
+# Everything the fast paths hand over (domain errors, inf/nan, constants on the left,
+# n inputs) lives in special.py, which uses the definitions above.
+from .special import apply as _apply  # noqa: E402

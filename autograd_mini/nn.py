@@ -15,7 +15,9 @@ import random
 from numbers import Real
 from operator import mul
 
-from .engine import Value, _collector_paused, weighted_sum
+from .engine import Value
+from .wsum import weighted_sum
+from .gc_pause import collector_paused as _collector_paused
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 

@@ -14,7 +14,8 @@ printed otherwise). For 0/1 labels, give the model a linear output and use
 import random
 from dataclasses import dataclass, field
 
-from .engine import Value, _collector_paused
+from .engine import Value
+from .gc_pause import collector_paused as _collector_paused
 from .grad_mode import no_grad
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, hinge, mse
 from .optim import SGD, Optimizer

@@ -185,6 +185,7 @@ def test_micrograd_demo_runs_and_matches_micrograd():
     from micrograd import nn as mg_nn
 
     from autograd_mini import nn as am_nn
+    from builders import demo_loss
 
     def demo(nn):
         random.seed(1337)
@@ -193,11 +194,7 @@ def test_micrograd_demo_runs_and_matches_micrograd():
         y = [1, -1, -1, 1]
         losses = []
         for k in range(3):
-            scores = list(map(model, X))
-            data_loss = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
-            data_loss = sum(data_loss) * (1.0 / len(data_loss))
-            reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
-            total = data_loss + reg_loss
+            total = demo_loss(model, X, y, model.parameters())
             model.zero_grad()
             total.backward()
             lr = 1.0 - 0.9 * k / 100
@@ -244,7 +241,7 @@ def test_micrograd_demo_notebook_code_runs_with_numpy_data():
     """demo.ipynb's own loss() code (numpy arrays, Values from numpy floats), imports changed:
     it prints micrograd's numbers (step 0: loss 0.8958441028683222, 50%; step 1: 81%)."""
     np = pytest.importorskip("numpy")
-    from builders import sklearn_moons_numpy
+    from builders import demo_loss, sklearn_moons_numpy
     np.random.seed(1337)
     random.seed(1337)
     X, y = sklearn_moons_numpy(100, 0.1)
@@ -253,13 +250,9 @@ def test_micrograd_demo_notebook_code_runs_with_numpy_data():
     assert len(model.parameters()) == 337
 
     def loss():
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
-        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
-        return data_loss + reg_loss, sum(accuracy) / len(accuracy)
+        total = demo_loss(model, X, y, model.parameters(), value=Value)
+        accuracy = [(yi > 0) == (model(list(xrow)).data > 0) for yi, xrow in zip(y, X)]
+        return total, sum(accuracy) / len(accuracy)
 
     trace = []
     for k in range(2):

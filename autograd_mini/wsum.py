@@ -1,0 +1,62 @@
+"""The neuron's weighted sum ``net = b + sum_k w_k x_k`` as ONE node (op "wsum").
+
+The textbook draws a neuron as one weighted sum followed by its activation; built from
+binary ops it would be 2n+1 nodes. As one node its parents are (w_1..w_n, x_1..x_n, b)
+and its local derivatives are d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 1. The
+sum is the same float operations in the same order as micrograd's ``sum(w*x, b)``.
+"""
+
+from .engine import _MANY, Op, Value, _new, _recording
+
+__all__ = ["weighted_sum", "WSUM"]
+
+
+class WeightedSum(Op):
+    """The neuron's ``net = b + sum_k w_k x_k`` as one node of 2n+1 parents
+    (w_1..w_n, x_1..x_n, b): d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 1."""
+
+    def __init__(self):
+        super().__init__("wsum", _weighted_sum_floats, (1.0,))
+
+    def __call__(self, *inputs):
+        n = len(inputs) // 2
+        return weighted_sum(inputs[:n], inputs[n:2 * n], inputs[-1])
+
+    def local_derivatives(self, inputs, out):
+        n = len(inputs) // 2
+        return list(inputs[n:2 * n]) + list(inputs[:n]) + [1.0]
+
+
+def _weighted_sum_floats(*inputs):
+    n = len(inputs) // 2
+    s = inputs[-1]                                  # b, then + w_k x_k in order
+    for w, x in zip(inputs[:n], inputs[n:2 * n]):
+        s = s + w * x
+    return s
+
+
+WSUM = WeightedSum()
+
+
+def weighted_sum(ws, xs, b):
+    """``b + sum_k w_k x_k`` (Values) as one "wsum" node: the neuron's net input. The
+    same float operations in the same order as ``sum((w*x for ...), b)``."""
+    s = b.data
+    ds_w = []
+    for w, x in zip(ws, xs):
+        xv = x.data
+        s += w.data * xv
+        ds_w.append(xv)
+    node = _new(Value)
+    node.data = s
+    node.grad = 0.0
+    node.op = "wsum"
+    node.label = ""
+    node.constant = None
+    if _recording():
+        node._p0 = (*ws, *xs, b)
+        node._d0 = (*ds_w, *[w.data for w in ws], 1.0)
+        node._p1 = _MANY
+    else:
+        node._p0 = node._p1 = None
+    return node
