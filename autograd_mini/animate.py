@@ -317,8 +317,13 @@ _CSS = """
 # Frame 0 is the inline SVG; each other frame is the list of changes from it (texts and
 # colours), so a 30-frame player weighs about two pictures, not thirty.
 _JS = """
-(function () {
-  var root = document.getElementById(ID), data = JSON.parse(
+(function start(tries) {
+  var root = document.getElementById(ID);
+  if (!root) {                  /* not in the page yet (a notebook may add it later) */
+    if (tries < 100) setTimeout(function () { start(tries + 1); }, 50);
+    return;
+  }
+  var data = JSON.parse(
     root.querySelector("script[type='application/json']").textContent);
   var els = root.querySelector(".am-stage svg").querySelectorAll("*");
   var paint = ["fill", "stroke", "stroke-width", "font-weight"], base = {};
@@ -359,7 +364,7 @@ _JS = """
   });
   slider.oninput = function () { stop(); show(parseInt(slider.value, 10)); };
   show(0);
-})();
+})(0);
 """
 _BUTTONS = (("first", "first frame", "&#x23EE;"), ("prev", "previous step", "&#x25C0;"),
             ("play", "play / pause", "&#x25B6; play"), ("next", "next step", "&#x25B6;|"),

@@ -6,12 +6,14 @@ derivative function (the one ``backward()`` evaluates on floats), with the paren
 Values, so the gradient graph can be differentiated again.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Sequence
 from numbers import Real
 
 from . import engine, special
-from .engine import MASKED, Value, _as_float, _check_differentiable, op_inputs, \
-    topological_order
+from .engine import MASKED, Value, _as_float, _check_differentiable, op_inputs, topological_order
 from .grad_mode import enable_grad, no_grad
 
 __all__ = ["grad", "gradcheck", "GradcheckError", "gradient_values", "gradient_floats"]
@@ -73,7 +75,8 @@ def _value_list(inputs, what):
     return xs
 
 
-def grad(output, inputs, create_graph=False):
+def grad(output: Value, inputs: Value | Sequence[Value],
+         create_graph: bool = False) -> Value | list[Value]:
     """d(output)/d(input) for each input, as Values; no ``.grad`` is touched.
 
     ``inputs``: one Value (one gradient returned) or a sequence (a list returned). An
@@ -99,7 +102,8 @@ class GradcheckError(AssertionError):
     """Raised by ``gradcheck`` when analytic and numeric gradients disagree."""
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-4):
+def gradcheck(fn: Callable[..., Value], inputs: Value | Sequence[Value], eps: float = 1e-6,
+              atol: float = 1e-6, rtol: float = 1e-4) -> bool:
     """Compare the engine's gradient of ``fn(*inputs)`` with central finite differences.
 
     numeric_i = (fn(x_i + eps) - fn(x_i - eps)) / (2 eps). Passes when

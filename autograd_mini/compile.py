@@ -1,46 +1,61 @@
-"""``compile(fn)``: trace a function of Values once, then replay it as straight-line code.
+"""``compile(fn)``: trace a function of Values, then replay it as generated Python.
 
 The first call runs ``fn`` eagerly and records its graph. From that graph a plain Python
-function on floats is generated, the Wengert list written out as code:
+function on floats is generated (``autograd_mini.codegen``): the forward pass, then
+backward one chain-rule step at a time in exactly the order ``backward()`` takes them,
+then each leaf's gradient added to its ``.grad``. Each op's forward and derivatives come
+from ``engine.OPS``, the engine's own definitions. Every call reads the leaves' current
+``.data`` (a training loop that updates parameters works) and returns the output as a
+float, equal to the eager result bit for bit (a NaN is a NaN: which of two NaNs an
+operation passes on depends on the machine instruction). ``step.source`` shows the code.
 
-    forward   one line per node, e.g. ``net_o1 = v12 + b2``
-    backward  one line per local chain-rule step, ``g_p += d(node)/d(p) * g_node``,
-              in exactly the order ``backward()`` applies them
-    .grad     each leaf's gradient is added to its ``.grad`` (accumulating, like
-              ``backward()``)
+A trace holds only for what it saw, so each one is guarded, as ``torch.compile`` does:
+  - the arguments' structure (nesting, which are Values and which numbers);
+  - which Value arguments are the same Value, and whether one is a Value fn also reads
+    directly (a captured parameter);
+  - the value of each number argument: numbers reach fn as the numbers they are, so
+    ``range(n)`` and ``if mode == 1`` work, and the trace is specialised on them;
+  - each comparison of Values (``<``, ``<=``, ``>``, ``>=``: ``max``, ``sorted``,
+    ``if a > b``): the generated code checks it comes out as traced.
+When a guard fails, fn is traced again and the new trace kept beside the old ones (up to
+8; ``step.traces`` counts them); past that, ``CompileError`` names the guard that keeps
+failing. Where an op meets an IEEE special case (inf or nan data, a derivative at a
+singular point), that call is an eager step. A compiled call returns what eager
+returns, or raises what eager raises, or CompileError; never another number.
 
-Every call reads the leaves' current ``.data`` (so a training loop that updates the
-parameters works) and returns the output as a float. The float operations are the
-eager engine's, in the same order, so values and gradients equal ``backward()``'s bit
-for bit. ``step.source`` shows the generated code.
+Not seen by the guards: branching on ``.data`` or ``float(v)``, plain numbers fn reads
+from outside (``alpha * reg`` is baked in), Values fn makes under ``no_grad()``, Values
+it reads that were computed before it was called, and ops whose results fn throws away
+(not replayed, so an error they would raise eagerly is not raised). ``step.check()``
+runs fn eagerly and compares everything: the graph, which leaves it reads (so a
+replaced model is caught), and every number.
 
-What a trace cannot see: Python control flow that depends on data. The replay always
-follows the graph of the first call. Detected, with a ``CompileError``:
-  - a different number or structure of arguments than at the first call;
-  - a comparison of Values (``<``, ``<=``, ``>``, ``>=``, so also ``max``, ``sorted``,
-    ``if a > b``) that comes out differently than when traced.
-Not detected: branching on ``.data`` or ``float(v)`` directly. Plain numbers used in
-``fn`` (``alpha * reg``) and Values built under ``no_grad()`` are baked in as the
-constants they were at the first call. Ops that
-branch *inside* (``relu``, ``abs``, ``leaky_relu``) are fine: their choice is made from the
-data in the generated code. ``step.check()`` runs ``fn`` eagerly and verifies that the
-graph and every number still match.
+Arguments must be leaf Values (or numbers, or lists/tuples of them): the gradient of a
+non-leaf argument would have to go on into its own graph, and a second backward pass
+there would add up a shared leaf's gradient in another order than ``backward()``, so
+the numbers could differ in the last bits. Compute such an op inside fn instead.
 """
 
 import builtins
-import keyword
-import math
-import re
+import contextlib
+from collections import Counter
 from numbers import Real
 
 from . import engine
+from .codegen import CompileError, Graph, GuardFailed, generate, show
 from .engine import Value, topological_order
+
+try:                                    # these move out of engine.py (ENGINE_CONTRACT)
+    from .gc_pause import collector_paused
+    from .grad_mode import enable_grad
+except ImportError:                     # pragma: no cover - before that move
+    from .engine import _collector_paused as collector_paused
+    from .engine import enable_grad
 
 __all__ = ["compile", "CompiledFunction", "CompileError"]
 
-
-class CompileError(RuntimeError):
-    """fn cannot be (or can no longer be) replayed from its trace."""
+MAX_TRACES = 8                          # as torch.compile's cache_size_limit
+_CONSTANT_OPS = ("+", "-", "*", "/", "leaky_relu")
 
 
 def compile(fn):
@@ -48,176 +63,438 @@ def compile(fn):
 
     ``step = compile(loss_fn)``; then ``loss = step()`` each iteration returns the output
     as a float and adds d(output)/d(leaf) to every leaf's ``.grad``, exactly as
-    ``loss_fn().backward()`` would. Arguments (numbers, Values, or nested lists/tuples of
-    them) are allowed: their structure must stay the one of the first call.
+    ``loss_fn().backward()`` would. Arguments may be leaf Values, numbers, and nested
+    lists/tuples of them; see the module docstring for what is guarded.
     """
     if not callable(fn):
         raise TypeError(f"compile: fn must be callable, got {type(fn).__name__}")
     return CompiledFunction(fn)
 
 
-class _Trace:
-    """What the engine records while ``fn`` runs: the constant operand of each op that has
-    one, and every comparison of Values."""
+# ------------------------------------------------------------------------ arguments
+class _Arguments:
+    """One call's arguments: the Value leaves (``unique``: each Value once) and the key
+    the guards compare (structure, which Values are the same, each number's value)."""
+
+    __slots__ = ("unique", "numbers", "paths", "key", "alias")
+
+    def __init__(self, args):
+        values, self.numbers, self.paths = [], [], []
+        shape = _shape(args, values, self.numbers, self.paths) if args else "()"
+        first, self.unique, self.alias = {}, [], []
+        for v in values:
+            k = first.setdefault(id(v), len(self.unique))
+            if k == len(self.unique):
+                self.unique.append(v)
+            self.alias.append(k)
+        self.key = (shape, tuple(self.alias), tuple(map(_number_key, self.numbers)))
+
+    def rebuild(self, args, values):
+        """``args`` with the i-th Value replaced by ``values[alias[i]]``."""
+        it = iter(self.alias)
+
+        def walk(x):
+            if isinstance(x, (list, tuple)):
+                items = [walk(item) for item in x]
+                return type(x)._make(items) if hasattr(type(x), "_make") else type(x)(items)
+            return values[next(it)] if isinstance(x, Value) else x
+        return [walk(a) for a in args]
+
+
+def _shape(args, values, numbers, paths):
+    """The structure of ``args`` as text, e.g. ``(Value, number, [Value, Value])``,
+    collecting the Values and numbers (and where each number stands)."""
+    def walk(x, where):
+        if isinstance(x, Value):
+            if x.parents:
+                raise CompileError(
+                    f"compile: {where} is the result of an op ({x.op!r}"
+                    f"{', label ' + repr(x.label) if x.label else ''}), not a leaf. A compiled "
+                    f"function takes leaf Values: compute that op inside fn (pass its inputs), "
+                    f"or pass {where}.detach() to cut its graph off")
+            values.append(x)
+            return "Value"
+        if isinstance(x, Real):
+            numbers.append(x)
+            paths.append(where)
+            return "number"
+        if isinstance(x, (list, tuple)):
+            inner = ", ".join(walk(item, f"{where}[{i}]") for i, item in enumerate(x))
+            return f"[{inner}]" if isinstance(x, list) else f"{type(x).__name__}({inner})"
+        raise TypeError(f"compile: {where} must be a number, a Value or a list/tuple of "
+                        f"them, got {type(x).__name__}: {x!r}")
+    return "(" + ", ".join(walk(a, f"args[{i}]") for i, a in enumerate(args)) + ")"
+
+
+def _number_key(x):
+    """Equal for the same number: float bits (so -0.0 and 0.0 differ, NaN equals NaN)."""
+    return (type(x), x.hex()) if isinstance(x, float) else (type(x), x)
+
+
+# ------------------------------------------------------------------------ tracing
+class _Recorder:
+    """Collects what the engine reports while fn runs: every comparison of Values (and,
+    with an engine that does not keep constants on the node, each op's constant)."""
 
     def __init__(self):
         self.constants = {}
         self.comparisons = []
 
+    def __call__(self, a, op, b, result):
+        self.comparisons.append((a, op, b, result))
 
-def _flatten(args):
-    """The leaves (numbers as floats, Values) of nested lists/tuples, and their shape as a
-    string such as ``(x, [x, x])``: a number and a Value are both an input leaf ``x``."""
-    leaves = []
-
-    def walk(x, where):
-        if isinstance(x, (list, tuple)):
-            return "[" + ", ".join(walk(item, f"{where}[{i}]") for i, item in enumerate(x)) + "]"
-        if isinstance(x, Value):
-            leaves.append(x)
-            return "x"
-        if isinstance(x, Real) and not isinstance(x, bool):
-            leaves.append(float(x))
-            return "x"
-        raise TypeError(f"compile: {where} must be a number, a Value or a list/tuple of "
-                        f"them, got {type(x).__name__}: {x!r}")
-    shape = "(" + ", ".join(walk(a, f"args[{i}]") for i, a in enumerate(args)) + ")"
-    return leaves, shape
+    def constant_of(self, v):
+        """The constant operand of node v (``x * 3`` -> 3.0), or None."""
+        if _CONSTANT_ON_NODE:
+            return v.constant
+        c = self.constants.get(v)
+        if c is None and len(v.parents) == 1 and (v.op in _CONSTANT_OPS or
+                                                   v.op.startswith("**")):
+            raise CompileError(f"compile: node {_name(v)} (op {v.op!r} with a constant) was "
+                               f"computed before fn was called; build the whole graph "
+                               f"inside fn")
+        return c
 
 
-def _rebuild(args, leaves):
-    """``args`` with each leaf replaced by the next item of ``leaves``."""
-    it = iter(leaves)
-
-    def walk(x):
-        if isinstance(x, (list, tuple)):
-            return type(x)(walk(item) for item in x)
-        return next(it)
-    return [walk(a) for a in args]
+_CONSTANT_ON_NODE = hasattr(Value, "constant")
+_HOOK = "comparison_hook" if hasattr(engine, "comparison_hook") else "_trace"
 
 
+@contextlib.contextmanager
+def _recording():
+    """Run with the engine reporting comparisons to a new _Recorder (one at a time)."""
+    if getattr(engine, _HOOK) is not None:
+        raise CompileError("compile: another function is being traced right now (tracing "
+                           "is process-wide: trace from one thread at a time)")
+    recorder = _Recorder()
+    setattr(engine, _HOOK, recorder)
+    try:
+        with enable_grad(), collector_paused():
+            yield recorder
+    finally:
+        setattr(engine, _HOOK, None)
+
+
+def _name(v):
+    return f"{v.label!r}" if v.label else f"(value {v.data!r})"
+
+
+def _graph(out, recorder):
+    """The output's graph, then the nodes only compared (for the guards), as a Graph."""
+    order = topological_order(out)
+    n_main = len(order)
+    if recorder.comparisons:
+        seen = set(order)
+        for a, _, b, _ in recorder.comparisons:
+            for v in (a, b):
+                if isinstance(v, Value) and v not in seen:
+                    for u in topological_order(v):
+                        if u not in seen:
+                            seen.add(u)
+                            order.append(u)
+    return Graph(order, n_main, recorder.constant_of)
+
+
+class _Trace:
+    """One specialisation of fn: its generated step and what it was traced with."""
+
+    def __init__(self, key, numbers, program, arg_pattern, comparisons):
+        self.key = key
+        self.numbers = numbers
+        self.program = program
+        self.arg_pattern = arg_pattern          # per argument: captured index, or -1
+        self.comparisons = comparisons          # (op, result) per guard
+        self.captured_ids = {id(v): k for k, (_, v) in enumerate(program.leaves)}
+        self.step = None
+
+    def refuses(self, arguments):
+        """Why this trace cannot replay these arguments (a Value argument is, or is no
+        longer, one of the Values fn reads directly), or None."""
+        ids = self.captured_ids
+        for k, v in enumerate(arguments.unique):
+            if ids.get(id(v), -1) != self.arg_pattern[k]:
+                return (f"whether argument Value {k} is one of the Values fn reads "
+                        f"directly (a captured parameter)")
+        return None
+
+    def guard(self, k):
+        return f"the comparison `{self.program.guards[k]}` (traced {self.comparisons[k]})"
+
+    def same_as(self, other):
+        """The same graph under the same guards (an identical trace)."""
+        return (self.key == other.key and self.comparisons == other.comparisons
+                and self.arg_pattern == other.arg_pattern
+                and self.program.leaves == other.program.leaves
+                and self.program.signature == other.program.signature)
+
+
+def _eager_step(out, arguments, stand_ins):
+    """backward() on an eager graph, its stand-ins' gradients added to the arguments."""
+    out.backward()
+    for v, s in zip(arguments, stand_ins):
+        if s is not v:
+            v.grad += s.grad
+    return out.data
+
+
+# ------------------------------------------------------------------------ the function
 class CompiledFunction:
     """The callable ``compile(fn)`` returns. See the module docstring."""
 
     def __init__(self, fn):
         self.fn = fn
-        self.source = None          # the generated Python, after the first call
-        self._step = None
-        self._kinds = None
-        self._signature = None
-        self._leaves = None         # the Value leaves fn captured (parameters, constants)
-        self.n_nodes = 0
+        self._traces = []                   # most recently used first
+        self._last = None                   # the trace the last call ran
+        self._retraced = Counter()          # why fn was traced again, and how often
+
+    @property
+    def traces(self):
+        """How many traces (specialisations) of fn exist."""
+        return len(self._traces)
+
+    @property
+    def source(self):
+        """The generated Python of the trace the last call ran (None before a call)."""
+        return self._last.program.source if self._last else None
+
+    @property
+    def n_nodes(self):
+        return self._last.program.n_main if self._last else 0
 
     def __repr__(self):
-        state = f"{self.n_nodes} nodes" if self._step else "not traced yet"
-        return f"<compiled {getattr(self.fn, '__name__', 'fn')}: {state}>"
-
-    def __call__(self, *args):
-        flat, kinds = _flatten(args)
-        if self._step is None:
-            return self._trace_and_compile(args, flat, kinds)
-        if kinds != self._kinds:
-            raise CompileError(
-                f"compile: {self._name()} was traced with arguments shaped {self._kinds}"
-                f" and is now called with {kinds}; the graph depends on the inputs, so"
-                f" compile a new function for them (or call fn eagerly)")
-        A = [x if isinstance(x, Value) else None for x in flat]
-        X = [x.data if isinstance(x, Value) else x for x in flat]
-        try:
-            return self._step(self._leaves, A, X)
-        except (ArithmeticError, ValueError) as e:
-            self._explain_failure(args, e)
+        state = (f"{self.traces} trace{'s' * (self.traces != 1)}, last {self.n_nodes} nodes"
+                 if self._traces else "not traced yet")
+        return f"<compiled {self._name()}: {state}>"
 
     def _name(self):
-        return getattr(self.fn, "__name__", "fn")
+        return str(getattr(self.fn, "__name__", "fn"))
+
+    def __call__(self, *args):
+        arguments = _Arguments(args)
+        failed = []
+        for trace in self._traces:
+            if trace.key != arguments.key:
+                continue
+            why = trace.refuses(arguments)
+            if why:
+                failed.append(why)
+                continue
+            try:
+                value = trace.step(arguments.unique, [v.data for v in arguments.unique])
+            except GuardFailed as e:
+                failed.append(trace.guard(e.k))
+                continue
+            except (ArithmeticError, ValueError) as e:
+                failed.append(f"a float error in the replay ({type(e).__name__}: {e})")
+                continue
+            self._use(trace)
+            return value
+        return self._retrace(args, arguments, failed)
+
+    def _use(self, trace):
+        self._last = trace
+        if self._traces[0] is not trace:
+            self._traces.remove(trace)
+            self._traces.insert(0, trace)
+
+    def _retrace(self, args, arguments, failed):
+        """Trace fn for these arguments (an eager run: its errors are fn's errors), keep
+        the trace, and replay it. Where the replay raises and eager did not (an op's
+        IEEE special case: inf or nan inputs, a derivative at a singular point), this
+        call's result is the eager run's own: backward() on its graph."""
+        reason = failed[-1] if failed else self._mismatch(arguments)
+        full = len(self._traces) >= MAX_TRACES
+        with collector_paused():            # a graph walk makes no cycles: no collections
+            trace, out, stand_ins = self._trace(args, arguments, compile_code=not full)
+        if full:
+            self._retraced[reason] += 1
+            raise CompileError(self._limit_message(reason))
+        same = next((t for t in self._traces if t.same_as(trace)), None)
+        if same is None:
+            if self._traces:
+                self._retraced[reason] += 1
+            self._traces.insert(0, trace)
+        else:
+            trace = same
+        try:
+            value = trace.step(arguments.unique, [v.data for v in arguments.unique])
+        except GuardFailed as e:
+            raise CompileError(f"compile: {self._name()} does not build the same graph "
+                               f"twice for the same arguments ({trace.guard(e.k)} changed); "
+                               f"does it depend on something else?") from None
+        except (ArithmeticError, ValueError):
+            value = _eager_step(out, arguments.unique, stand_ins)
+        self._use(trace)
+        return value
+
+    def _mismatch(self, arguments):
+        """Which guard the arguments fail, when no trace has their key."""
+        if not self._traces:
+            return "the first call"
+        shape, alias, _ = arguments.key
+        same = [t for t in self._traces if t.key[0] == shape]
+        if not same:
+            traced = ", ".join(sorted({t.key[0] for t in self._traces}))
+            return f"the arguments' structure (traced with {traced}; called with {shape})"
+        same = [t for t in same if t.key[1] == alias]
+        if not same:
+            return (f"which arguments are the same Value (traced with pattern "
+                    f"{self._traces[0].key[1]}, now {alias})")
+        t = same[0]
+        for path, old, new in zip(arguments.paths, t.numbers, arguments.numbers):
+            if _number_key(old) != _number_key(new):
+                return f"the number {path} (traced with {old!r}, now {new!r})"
+        return "the arguments"                                  # pragma: no cover
+
+    def _limit_message(self, reason):
+        counts = "; ".join(f"{why}: {n}x" for why, n in self._retraced.most_common(3))
+        return (f"compile: {self._name()} needs more than {MAX_TRACES} traces. The guard that "
+                f"keeps failing: {reason}. Retraced so far because of: {counts}. The compiled "
+                f"code replays fixed graphs: call fn eagerly for inputs like these, or pass a "
+                f"number that changes at every call as a Value (then it is an input, not a "
+                f"constant of the trace)")
 
     # ------------------------------------------------------------------ tracing
-    def _run_traced(self, args, flat):
-        """Run fn eagerly with the tracing hooks on; returns (output, arg leaves, trace)."""
-        values = [x if isinstance(x, Value) else Value(x) for x in flat]
-        for i, v in enumerate(values):
-            if v.parents:
-                raise CompileError(f"compile: argument leaf {i} is the result of an op "
-                                   f"({v.op!r}); pass leaves (use .detach())")
-        trace = _Trace()
-        if engine._trace is not None:
-            raise CompileError("compile: another function is being traced right now")
-        engine._trace = trace
-        try:
-            with engine.enable_grad():
-                out = self.fn(*_rebuild(args, values))
-        finally:
-            engine._trace = None
+    def _run(self, args, arguments, values):
+        """Run fn eagerly, recording, with ``values`` standing for the Value arguments."""
+        with _recording() as recorder:
+            out = self.fn(*arguments.rebuild(args, values))
         if not isinstance(out, Value):
             raise CompileError(f"compile: {self._name()} must return one Value, "
                                f"got {type(out).__name__}")
-        return out, values, trace
+        if out.op and not out.parents:
+            raise CompileError(f"compile: {self._name()} returned a Value computed under "
+                               f"no_grad() (op {out.op!r}): no gradient can reach its inputs")
+        return out, recorder
 
-    def _trace_and_compile(self, args, flat, kinds):
-        out, arg_values, trace = self._run_traced(args, flat)
-        order = topological_order(out)
-        source, leaves, namespace, signature = _generate(order, arg_values, trace,
-                                                         self._name())
-        code = builtins.compile(source, f"<autograd_mini.compile {self._name()}>", "exec")
-        exec(code, namespace)
-        self._step = namespace["step"]
-        self.source = source
-        self._kinds = kinds
-        self._leaves = leaves
-        self._signature = signature
-        self.n_nodes = len(order)
-        return self(*args)
+    def _trace(self, args, arguments, compile_code=True):
+        """Trace fn for these arguments and generate its code (a _Trace).
 
-    def _explain_failure(self, args, error):
-        """A float error in the replay: rerun fn eagerly so the engine names the op."""
-        flat, _ = _flatten(args)
-        self.fn(*_rebuild(args, [x if isinstance(x, Value) else Value(x) for x in flat]))
-        raise CompileError(f"compile: the compiled {self._name()} failed with "
-                           f"{type(error).__name__}: {error}, but fn runs eagerly; its graph "
-                           f"must have changed since it was traced") from error
+        fn gets a stand-in leaf for each Value argument, so that a Value it also reads
+        directly stays a leaf of its own; if it does read one directly, fn is traced
+        again with that argument itself (eager makes them one node).
+        """
+        stand_ins = [Value(v.data, v.label) for v in arguments.unique]
+        out, recorder = self._run(args, arguments, stand_ins)
+        graph = _graph(out, recorder)
+        merged = {k for k, v in enumerate(arguments.unique) if v in graph.index}
+        if merged:
+            stand_ins = [v if k in merged else s
+                         for k, (v, s) in enumerate(zip(arguments.unique, stand_ins))]
+            out, recorder = self._run(args, arguments, stand_ins)
+            graph = _graph(out, recorder)
+        if not compile_code:
+            return None, out, stand_ins
+        index = graph.index
+        arg_of = {index[s]: k for k, s in enumerate(stand_ins) if k not in merged and s in index}
+        guards = [_guard(index, *c) for c in recorder.comparisons]
+        n_leaves = sum(1 for ps in graph.parents[:graph.n_main] if not ps)
+        title = [f"{show(self._name())}, trace {len(self._traces) + 1}: {graph.n_main} nodes "
+                 f"({n_leaves} leaves)",
+                 "v<i>, g<i>: node i's value and d(output)/d(node i); V[k], G[k]: the same "
+                 "for leaves and loop operands"]
+        program = generate(graph, arg_of, guards, title)
+        position = {id(v): j for j, (_, v) in enumerate(program.leaves)}
+        pattern = tuple(position[id(v)] if k in merged else -1
+                        for k, v in enumerate(arguments.unique))
+        trace = _Trace(arguments.key, list(arguments.numbers), program, pattern,
+                       [result for *_, result in guards])
+        trace.arg_of = arg_of
+        code = builtins.compile(program.source, f"<autograd_mini.compile {self._name()}>",
+                                "exec")
+        exec(code, program.namespace)
+        trace.step = program.namespace["step"]
+        return trace, out, stand_ins
 
+
+    # ------------------------------------------------------------------ check
     def check(self, *args):
-        """Run fn eagerly and verify that its graph and every number are what the compiled
-        code computes (gradients not written). True, or CompileError saying what differs."""
-        if self._step is None:
+        """Run fn eagerly (twice) and compare with the compiled replay for these
+        arguments: the graph, which leaves it reads and writes (a compiled function keeps
+        the Values it traced: a replaced model is caught here), the output and every
+        leaf's gradient, bit for bit. Every ``.grad`` is left as it was. True, or a
+        CompileError saying what differs."""
+        if not self._traces:
             raise CompileError("compile: check() needs a first call to trace fn")
-        flat, kinds = _flatten(args)
-        if kinds != self._kinds:
-            raise CompileError(f"compile: arguments shaped {kinds}, traced with "
-                               f"{self._kinds}")
-        out, arg_values, trace = self._run_traced(args, flat)
-        order = topological_order(out)
-        _, leaves, _, signature = _generate(order, arg_values, trace, self._name(),
-                                            source=False)
-        if signature != self._signature:
-            for i, (a, b) in enumerate(zip(signature, self._signature)):
-                if a != b:
-                    raise CompileError(f"compile: the graph changed at node {i}: traced "
-                                       f"{_show(b)}, now {_show(a)}")
-            raise CompileError(f"compile: the graph changed: {len(self._signature)} nodes "
-                               f"when traced, {len(signature)} now")
-        eager = engine._gradient_floats(order, out, 1.0)
-        # (compiled leaf or argument Value, the eager trace's leaf, a name for messages)
-        pairs = [(old, new, old.label or f"captured leaf {j}")
-                 for j, (old, new) in enumerate(zip(self._leaves, leaves))]
-        pairs += [(x, v, x.label or f"argument leaf {i}")
-                  for i, (x, v) in enumerate(zip(flat, arg_values)) if isinstance(x, Value)]
-        saved = [(v, v.grad) for v, _, _ in pairs]
+        arguments = _Arguments(args)
+        (out, r1), (out2, r2) = (self._run(args, arguments, arguments.unique) for _ in "12")
+        graphs = (_graph(out, r1), _graph(out2, r2))
+        touched = {id(v): v for v in arguments.unique}
+        for t in self._traces:
+            touched.update((id(v), v) for _, v in t.program.leaves)
+        touched.update((id(v), v) for v in graphs[0].nodes if not v.parents)
+        saved = [(v, v.grad) for v in touched.values()]
         try:
             for v, _ in saved:
                 v.grad = 0.0
             value = self(*args)
-            for v, new, name in pairs:
-                if not _same(v.grad, eager.get(new, 0.0)):
-                    raise CompileError(f"compile: gradient of {name} differs: eager "
-                                       f"{eager.get(new, 0.0)!r}, compiled {v.grad!r}")
+            trace = self._last
+            leaves = _leaf_positions(trace, arguments)
+            replayed = {i: v.grad for i, v in leaves.items()}
+            for v, _ in saved:
+                v.grad = 0.0
+            out.backward()
+            eager = {i: graphs[0].nodes[i].grad for i in leaves if i < len(graphs[0].nodes)}
         finally:
             for v, g in saved:
                 v.grad = g
-        if not _same(value, out.data):
-            raise CompileError(f"compile: output differs: eager {out.data!r}, "
-                               f"compiled {value!r}")
+        _same_graph(trace, graphs)
+        _same_leaves(trace, graphs, leaves)
+        _same_numbers(value, out.data, replayed, eager, leaves)
         return True
+
+
+def _leaf_positions(trace, arguments):
+    """position -> the Value the replay reads there (captured leaf or argument)."""
+    leaves = dict(trace.program.leaves)
+    leaves.update((i, arguments.unique[k]) for i, k in trace.arg_of.items())
+    return leaves
+
+
+def _same_graph(trace, graphs):
+    """The eager graph (twice) has the traced structure, or CompileError."""
+    traced = trace.program.signature
+    now, again = (g.signature() for g in graphs)
+    if now != again:
+        raise CompileError("compile: fn builds a different graph at each call, so no trace "
+                           "can stand for it")
+    for i, (a, b) in enumerate(zip(now, traced)):
+        if a != b:
+            raise CompileError(f"compile: the graph changed at node {i}: traced {_show(b)}, "
+                               f"now {_show(a)}")
+    if len(now) != len(traced):
+        raise CompileError(f"compile: the graph changed: {len(traced)} nodes when traced, "
+                           f"{len(now)} now")
+
+
+def _same_leaves(trace, graphs, leaves):
+    """A node that is the same object in two eager runs is one fn reads from outside: a
+    leaf there must be the very Value the replay reads; a non-leaf cannot be replayed."""
+    for i, (v, w) in enumerate(zip(graphs[0].nodes, graphs[1].nodes)):
+        if v is not w:
+            continue                                    # made by fn at each call
+        if v.parents:
+            raise CompileError(
+                f"compile: fn reads node {i} {_name(v)} (op {v.op!r}), which was computed "
+                f"before fn was called: the compiled code recomputes it from its inputs at "
+                f"every call, eager does not. Build it inside fn, or use .detach() of it")
+        if leaves.get(i) is not v:
+            old = leaves.get(i)
+            raise CompileError(
+                f"compile: the captured parameters changed: the compiled code reads and "
+                f"writes leaf {i} {_name(old) if old is not None else ''} as traced, but fn "
+                f"now reads a different Value there ({_name(v)}). A compiled function keeps "
+                f"the Values it traced: after replacing a model (model = MLP.from_file(...))"
+                f" call compile(fn) again, or load the weights in place (model.load(path))")
+
+
+def _same_numbers(value, expected, replayed, eager, leaves):
+    if not _same(value, expected):
+        raise CompileError(f"compile: output differs: eager {expected!r}, compiled {value!r}")
+    for i, g in replayed.items():
+        if not _same(g, eager.get(i, 0.0)):
+            raise CompileError(f"compile: gradient of leaf {i} {_name(leaves[i])} differs: "
+                               f"eager {eager.get(i, 0.0)!r}, compiled {g!r}")
 
 
 def _same(a, b):
@@ -230,208 +507,15 @@ def _show(sig):
         (f" with constant {const!r}" if const is not None else "")
 
 
-# ---------------------------------------------------------------------- code generation
-# op -> forward expression; a, b are the parents' names, c the constant, o the node
-_FORWARD = {
-    "+": "{a} + {b}", "-": "{a} - {b}", "*": "{a} * {b}", "/": "{a} / {b}",
-    "**": "_pow({a}, {b})", "neg": "-{a}", "abs": "_abs({a})",
-    "exp": "_exp({a})", "log": "_log({a})", "sqrt": "_sqrt({a})", "tanh": "_tanh({a})",
-    "sigmoid": "_sigmoid({a})", "relu": "{a} if {a} > 0.0 else 0.0",
-    "leaky_relu": "{a} if {a} > 0.0 else {a} * {c}", "softplus": "_softplus({a})",
-    "sin": "_sin({a})", "cos": "_cos({a})",
-}
-_FORWARD_CONST = {"+": "{a} + {c}", "*": "{a} * {c}", "/": "{a} / {c}", "**": "_pow({a}, {c})"}
-
-# op -> local derivative d(node)/d(parent) for each parent, as an expression; the same
-# float operations the eager op performs when it stores local_grads
-_LOCAL = {
-    "+": ("1.0", "1.0"), "-": ("1.0", "-1.0"), "*": ("{b}", "{a}"),
-    "/": ("1.0 / {b}", "-{o} / {b}"),
-    "**": ("_power_derivative({a}, {b})", "_exponent_derivative({a}, {b}, {o})"),
-    "neg": ("-1.0",), "abs": ("(1.0 if {a} > 0 else -1.0 if {a} < 0 else 0.0)",),
-    "exp": ("{o}",), "log": ("1.0 / {a}",), "sqrt": ("(0.5 / {o} if {o} else _inf)",),
-    "tanh": ("(1.0 - {o} * {o})",), "sigmoid": ("{o} * (1.0 - {o})",),
-    "relu": ("(1.0 if {a} > 0.0 else 0.0)",),
-    "leaky_relu": ("(1.0 if {a} > 0.0 else {c})",), "softplus": ("_sigmoid({a})",),
-    "sin": ("_cos({a})",), "cos": ("-_sin({a})",),
-}
-_LOCAL_CONST = {"+": ("1.0",), "*": ("{c}",), "/": ("{l}",),
-                "**": ("_power_derivative({a}, {c})",)}
-
-_IDENT = re.compile(r"\W")
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
-def _pow(a, n):
-    """a ** n on floats, refusing what the eager op refuses (a complex result)."""
-    out = a ** n
-    if type(out) is not float:
-        raise ValueError("** of a negative base with a non-integer exponent")
-    return out
-
-
-def _generate(order, arg_values, trace, fn_name, source=True):
-    """The source of ``step(_P, _A, _X)``, its captured leaves, namespace and signature.
-
-    ``order`` is the output's graph. Values compared while tracing that are not in it
-    (``max(a, b)`` keeps only one) are computed too, after it, for the guards only.
-    """
-    n_graph = len(order)
-    index = {v: i for i, v in enumerate(order)}
-    order = list(order)
-    for a, _, b, _ in trace.comparisons:
-        for v in (a, b):
-            if isinstance(v, Value) and v not in index:
-                for u in topological_order(v):
-                    if u not in index:
-                        index[u] = len(order)
-                        order.append(u)
-    arg_slot = {}
-    for i, v in enumerate(arg_values):
-        arg_slot.setdefault(v, i)
-    namespace = {"_pow": _pow, "_abs": abs, "_exp": math.exp, "_log": math.log,
-                 "_sqrt": math.sqrt, "_tanh": math.tanh, "_sin": math.sin, "_cos": math.cos, "_inf": math.inf,
-                 "_sigmoid": engine._sigmoid, "_softplus": engine._softplus,
-                 "_power_derivative": engine._power_derivative,
-                 "_exponent_derivative": engine._exponent_derivative}
-    names, taken = [], set()
-    for i, v in enumerate(order):
-        names.append(_variable_name(v.label, i, taken))
-
-    def literal(x):
-        if math.isfinite(x):
-            return repr(x)
-        key = f"_k{len(namespace)}"
-        namespace[key] = x
-        return key
-
-    leaves, forward, backward, writeback, signature = [], [], [], [], []
-    for i, v in enumerate(order):
-        name = names[i]
-        const = trace.constants.get(v) if v.parents else None
-        signature.append((v.op, tuple(index[p] for p in v.parents), const))
-        if not v.parents:
-            if v in arg_slot:
-                forward.append(f"{name} = _X[{arg_slot[v]}]" + _comment(v, name))
-                if i < n_graph:
-                    writeback.append((i, f"if _A[{arg_slot[v]}] is not None: "
-                                         f"_A[{arg_slot[v]}].grad += {{g}}"))
-            else:
-                forward.append(f"{name} = _P[{len(leaves)}].data" + _comment(v, name))
-                if i < n_graph:
-                    writeback.append((i, f"_P[{len(leaves)}].grad += {{g}}"))
-                leaves.append(v)
-            continue
-        op = "**" if v.op.startswith("**") else v.op
-        fields = {"o": name, "a": names[index[v.parents[0]]]}
-        if len(v.parents) == 2:
-            fields["b"] = names[index[v.parents[1]]]
-            template, locals_ = _FORWARD.get(op), _LOCAL.get(op)
-        elif op == "-" and const is not None:
-            # x - c has local derivative 1, c - x has -1: the stored derivative tells them apart
-            template = "{a} - {c}" if v.local_grads[0] == 1.0 else "{c} - {a}"
-            locals_ = (literal(v.local_grads[0]),)
-        elif op in _FORWARD_CONST or op == "-":
-            if const is None:
-                raise CompileError(
-                    f"compile: node {_describe(v, name)} (op {v.op!r} with a constant) was "
-                    f"computed before fn was called; build the whole graph inside fn")
-            template, locals_ = _FORWARD_CONST[op], _LOCAL_CONST[op]
-        else:
-            template, locals_ = _FORWARD.get(op), _LOCAL.get(op)
-        if template is None or locals_ is None or (("{c}" in template or any(
-                "{c}" in t for t in locals_)) and const is None):
-            raise CompileError(f"compile: op {v.op!r} with {len(v.parents)} parent(s) "
-                               f"cannot be compiled")
-        if const is not None:
-            fields["c"] = literal(const)
-        if v.local_grads:
-            fields["l"] = literal(v.local_grads[0])
-        forward.append(f"{name} = {template.format(**fields)}" + _comment(v, name))
-        v_locals = [t.format(**fields) for t in locals_]
-        if i < n_graph:
-            backward.append((i, v_locals))
-    if not source:
-        return None, leaves, namespace, signature
-
-    # comparisons made while tracing become guards
-    guards = []
-    for k, (a, op, b, result) in enumerate(trace.comparisons):
-        if a not in index or (isinstance(b, Value) and b not in index):
-            continue
-        rhs = names[index[b]] if isinstance(b, Value) else literal(engine._data(b))
-        test = f"{names[index[a]]} {op} {rhs}"
-        namespace[f"_guard{k}"] = (f"{_describe(a, names[index[a]])} {op} "
-                                   f"{_describe(b, rhs) if isinstance(b, Value) else rhs}")
-        guards.append(f"if {'not ' if result else ''}({test}): "
-                      f"_diverged(_guard{k}, {result!r})")
-    namespace["_diverged"] = _diverged
-
-    root = names[n_graph - 1]
-    lines = [
-        "def step(_P, _A, _X):",
-        f'    """{fn_name}, traced: {n_graph} nodes ({len(leaves) + len(arg_slot)} leaves).',
-        "",
-        "    Forward, then backward: g_x is d(output)/d(x). _P holds the captured leaves",
-        '    (parameters), _X the argument values and _A the argument Values."""',
-        "    # forward: one line per node (the Wengert list)",
-    ]
-    lines += ["    " + line for line in forward]
-    if guards:
-        lines.append("    # control flow seen while tracing: the same comparisons must hold")
-        lines += ["    " + g for g in guards]
-    lines.append(f"    # backward: one line per local chain-rule step, "
-                 f"g_parent += d(node)/d(parent) * g_node")
-    lines.append(f"    g_{root} = 1.0")
-    # grad[j]: the variable holding node j's gradient so far. A first contribution with
-    # local derivative 1 (``+``) is the consumer's gradient itself: it is only noted in
-    # a comment and the consumer's variable is used (1.0 * g == g exactly).
-    grad = {n_graph - 1: f"g_{root}"}
-    for i, v_locals in reversed(backward):
-        v = order[i]
-        g = grad[i]
-        for p, local in zip(v.parents, v_locals):
-            j = index[p]
-            own = f"g_{names[j]}"
-            contribution = g if local == "1.0" else f"{local} * {g}"
-            if j not in grad:
-                if local == "1.0":
-                    lines.append(f"    # {own} = {g}")
-                    grad[j] = g
-                    continue
-                lines.append(f"    {own} = {contribution}")
-            elif grad[j] != own:                # was an alias: now it gets its own value
-                lines.append(f"    {own} = {grad[j]} + {contribution}")
-            else:
-                lines.append(f"    {own} += {contribution}")
-            grad[j] = own
-    lines.append("    # each leaf's gradient, accumulated into .grad as backward() does")
-    lines += ["    " + w.format(g=grad[j]) for j, w in writeback]
-    lines.append(f"    return {root}")
-    return "\n".join(lines) + "\n", leaves, namespace, signature
-
-
-def _variable_name(label, i, taken):
-    """A Python name for node i: its label made an identifier where possible, else v<i>."""
-    name = _IDENT.sub("_", label) if label else ""
-    if (not name.isidentifier() or name.startswith(("_", "g_")) or keyword.iskeyword(name)
-            or name == "step"):
-        name = f"v{i}"
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
-
-
-def _comment(v, name):
-    return f"  # {repr(v.label)[1:-1]}" if v.label and v.label != name else ""
-
-
-def _describe(v, name):
-    return f"{name} (label {v.label!r})" if v.label and v.label != name else name
-
-
-def _diverged(what, result):
-    raise CompileError(f"compile: control flow changed: `{what}` was {result} when the "
-                       f"function was traced and is {not result} now; the compiled code "
-                       f"replays the traced graph only. Call fn eagerly for this input, or "
-                       f"compile one function per branch")
+def _guard(index, a, op, b, result):
+    """A recorded comparison as the code generator takes it:
+    (position of a, op, position of b or None, the number b, result)."""
+    if not isinstance(a, Value):                # number OP Value: read it as Value OP' number
+        a, op, b = b, _FLIPPED[op], a
+    if isinstance(b, Value):
+        return (index[a], op, index[b], None, bool(result))
+    number = b if _HOOK == "comparison_hook" else float(b)    # as the engine compares
+    return (index[a], op, None, number, bool(result))

@@ -60,7 +60,7 @@ class Graph(graphviz.Digraph):
         source, outfile, format = _render_paths(self, filename, directory, format,
                                                 outfile)
         if raise_if_result_exists and outfile.exists():
-            raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
+            raise FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
         write_file(source, self.source.encode(self.encoding), "render")
         write_file(outfile, self.pipe(format, renderer, formatter, quiet=quiet,
                                       engine=engine), "render")

@@ -18,20 +18,36 @@ Hooks, the only places where other modules reach into the core:
   of Values (``compile`` sets it while it traces).
 """
 
+from __future__ import annotations
+
 import contextvars
 import inspect
 import math
 import operator
 from numbers import Real
+from typing import TYPE_CHECKING, Callable, Union
 
 from .gc_pause import collector_paused
-from .scalar import (MASKED, cos, d_pow_base, d_pow_exponent, pow_float, sigmoid,
-                     sigmoid_float, sign, sin, softplus_float)
+from .opcode import write_apply
+from .scalar import (
+    MASKED,
+    cos,
+    d_pow_base,
+    d_pow_exponent,
+    pow_float,
+    sigmoid,
+    sigmoid_float,
+    sign,
+    sin,
+    softplus_float,
+)
 
 __all__ = ["Value", "Op", "op", "OPS", "MASKED", "topological_order", "op_inputs"]
 
 recording = contextvars.ContextVar("autograd_mini_recording", default=True)
 comparison_hook = None
+
+Operand = Union["Value", float, int]       # what an op takes: a Value or a plain number
 
 # MASKED (None): a local derivative that passes back exactly 0, whatever arrives from above
 # (an inactive relu, x**0), as PyTorch masks them; 0.0 times inf is nan, as in PyTorch.
@@ -51,44 +67,66 @@ class Value:
     """
 
     # At most two parents, in slots of their own (_p0/_d0, _p1/_d1): one object per node
-    # for the garbage collector. An n-ary node (the neuron's weighted sum) keeps tuples
-    # in _p0/_d0 and _MANY in _p1.
-    __slots__ = ("data", "grad", "op", "label", "constant", "_p0", "_d0", "_p1", "_d1")
+    # for the garbage collector. With one parent, _d1 keeps the constant operand. An
+    # n-ary node (the neuron's weighted sum) keeps tuples in _p0/_d0 and _MANY in _p1.
+    __slots__ = ("data", "grad", "op", "label", "_p0", "_d0", "_p1", "_d1")
 
-    def __init__(self, data, label=""):
+    def __init__(self, data: float, label: str = "") -> None:
         self.data = data if type(data) is float else _as_float(data, "Value data")
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
         self.grad = 0.0
         self.op = self.label = ""
         self.label = label
-        self.constant = self._p0 = self._p1 = None
+        self._p0 = self._p1 = self._d1 = None
 
     # ---------------------------------------------------------------- 2. ops
     # + - * / ** (a Value or a number on either side), -a, abs(a), a.exp() .log()
     # .sqrt() .tanh() .sigmoid() .relu() .softplus() .sin() .cos(): each is an Op of
     # the table below, attached to Value right after it.
-    def leaky_relu(self, slope=0.01):
+    if TYPE_CHECKING:                   # the ops attached below, as a type checker sees them
+        def __add__(self, other: Operand) -> Value: ...
+        def __radd__(self, other: Operand) -> Value: ...
+        def __sub__(self, other: Operand) -> Value: ...
+        def __rsub__(self, other: Operand) -> Value: ...
+        def __mul__(self, other: Operand) -> Value: ...
+        def __rmul__(self, other: Operand) -> Value: ...
+        def __truediv__(self, other: Operand) -> Value: ...
+        def __rtruediv__(self, other: Operand) -> Value: ...
+        def __pow__(self, other: Operand) -> Value: ...
+        def __rpow__(self, other: Operand) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def softplus(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
         return LEAKY_RELU.apply2(self, _as_float(slope, "leaky_relu slope"))
 
-    def __pos__(self):
+    def __pos__(self) -> Value:
         return self
 
     def conjugate(self):                    # numpy's var/std on arrays of Values call it
         return self
 
     # Comparisons compare data (bool, not an op); compile sees them through the hook.
-    def __lt__(self, other): return _compare(self, "<", other)
-    def __le__(self, other): return _compare(self, "<=", other)
-    def __gt__(self, other): return _compare(self, ">", other)
-    def __ge__(self, other): return _compare(self, ">=", other)
-    __hash__ = object.__hash__
+    def __lt__(self, other: Operand) -> bool: return _compare(self, "<", other)
+    def __le__(self, other: Operand) -> bool: return _compare(self, "<=", other)
+    def __gt__(self, other: Operand) -> bool: return _compare(self, ">", other)
+    def __ge__(self, other: Operand) -> bool: return _compare(self, ">=", other)
 
     # ---------------------------------------------------------------- reading a node
-    def __float__(self): return float(self.data)
-    def item(self): return self.data                    # as in PyTorch
+    def __float__(self) -> float: return float(self.data)
+    def item(self) -> float: return self.data           # as in PyTorch
 
-    def detach(self):
+    def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
         return Value(self.data, self.label)
 
@@ -97,18 +135,24 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     @property
-    def parents(self):
+    def parents(self) -> tuple[Value, ...]:
         """The operand Values this node was computed from: (), (a,), (a, b) or more."""
         a, b = self._p0, self._p1
         return () if a is None else (a,) if b is None else a if b is _MANY else (a, b)
 
     @property
-    def local_grads(self):
+    def local_grads(self) -> tuple[float, ...]:
         """d(this node)/d(parent) for each parent (0.0 where the op masks it)."""
         a, b = self._p0, self._p1
         d = () if a is None else (self._d0,) if b is None else \
             self._d0 if b is _MANY else (self._d0, self._d1)
         return tuple(0.0 if g is MASKED else g for g in d)
+
+    @property
+    def constant(self) -> float | None:
+        """The op's plain-number operand (``x * 3``: 3.0), else None. (A node with one
+        parent keeps it in the slot a second parent's local derivative would use.)"""
+        return self._d1 if self._p1 is None else None
 
     @property
     def _prev(self): return set(self.parents)           # micrograd's names
@@ -117,67 +161,14 @@ class Value:
         c = self.constant
         return self.op + _fmt(c) if self.op == "**" and c is not None else self.op
 
-    # ---------------------------------------------------------------- 5. backward
-    def backward(self, gradient=1.0, create_graph=False):
-        """Fill ``.grad`` of every node of the graph with d(self)/d(node).
+    def backward(self, gradient: float = 1.0, create_graph: bool = False) -> None:
+        """Fill ``.grad`` of every node of the graph with d(self)/d(node) (section 5).
 
         Gradients accumulate, as in PyTorch: this pass's gradient of each node is added
         to what its ``.grad`` held. If the pass is interrupted (an error, Ctrl-C), every
         ``.grad`` is put back as it was. ``create_graph=True``: the gradients are Values.
         """
-        _check_differentiable(self, "backward")
-        if create_graph:
-            from .autograd import accumulate_gradient_values   # differentiable grads
-            return accumulate_gradient_values(self, gradient)
-        seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
-        with collector_paused():
-            order = topological_order(self)
-            held = []                                    # (node, what .grad held before)
-            walking = False
-            try:
-                for v in order:
-                    g = v.grad
-                    if g:
-                        held.append((v, g))
-                    v.grad = 0.0
-                walking = True
-                self.grad = seed
-                _chain_rule(order)                       # this pass alone...
-                for v, g in held:                        # ...added to the old grads
-                    v.grad += g
-            except BaseException:                        # interrupted: as it was before
-                if walking:
-                    for v in order:
-                        v.grad = 0.0
-                for v, g in held:
-                    v.grad = g
-                raise
-
-
-def _chain_rule(order):
-    """parent.grad += local_grad * node.grad, for each node from the output back.
-    (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
-    many = _MANY
-    for v in reversed(order):
-        a = v._p0
-        if a is None:                                    # a leaf passes nothing on
-            continue
-        g = v.grad                                       # complete by now
-        b = v._p1
-        d = v._d0
-        if b is None:
-            if d is not None:
-                a.grad += d * g
-        elif b is not many:
-            if d is not None:
-                a.grad += d * g
-            d = v._d1
-            if d is not None:
-                b.grad += d * g
-        else:                                            # n-ary: tuples of parents, grads
-            for p, d in zip(a, d):
-                if d is not None:
-                    p.grad += d * g
+        backward(self, gradient, create_graph)
 
 
 # ============================================================== 2. ops
@@ -188,7 +179,8 @@ class Op:
     (backward) and on Values (create_graph). A derivative may return ``MASKED``: then
     exactly 0 passes back to that input, whatever arrives (an inactive relu)."""
 
-    __slots__ = ("name", "forward", "derivatives", "singular", "apply1", "apply2", "rapply2")
+    __slots__ = ("name", "forward", "derivatives", "singular", "apply1", "apply2", "rapply2",
+                 "source")
 
     def __init__(self, name, forward, derivatives, singular=None):
         if not callable(forward) or not derivatives or not all(
@@ -197,10 +189,8 @@ class Op:
                             f"(a function or a float) per input")
         self.name, self.forward, self.derivatives = name, forward, tuple(derivatives)
         self.singular = singular      # IEEE result where forward raises (default nan)
-        if len(derivatives) == 1:
-            self.apply1 = _unary(self)
-        elif len(derivatives) == 2:
-            self.apply2, self.rapply2 = _binary(self), _reversed(self)
+        if len(derivatives) <= 2:
+            _attach_apply(self)
         OPS[name] = self
 
     def __call__(self, *inputs):
@@ -226,7 +216,8 @@ class Op:
 OPS = {}    # op name -> Op: every op the engine and its users have defined
 
 
-def op(*derivatives, name=None):
+def op(*derivatives: float | Callable[..., object],
+       name: str | None = None) -> Callable[[Callable[..., float]], Op]:
     """Define an op, as the engine defines its own::
 
         @op(lambda x: 3 * x ** 2)          # d/dx, written with ops: differentiable again
@@ -256,72 +247,27 @@ def _takes_out(d, n):
 
 
 # ------------------------------------------------------------ 3. node construction
-# Each op gets two small functions made once, ``apply1(a)`` / ``apply2(a, b)`` (a is a
-# Value; b a Value or a number), that compute the result and its local derivatives and
-# store them on a new node. Everything unusual (a domain error, inf/nan, a constant on
-# the left, n inputs) is handed to ``_apply``. The node is made with ``object.__new__``
-# and its slots stored directly: this is the engine's hot path.
-def _unary(op):
-    forward, (d0,), name = op.forward, op.derivatives, op.name
-
-    f0 = callable(d0)
-
-    def apply1(a):
-        x = a.data
-        try:
-            out = forward(x)
-            node = _new(Value)
-            node.data = out
-            node.grad = 0.0
-            node.op = name
-            node.label = ""
-            node.constant = node._p1 = None
-            if _recording():
-                node._p0 = a
-                node._d0 = d0(x, out) if f0 else d0        # d(out)/da
-            else:                                   # no_grad(): op named, nothing recorded
-                node._p0 = None
-            return node
-        except (ArithmeticError, ValueError):
-            return _apply(op, (a,))
-    return apply1
-
-
-def _binary(op):
-    forward, (d0, d1), name = op.forward, op.derivatives, op.name
-    f0, f1 = callable(d0), callable(d1)
-
-    def apply2(a, b):
-        x = a.data
-        if isinstance(b, Value):
-            y, c = b.data, None
-        else:                                       # a plain number: the node's constant
-            y = c = b if type(b) is float else _constant(b)
-            if c is None:
-                return NotImplemented
-        try:
-            out = forward(x, y)
-            node = _new(Value)
-            node.data = out
-            node.grad = 0.0
-            node.op = name
-            node.label = ""
-            node.constant = c
-            if not _recording():
-                node._p0 = node._p1 = None
-            elif c is None:
-                node._p0 = a
-                node._d0 = d0(x, y, out) if f0 else d0     # d(out)/da
-                node._p1 = b
-                node._d1 = d1(x, y, out) if f1 else d1     # d(out)/db
-            else:
-                node._p0 = a
-                node._d0 = d0(x, y, out) if f0 else d0
-                node._p1 = None
-            return node
-        except (ArithmeticError, ValueError):
-            return _apply(op, (a, b if c is None else c))
-    return apply2
+# Each op is written out once as a small Python function, ``apply1(a)`` or ``apply2(a, b)``
+# (a is a Value; b a Value or a plain number, which becomes the node's ``constant``): it
+# computes the result and the local derivatives on floats and stores them on a new node.
+# Where the table's functions read as expressions (``lambda a, b, out: b``), their text is
+# written in; elsewhere (``math.tanh``) the function is called. ``op.source`` shows it.
+# Anything unusual (a domain error, inf/nan) is handed to ``_apply`` (special.py).
+def _attach_apply(op):
+    """Write out and compile op's apply function (``op.source``). It runs in this module's
+    globals; the op's own values (its functions, name) are closed over."""
+    source, values = write_apply(op)
+    maker = "def make({}):\n{}    return {}\n".format(
+        ", ".join(values), "".join("    " + line + "\n" for line in source.splitlines()),
+        "apply1" if len(op.derivatives) == 1 else "apply2")
+    namespace = {}
+    exec(compile(maker, f"<autograd_mini op {op.name!r}>", "exec"), globals(), namespace)
+    apply = namespace["make"](*values.values())
+    op.source = source
+    if len(op.derivatives) == 1:
+        op.apply1 = apply
+    else:
+        op.apply2, op.rapply2 = apply, _reversed(op)
 
 
 def _reversed(op):
@@ -436,44 +382,100 @@ _recording = recording.get          # bound once: one C call per op
 
 
 # ============================================================== 4. topological order
-def topological_order(root):
+def topological_order(root: Value) -> list[Value]:
     """Every node reachable from ``root``, each after all of its parents.
 
     Iterative depth-first search (no recursion limit): a node stays on the stack until
     none of its parents is left unseen. A leaf parent is emitted on the spot.
     """
-    order = []
-    seen = {root}
-    stack = [root]
+    order, stack, seen, many = [], [root], {root}, _MANY
+    emit, push, mark = order.append, stack.append, seen.add     # bound once: hot loop
     while stack:
         node = stack[-1]
-        p = node._p0
-        if node._p1 is _MANY:                           # n-ary: scan its parents
-            for p in p:
+        a, b = node._p0, node._p1
+        if b is many:                                   # n-ary: the first unseen parent
+            for p in a:
                 if p not in seen:
-                    seen.add(p)
+                    mark(p)
                     if p._p0 is not None:
-                        stack.append(p)
+                        push(p)
                         break
-                    order.append(p)
+                    emit(p)
             else:
-                order.append(stack.pop())
+                emit(stack.pop())
             continue
-        if p is not None and p not in seen:
-            seen.add(p)
-            if p._p0 is not None:
-                stack.append(p)
+        if a is not None and a not in seen:
+            mark(a)
+            if a._p0 is not None:
+                push(a)
                 continue
-            order.append(p)
-        p = node._p1
-        if p is not None and p not in seen:
-            seen.add(p)
-            if p._p0 is not None:
-                stack.append(p)
+            emit(a)
+        if b is not None and b not in seen:
+            mark(b)
+            if b._p0 is not None:
+                push(b)
                 continue
-            order.append(p)
-        order.append(stack.pop())
+            emit(b)
+        emit(stack.pop())
     return order
+
+
+# ============================================================== 5. backward
+def backward(output, gradient=1.0, create_graph=False):
+    """``output.backward()``: d(output)/d(node) added to every node's ``.grad``."""
+    _check_differentiable(output, "backward")
+    if create_graph:
+        from .autograd import accumulate_gradient_values  # differentiable grads
+        return accumulate_gradient_values(output, gradient)
+    seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
+    with collector_paused():
+        order = topological_order(output)
+        held = []                                    # (node, what .grad held before)
+        walking = False
+        try:
+            for v in order:
+                g = v.grad
+                if g:
+                    held.append((v, g))
+                v.grad = 0.0
+            walking = True
+            output.grad = seed
+            _chain_rule(order)                       # this pass alone...
+            for v, g in held:                        # ...added to the old grads
+                v.grad += g
+        except BaseException:                        # interrupted: as it was before
+            if walking:
+                for v in order:
+                    v.grad = 0.0
+            for v, g in held:
+                v.grad = g
+            raise
+
+
+def _chain_rule(order):
+    """parent.grad += local_grad * node.grad, for each node from the output back.
+    (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
+    many = _MANY
+    for v in reversed(order):
+        a = v._p0
+        if a is None:                                    # a leaf passes nothing on
+            continue
+        g = v.grad                                       # complete by now
+        b = v._p1
+        d = v._d0
+        if b is None:
+            if d is not None:
+                a.grad += d * g
+        elif b is not many:
+            if d is not None:
+                a.grad += d * g
+            d = v._d1
+            if d is not None:
+                b.grad += d * g
+        else:                                            # n-ary: tuples of parents, grads
+            for p, local in zip(a, d):
+                if local is not None:
+                    p.grad += local * g
 
 
 # Everything the fast paths hand over (domain errors, inf/nan, constants on the left,

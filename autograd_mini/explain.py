@@ -33,7 +33,7 @@ from typing import Callable, NamedTuple
 
 from .engine import Value, topological_order
 from .gc_pause import collector_paused
-from .viz import ACTIVATION_OPS, cluster_outputs, clusters, constant_operand, number
+from .graph import ACTIVATION_OPS, cluster_outputs, clusters, constant_of, number
 
 __all__ = ["explain", "Explanation", "paths", "Path"]
 
@@ -106,23 +106,13 @@ def _simple(name):
 
 
 def _constant(v):
-    """``(c, side, op)`` for a node with a plain-number operand: ``x OP c`` is
-    ``(c, "right", OP)``, ``c OP x`` is ``(c, "left", OP)``; None without one.
-
-    The engine's own record ``v.constant`` when it keeps one; else (an engine that keeps
-    no constant) read back from the local derivative or the op string ``"**2"``."""
-    try:
-        c = v.constant
-    except AttributeError:
-        if v.op.startswith("**") and len(v.op) > 2:
-            return float(v.op[2:]), "right", "**"
-        found = constant_operand(v)
-        return None if found is None else (*found, v.op)
-    if c is None:
+    """``(c, side, op)`` for a node with a plain-number operand (``v.constant``):
+    ``x OP c`` is ``(c, "right", OP)``, ``c OP x`` (op "r" + OP) ``(c, "left", OP)``."""
+    found = constant_of(v)
+    if found is None:
         return None
-    if v.op in _REFLECTED:
-        return c, "left", _REFLECTED[v.op]
-    return c, "right", v.op
+    c, side = found
+    return c, side, _REFLECTED.get(v.op, v.op) if side == "left" else v.op
 
 
 def _expression(v, args):

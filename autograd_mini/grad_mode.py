@@ -87,6 +87,6 @@ class enable_grad(no_grad):
     _enabled = True
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True unless inside ``no_grad()``."""
     return recording.get()

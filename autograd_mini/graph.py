@@ -109,7 +109,10 @@ def op_symbol(node):
 
 
 def op_text(node):
-    """How an op node is labelled: '+', 'tanh', and with a constant '* 3', '2 -', '** 2'."""
+    """How an op node is labelled: '+', 'tanh', and with a constant '* 3', '2 -', '** 2';
+    the neuron's one-node weighted sum is 'Σ w·x + b'."""
+    if node.op == "wsum":
+        return "Σ w·x + b"
     const = constant_of(node)
     if const is None:
         return node.op

@@ -4,7 +4,7 @@ Inputs and neurons are circles, one column per layer; each weight is an edge fro
 neuron (or input) it reads to the neuron it feeds, labelled with its name, value and, after
 ``backward()``, its gradient. A bias shared by a layer (the notes' b1, b2) is a node of its
 own feeding each neuron; a neuron's own bias is written in its circle. Past 24 weights the
-labels are dropped, and two layers joined by more than 32 weights get one edge labelled
+labels are dropped, and two layers joined by more than 16 weights get one edge labelled
 e.g. ``16×16 weights`` (with the largest gradient among them) instead of a black band.
 """
 
@@ -12,11 +12,12 @@ from numbers import Real
 
 from .engine import Value
 from .graph import number
+from .viz import Scene, bundle
 
 __all__ = ["network_scene"]
 
 _LABELLED = 24                  # up to this many weights in all: every weight labelled
-_BUNDLE = 32                    # more weights than this between two layers: one bundle
+_BUNDLE = 16                    # more weights than this between two layers: one bundle
 # dark, distinct colours: a labelled weight's edge and its label share one
 _PALETTE = ("#1f4e9c", "#b3401a", "#2d7d2d", "#7a3d99", "#a3761a", "#1a8a8a", "#9c1f5e",
             "#4d4d4d")
@@ -92,7 +93,6 @@ class _Net:
 
 def network_scene(model, *, precision=4, show_grad=None, inputs=None, names=None):
     """The ``Scene`` of ``model``'s network diagram (see ``draw``)."""
-    from .viz import Scene
     layers = _layers(model)
     nin = len(layers[0][0].w)
     if names is not None and not isinstance(names, dict):
@@ -119,27 +119,34 @@ def network_scene(model, *, precision=4, show_grad=None, inputs=None, names=None
         sources.append(f"x{k}")
     scene.columns.append(list(sources))
     for l, layer in enumerate(layers):
-        heads = _layer_nodes(scene, net, l, layer, outputs[l] if outputs else None)
+        heads = _layer_nodes(scene, net, l, layer, outputs[l] if outputs else None,
+                             len(sources))
         _weight_edges(scene, net, l, layer, sources, heads)
         sources = heads
     return scene
 
 
-def _layer_nodes(scene, net, l, layer, outs):
-    """The layer's cluster, its neurons' circles and a shared bias's node."""
+def _layer_nodes(scene, net, l, layer, outs, nin):
+    """The layer's cluster (for one neuron fed by a few edges, its circle says the
+    layer's activation instead), its neurons' circles and a shared bias's node."""
     act = layer[0].activation if hasattr(layer[0], "activation") else ""
     biases = [n.b for n in layer]
     shared = len(layer) > 1 and biases[0] is not None and all(b is biases[0] for b in biases)
     title = f"L{l} ({act})"
     if not net.full:
         title += f"\n{len(layer)} neuron{'s' * (len(layer) != 1)}"
-        title += " + biases" if biases[0] is not None else ""
-    scene.clusters[f"cluster_L{l}"] = {"label": net.name(f"L{l}", title), "style": "rounded",
-                                       "color": "#8899aa"}
+        if biases[0] is not None:
+            title += " + bias" + "es" * (len(layer) != 1)
+    boxed = len(layer) > 1 or nin > _BUNDLE
+    if boxed:
+        scene.clusters[f"cluster_L{l}"] = {"label": net.name(f"L{l}", title),
+                                           "style": "rounded", "color": "#8899aa"}
     heads = []
     for j, n in enumerate(layer):
         key = f"L{l}.N{j}"
-        lines = [net.name(key, key if net.full else f"N{j}")]
+        lines = [net.name(key, key if net.full or not boxed else f"N{j}")]
+        if not boxed:
+            lines.append(f"({act})")
         if net.full:
             if outs is not None:
                 lines.append(f"out {net.num(outs[j])}")
@@ -163,14 +170,12 @@ def _weight_edges(scene, net, l, layer, sources, heads):
     """One edge per weight (labelled when the network is small), or one bundle."""
     nin = len(sources)
     if not net.full and nin * len(layer) > _BUNDLE:
-        scene.graph["compound"] = "true"
-        label = f"{nin}×{len(layer)} weights"
+        label = f"{nin}×{len(layer)}\nweights"
         if net.show_grad:
             w = max((w for n in layer for w in n.w), key=lambda w: abs(_grad(w)))
-            label += f"\nlargest |grad| {net.num(abs(_grad(w)))}\n({w.label or 'a weight'})"
-        scene.edge(sources[nin // 2], heads[len(heads) // 2], penwidth="4", color="#555555",
-                   ltail="cluster_in" if l == 0 else f"cluster_L{l - 1}",
-                   lhead=f"cluster_L{l}", label=label)
+            label += f"\nlargest |grad|\n{net.num(abs(_grad(w)))}\n({w.label or 'a weight'})"
+        bundle(scene, sources, heads, "cluster_in" if l == 0 else f"cluster_L{l - 1}",
+               f"cluster_L{l}", label)
         return
     for j, n in enumerate(layer):
         for k, w in enumerate(n.w):

@@ -16,8 +16,8 @@ from numbers import Real
 from operator import mul
 
 from .engine import Value
-from .wsum import weighted_sum
 from .gc_pause import collector_paused as _collector_paused
+from .wsum import weighted_sum
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -57,6 +57,11 @@ def _rng(seed, rng):
 def _as_inputs(x):
     """A single number or Value is a one-element input vector."""
     return [x] if isinstance(x, (Value, Real)) else x
+
+
+def _leaves(x):
+    """Inputs as Values: a plain number becomes a leaf labelled x0, x1, ..."""
+    return [v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)]
 
 
 def _unique(named):
@@ -138,9 +143,13 @@ class Neuron(Module):
     def __call__(self, x):
         if len(x) != self.nin:
             raise ValueError(f"{self!r} expects {self.nin} inputs, got {len(x)}")
+        return self._forward(_leaves(x))
+
+    def _forward(self, x):
+        """The neuron on inputs that are all Values already (``Layer`` checks and wraps
+        them once for all its neurons)."""
         if self.b is not None:                      # net = b + sum_k w_k x_k, one node
-            z = weighted_sum(self.w, [v if isinstance(v, Value) else Value(v, f"x{k}")
-                                      for k, v in enumerate(x)], self.b)
+            z = weighted_sum(self.w, x, self.b)
         else:
             terms = map(mul, self.w, x)             # w_k * x_k (Value * number or Value)
             z = sum(terms, next(terms))
@@ -177,8 +186,10 @@ class Layer(Module):
 
     def forward(self, x):
         """The outputs as a list, always (``__call__`` unwraps a single output)."""
-        x = [v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)]
-        return [n(x) for n in self.neurons]
+        if len(x) != self.nin:                      # named as each of its neurons is
+            raise ValueError(f"{self.neurons[0]!r} expects {self.nin} inputs, got {len(x)}")
+        x = _leaves(x)
+        return [n._forward(x) for n in self.neurons]
 
     def __call__(self, x):
         out = self.forward(_as_inputs(x))
@@ -250,12 +261,12 @@ class MLP(Module):
 
         The cyclic garbage collector is paused while the graph is built: the graph has no
         cycles for it to find, and scanning the new nodes would be most of the time. Its
-        setting is restored on return and on error (``engine._collector_paused``)."""
+        setting is restored on return and on error (``gc_pause.collector_paused``)."""
         x = _as_inputs(x)
         outputs = []
         with _collector_paused():
             for layer in self.layers:
-                x = [n(x) for n in layer.neurons]
+                x = layer.forward(x)                 # inputs wrapped once per layer
                 outputs.append(x)
         return outputs
 

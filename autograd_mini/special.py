@@ -12,7 +12,7 @@
 import contextvars
 import math
 
-from .engine import (DIV, EXP, LOG, MASKED, POW, Value, _as_float, _MANY, _new, recording)
+from .engine import _MANY, DIV, EXP, LOG, MASKED, POW, Value, _as_float, _new, recording
 
 ieee_mode = contextvars.ContextVar("autograd_mini_ieee", default=False)
 _recording = recording.get
@@ -38,12 +38,12 @@ def apply(op, inputs):
     name = op.name if parents[0] == 0 else "r" + op.name
     node = _new(Value)
     node.data, node.grad, node.op, node.label = out, 0.0, name, ""
-    node.constant = constants[0] if constants else None
     node._p0 = node._p1 = None
+    node._d1 = constants[0] if constants else None
     if not _recording():
         return node
     if len(parents) == 1:
-        node._p0, node._d0 = inputs[parents[0]], ds[parents[0]]
+        node._p0, node._d0 = inputs[parents[0]], ds[parents[0]]     # _d1: the constant
     elif len(inputs) == 2:
         node._p0, node._d0, node._p1, node._d1 = inputs[0], ds[0], inputs[1], ds[1]
     elif constants:

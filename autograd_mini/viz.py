@@ -1,6 +1,6 @@
 """Draw a computation graph or a network: ``draw(root)`` returns a ``graphviz.Digraph``.
 
-``draw(value)``: one record per Value (label, ``data``, ``grad``), one oval per op (with its
+``draw(value)``: one box per Value (label, ``data``, ``grad``), one oval per op (with its
 constant: ``x * 3`` is the op ``* 3``), edges in the direction of the forward pass, each
 operand's edge carrying the local derivative d(result)/d(operand) that ``backward()``
 multiplies by the result's grad. ``draw(model)`` (an ``MLP``, ``Layer`` or ``Neuron``): the
@@ -21,6 +21,7 @@ Arimo, with Arial's metrics). ``AUTOGRAD_MINI_DOT`` (a program name or path) or
 
 import html
 import re
+from collections import Counter
 
 from .engine import Value, topological_order
 from .graph import (  # noqa: F401
@@ -30,6 +31,7 @@ from .graph import (  # noqa: F401
     constant_of,
     layer_sizes,
     more_than,
+    neuron_names,
     number,
     op_text,
     parameter_names,
@@ -217,6 +219,7 @@ def to_graph(scene, rankdir, program=None, name="autograd_mini"):
     members = {}
     for node, cluster in scene.cluster_of.items():
         members.setdefault(cluster, []).append(node)
+
     def attrs_of(node):
         attrs = dict(scene.nodes[node])
         if "fields" in attrs:
@@ -228,13 +231,13 @@ def to_graph(scene, rankdir, program=None, name="autograd_mini"):
     for column in scene.columns:
         columns.setdefault(scene.cluster_of.get(column[0]), []).append(column)
     for cluster, attrs in scene.clusters.items():
-        with g.subgraph(name=cluster) as sub:
-            sub.attr(**attrs)
+        with g.subgraph(name=cluster) as sub:            # not the caption's look
+            sub.attr(**{"labelloc": "t", "fontcolor": "#333333", "fontsize": "11", **attrs})
             for node in members.get(cluster, ()):
                 sub.node(node, **attrs_of(node))
             _keep_order(sub, columns.get(cluster, ()), rankdir)
     for node in scene.nodes:
-        if node not in scene.cluster_of:
+        if scene.cluster_of.get(node) not in scene.clusters:
             g.node(node, **attrs_of(node))
     for tail, head, attrs in scene.edges:
         g.edge(tail, head, **attrs)
@@ -361,13 +364,15 @@ class Style:
     def __init__(self, precision, show_grad, local_grads, names, root):
         self.precision, self.show_grad, self.local_grads = precision, show_grad, local_grads
         self.names, self.root = names, root
+        self.neurons = {}               # unlabelled neuron nodes: their L0.N1.z / .a
 
     def num(self, x):
         return number(x.data if isinstance(x, Value) else x, self.precision)
 
     def fields(self, v, name=None):
         """A Value's record lines: its name, data and (if shown) grad."""
-        name = self.names.get(v) or v.label if name is None else name
+        if name is None:
+            name = self.names.get(v) or v.label or self.neurons.get(v, "")
         fields = [name] if name else []
         fields.append(f"data {self.num(v.data)}")
         if self.show_grad:
@@ -414,6 +419,7 @@ def plain_scene(order, key, style):
     """One record per Value, one oval per op; MLP neurons/layers boxed when ``key``."""
     scene = Scene()
     index = {v: i for i, v in enumerate(order)}
+    style.neurons = neuron_names(order) if key else {}
     ids = _cluster_ids(key)
     for k, c in ids.items():
         scene.clusters[f"cluster_{c}"] = {"label": k, "style": "rounded", "color": "#8899aa"}
@@ -443,7 +449,7 @@ def _collapsed_scene(order, key, level, style, max_nodes):
         return ids[key[v]] if v in key else "p0" if v in folded else f"n{index[v]}"
 
     scene = Scene()
-    scene.graph.update(remincross="false", ranksep="0.3")
+    scene.graph.update(remincross="false", ranksep="0.2")
     for v in outside:
         style.value_node(scene, f"n{index[v]}", v, fold_op=True)
     _boxes(scene, order, key, level, style, ids)
@@ -509,38 +515,54 @@ def _folded_node(scene, order, key, folded, style):
     used = {p for v in order if v not in folded for p in v.parents}
     ends = [v for v in order if v in folded and (v is style.root or v in used)]
     n_params = len({p for v in folded for p in v.parents if p in key})
-    fields = ["parameter terms", f"{len(folded)} ops on {n_params} parameters"]
+    fields = ["parameter terms", f"{len(folded)} ops on", f"{n_params} parameters"]
     if len(ends) == 1:
         fields += style.fields(ends[0], "")
     scene.box("p0", fields, None, "#f3ecd8", style.root in folded)
 
 
-_BUNDLE = 24                    # more edges than this between two layers: one bundle
+_BUNDLE = 16                    # more edges than this between two layers: one bundle
+
+
+def bundle(scene, tails, heads, ltail, lhead, text):
+    """One thick edge from cluster ``ltail`` to cluster ``lhead`` through a node saying
+    what it stands for (``text``, e.g. '16×16 weights')."""
+    scene.graph["compound"] = "true"
+    name = f"{ltail}_to_{lhead}".replace("cluster_", "")
+    scene.node(name, label=text, shape="box", style="rounded", color="#555555",
+               fontsize="10", margin="0.05,0.03")
+    scene.edge(tails[len(tails) // 2], name, ltail=ltail, penwidth="3", color="#555555",
+               arrowhead="none")
+    scene.edge(name, heads[len(heads) // 2], lhead=lhead, penwidth="3", color="#555555")
 
 
 def _bundle_layers(scene, edges, box_key):
-    """Edges into the neuron boxes, each layer's boxes in a cluster; all-to-all edges
-    between two layers with more than ``_BUNDLE`` of them become one edge labelled e.g.
-    '16×16 weights'."""
+    """Edges into the neuron boxes, a layer of several boxes in a cluster; the all-to-all
+    edges from one layer (or from the inputs) into the next, when more than ``_BUNDLE``,
+    become one edge labelled e.g. '16×16 weights'."""
     layer = {c: box_key[c].split(".")[0] for c in box_key}
-    pairs = {}
+    groups = {}
     for tail, head in edges:
-        if tail in layer and head in layer:
-            pairs.setdefault((layer[tail], layer[head]), []).append((tail, head))
+        if head in layer:
+            groups.setdefault((layer.get(tail, "in"), layer[head]), []).append((tail, head))
+    clustered = {name for name, n in Counter(layer.values()).items() if n > 1}
     bundled = set()
-    for (a, b), group in pairs.items():
+    for (a, b), group in groups.items():
         tails = sorted({t for t, _ in group}, key=lambda c: int(c[1:]))
         heads = sorted({h for _, h in group}, key=lambda c: int(c[1:]))
-        if len(group) > _BUNDLE and len(group) == len(tails) * len(heads):
-            bundled.update(group)
-            scene.graph["compound"] = "true"
-            scene.edge(tails[len(tails) // 2], heads[len(heads) // 2],
-                       ltail=f"cluster_{a}", lhead=f"cluster_{b}", penwidth="3",
-                       color="#555555", label=f"{len(tails)}×{len(heads)} weights")
-    for c in layer:
-        name = f"cluster_{layer[c]}"
-        scene.clusters.setdefault(name, {"label": layer[c], "style": "rounded",
-                                         "color": "#8899aa"})
+        if len(group) <= _BUNDLE or len(group) != len(tails) * len(heads) or (
+                a == "in" and any(t in scene.cluster_of for t in tails)):
+            continue
+        bundled.update(group)
+        clustered.update((a, b))
+        if a == "in":
+            scene.cluster_of.update(dict.fromkeys(tails, "cluster_in"))
+            scene.columns.append(tails)
+        bundle(scene, tails, heads, f"cluster_{a}", f"cluster_{b}",
+               f"{len(tails)}×{len(heads)}\nweights")
+    for name in sorted(clustered, key=lambda k: (k != "in", k)):
+        scene.clusters[f"cluster_{name}"] = {"label": "inputs" if name == "in" else name,
+                                             "style": "rounded", "color": "#8899aa"}
     for tail, head in edges:
         if (tail, head) not in bundled:
             scene.edge(tail, head)

@@ -41,21 +41,20 @@ WSUM = WeightedSum()
 def weighted_sum(ws, xs, b):
     """``b + sum_k w_k x_k`` (Values) as one "wsum" node: the neuron's net input. The
     same float operations in the same order as ``sum((w*x for ...), b)``."""
+    w_data = [w.data for w in ws]
+    x_data = [x.data for x in xs]
     s = b.data
-    ds_w = []
-    for w, x in zip(ws, xs):
-        xv = x.data
-        s += w.data * xv
-        ds_w.append(xv)
+    for w, x in zip(w_data, x_data):
+        s += w * x
     node = _new(Value)
     node.data = s
     node.grad = 0.0
     node.op = "wsum"
     node.label = ""
-    node.constant = None
+    node._d1 = None
     if _recording():
         node._p0 = (*ws, *xs, b)
-        node._d0 = (*ds_w, *[w.data for w in ws], 1.0)
+        node._d0 = (*x_data, *w_data, 1.0)          # d/dw_k = x_k, d/dx_k = w_k, d/db = 1
         node._p1 = _MANY
     else:
         node._p0 = node._p1 = None

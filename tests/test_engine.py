@@ -37,7 +37,8 @@ UNARY = {
     "leaky_relu": (lambda v: v.leaky_relu(0.1),
                    (lambda t: torch.nn.functional.leaky_relu(t, 0.1)) if torch else None,
                    lambda x: 1.0 if x > 0 else 0.1, (-10, 10)),
-    "softplus": (Value.softplus, torch.nn.functional.softplus if torch else None, sigmoid, (-10, 10)),
+    "softplus": (Value.softplus, torch.nn.functional.softplus if torch else None,
+                 sigmoid, (-10, 10)),
     "sin": (Value.sin, torch.sin if torch else None, math.cos, (-10, 10)),
     "cos": (Value.cos, torch.cos if torch else None, lambda x: -math.sin(x), (-10, 10)),
     "square": (lambda v: v ** 2, lambda t: t ** 2, lambda x: 2 * x, (-10, 10)),
@@ -167,7 +168,8 @@ def expression_programs(draw):
     for k in range(draw(st.integers(1, 12))):
         n_nodes = n_inputs + k
         if draw(st.booleans()):
-            steps.append(("u", draw(st.sampled_from(SAFE_UNARY)), draw(st.integers(0, n_nodes - 1))))
+            steps.append(("u", draw(st.sampled_from(SAFE_UNARY)),
+                          draw(st.integers(0, n_nodes - 1))))
         else:
             steps.append(("b", draw(st.sampled_from(["add", "sub", "mul", "div1"])),
                           draw(st.integers(0, n_nodes - 1)), draw(st.integers(0, n_nodes - 1))))
@@ -485,17 +487,20 @@ def test_add_str_message_names_str():
 
 @pytest.mark.parametrize("x", [0.0, -1.0])
 def test_log_of_non_positive(x):
-    with pytest.raises(ValueError, match=rf"log: operand must be > 0; got value {x!r} \(label 'x'\)"):
+    with pytest.raises(ValueError,
+                       match=rf"log: operand must be > 0; got value {x!r} \(label 'x'\)"):
         Value(x, "x").log()
 
 
 def test_sqrt_of_negative():
-    with pytest.raises(ValueError, match=r"sqrt: operand must be >= 0; got value -4.0 \(label 'q'\)"):
+    with pytest.raises(ValueError,
+                       match=r"sqrt: operand must be >= 0; got value -4.0 \(label 'q'\)"):
         Value(-4.0, "q").sqrt()
 
 
 def test_division_by_zero():
-    with pytest.raises(ZeroDivisionError, match=r"division by zero: divisor is value 0.0 \(label 'd'\)"):
+    with pytest.raises(ZeroDivisionError,
+                       match=r"division by zero: divisor is value 0.0 \(label 'd'\)"):
         Value(1.0, "n") / Value(0.0, "d")
     with pytest.raises(ZeroDivisionError, match=r"/: division by zero.*label 'n'"):
         Value(1.0, "n") / 0
@@ -504,7 +509,8 @@ def test_division_by_zero():
 
 
 def test_negative_base_non_integer_exponent():
-    with pytest.raises(ValueError, match=r"\*\*: a negative base needs an integer exponent.*0.5.*label 'b'"):
+    with pytest.raises(ValueError,
+                       match=r"\*\*: a negative base needs an integer exponent.*0.5.*label 'b'"):
         Value(-2.0, "b") ** 0.5
     with pytest.raises(ValueError, match=r"negative base"):
         Value(-2.0, "b") ** Value(1.5)
@@ -518,7 +524,8 @@ def test_zero_to_negative_power():
 
 
 def test_exp_overflow():
-    with pytest.raises(OverflowError, match=r"exp: result overflows.*got value 1000.0 \(label 'big'\)"):
+    with pytest.raises(OverflowError,
+                       match=r"exp: result overflows.*got value 1000.0 \(label 'big'\)"):
         Value(1000.0, "big").exp()
 
 
@@ -546,7 +553,7 @@ def test_comparisons_compare_data_and_are_not_ops():
     assert a != Value(1.0)          # == is identity
     assert len({a, b, a}) == 2
     with pytest.raises(TypeError, match="cannot compare Value with str"):
-        a < "x"
+        assert a < "x"
 
 
 def test_repr_float_item_and_micrograd_attributes():
@@ -571,7 +578,8 @@ def test_differentiating_a_result_computed_under_no_grad_is_an_error():
     with no_grad():
         y = x * x
     y.label = "y"
-    with pytest.raises(RuntimeError, match=r"backward: the output 'y' \(op '\*'\) was computed under no_grad"):
+    with pytest.raises(RuntimeError,
+                       match=r"backward: the output 'y' \(op '\*'\) was computed under no_grad"):
         y.backward()
     with pytest.raises(RuntimeError, match="grad: the output 'y'"):
         grad(y, [x])

@@ -35,7 +35,7 @@ BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a 
           "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
 
 
-def make_program(rng, edge, unary=tuple(sorted(UNARY)), constants=(0.0, 2.0, -1.5, 0.5, 3.0)):
+def make_program(rng, edge, unary=None, constants=(0.0, 2.0, -1.5, 0.5, 3.0)):
     """A list of steps over node indices: ("leaf", x), ("u", name, i), ("b", op, i, j),
     ("bc", op, i, c, left): a constant c on the left or right."""
     n_leaves = rng.randint(1, 3)
@@ -45,7 +45,7 @@ def make_program(rng, edge, unary=tuple(sorted(UNARY)), constants=(0.0, 2.0, -1.
         k = len(steps)
         kind = rng.random()
         if kind < 0.4:
-            steps.append(("u", rng.choice(unary), rng.randrange(k)))
+            steps.append(("u", rng.choice(unary or sorted(UNARY)), rng.randrange(k)))
         elif kind < 0.75:
             steps.append(("b", rng.choice(sorted(BINARY)), rng.randrange(k), rng.randrange(k)))
         else:

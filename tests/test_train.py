@@ -4,13 +4,13 @@ import builtins
 import gc
 
 import pytest
-from builders import sklearn_moons_numpy
 
 from autograd_mini import Value
 from autograd_mini.data import make_moons, make_xor
 from autograd_mini.nn import MLP
 from autograd_mini.optim import SGD, Adam
 from autograd_mini.train import accuracy, fit
+from builders import sklearn_moons_numpy
 
 
 def test_micrograd_moons_demo_reaches_100_percent():

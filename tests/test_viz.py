@@ -230,13 +230,28 @@ def big_moons_loss(seed=1):
     return big, loss
 
 
+def bundles(dot):
+    """{bundle node: (its label, the cluster it leaves, the cluster it enters)}."""
+    found = {}
+    for name, label in re.findall(r'^\s*(\w+_to_\w+) \[label="([^"]*)"', dot, flags=re.M):
+        ltail = re.search(rf"-> {name} \[[^\]]*ltail=(\w+)", dot).group(1)
+        lhead = re.search(rf"{name} -> \w+ \[[^\]]*lhead=(\w+)", dot).group(1)
+        found[name] = (label, ltail, lhead)
+    return found
+
+
 def test_collapsed_big_network_draws_one_bundle_not_a_band():
     big, loss = big_moons_loss()
     dot = draw(loss, module=big, cluster="neuron", collapse=True).source
     between = [e for e in edges(dot) if e[0].startswith("c") and e[1].startswith("c")]
-    assert len(between) == 1 + 16                   # one bundle L0 -> L1, 16 edges into L2
-    assert "16×16 weights" in dot and "lhead=cluster_L1" in dot and "ltail=cluster_L0" in dot
-    assert "on 337 parameters" in dot
+    assert len(between) == 16                       # 16 edges into L2.N0, no 256
+    assert bundles(dot) == {"L0_to_L1": ("16×16\nweights", "cluster_L0", "cluster_L1"),
+                            # the inputs, leaves once per layer call, bundled too
+                            "in_to_L0": ("2×16\nweights", "cluster_in", "cluster_L0")}
+    assert "674 ops on" in dot and "337 parameters" in dot
+    xs = [Value(0.5, "x0"), Value(-1.0, "x1")]      # with input nodes: a bundle from them
+    dot = draw((big(xs) - 1) ** 2, module=big, cluster="neuron", collapse=True).source
+    assert bundles(dot)["in_to_L0"] == ("2×16\nweights", "cluster_in", "cluster_L0")
 
 
 def test_cluster_without_mlp_names_is_an_error():
@@ -324,7 +339,7 @@ def test_pictures_fit_a_1000px_column_with_readable_text(case):
     else:
         g = draw(big_moons_loss()[0])
     width, text = readable_at_column(g.pipe("svg").decode())
-    assert width <= 1000 and text >= 10, (width, text)
+    assert width <= 1000 + 1e-9 and text >= 10, (width, text)
 
 
 def test_svg_names_a_font_the_renderer_has():
@@ -396,14 +411,17 @@ def test_network_view_before_backward_hides_grads():
 def test_network_view_of_a_big_network_bundles_and_drops_labels():
     big, loss = big_moons_loss()
     dot = draw(big).source
-    labelled = [e for e in re.findall(r"^\s*\w+ -> \w+ \[([^\n]*)", dot, re.M) if "label=" in e]
-    assert len(labelled) == 1 and "16×16 weights" in labelled[0]
-    strongest = max(big.layers[1].parameters()[:-1], key=lambda p: abs(p.grad))
-    assert f"largest |grad| {number(abs(strongest.grad), 4)}" in dot
-    drawn = edges(dot)
-    weights = [e for e in drawn if not e[0].startswith("b")]
-    assert len([e for e in weights if e[0].startswith("x")]) == 2 * 16
-    assert len([e for e in weights if e[1] == "L2N0"]) == 16
+    assert not edge_labels(dot)                     # no weight is labelled
+    found = bundles(dot)
+    assert [(t, h) for _, t, h in found.values()] == [("cluster_in", "cluster_L0"),
+                                                       ("cluster_L0", "cluster_L1")]
+    for layer, (label, _, _) in zip(big.layers, found.values()):
+        strongest = max((w for n in layer.neurons for w in n.w), key=lambda w: abs(w.grad))
+        assert label.startswith(f"{layer.nin}×16\nweights\nlargest |grad|\n")
+        assert label.endswith(f"{number(abs(strongest.grad), 4)}\n({strongest.label})")
+    drawn = [e for e in edges(dot) if not e[1].endswith(tuple(found))
+             and not e[0].endswith(tuple(found))]
+    assert drawn == [(f"L1N{j}", "L2N0") for j in range(16)]
     renderer()
     svg = draw(big).pipe("svg").decode()
     for layer in ("L0", "L1"):                       # neurons in order, N0 at the top
@@ -684,8 +702,8 @@ def test_regulariser_terms_stay_outside_the_neurons():
                                                      "L0.N2 (relu)", "L1.N0 (linear)"]
     # 13 parameters, 13 squares, 12 sums of them and the product with alpha
     terms = found["p0"]
-    assert terms[:2] == ["parameter terms", "26 ops on 13 parameters"]
-    assert terms[2:] == [f"data {number(loss.data - loss.parents[0].data, 4)}", "grad 1"]
+    assert terms[:3] == ["parameter terms", "26 ops on", "13 parameters"]
+    assert terms[3:] == [f"data {number(loss.data - loss.parents[0].data, 4)}", "grad 1"]
     full = draw(loss, module=m, cluster="neuron").source
     inside = [line for line in full.splitlines() if line.startswith("\t\tn")]
     sums = [line for line in inside if re.search(r'op \[label="?(wsum|Σ)', line)]
@@ -731,3 +749,31 @@ def test_collapsed_boxes_are_laid_out_in_neuron_order():
     for layer in ("L0", "L1"):
         ys = [where[f"{layer}.N{j}"] for j in range(12)]
         assert ys == sorted(ys) and len(set(ys)) == 12      # N0 at the top, N11 at the bottom
+
+
+def test_network_view_of_a_layer_and_a_neuron():
+    from autograd_mini.nn import Layer, Module, Neuron
+    layer = Layer(3, 2, activation="tanh", seed=0)
+    dot = draw(layer, inputs=["a", "b", "c"]).source
+    assert len([e for e in edges(dot) if e[0] in ("x0", "x1", "x2")]) == 6
+    assert 'label="L0 (tanh)"' in dot and "label=a " in dot
+    neuron = Neuron(2, activation="sigmoid", seed=0)
+    dot = draw(neuron, inputs=[0.5, -1.0]).source
+    out = neuron([0.5, -1.0]).data
+    assert f"L0.N0\n(sigmoid)\nout {number(out, 4)}" in dot
+    with pytest.raises(TypeError, match="MLP, Layer or Neuron"):
+        draw(Module())
+
+
+def test_neuron_boxes_name_their_sum_and_activation():
+    m = MLP(2, [2, 1], activation="tanh", seed=3)
+    loss = (m([Value(0.5, "x0"), Value(-1.0, "x1")]) - 1) ** 2
+    loss.backward()
+    g = draw(loss, module=m, cluster="neuron")
+    names = [lines[0] for lines in boxes(g.source).values()]
+    for k in ("L0.N0", "L0.N1"):
+        assert f"{k}.z" in names and f"{k}.a" in names
+    assert "L1.N0.z" in names                           # a linear neuron: its sum only
+    if any(v.op == "wsum" for v in topological_order(loss)):
+        assert list(op_nodes(g.source).values()).count("Σ w·x + b") == 3
+    assert 'fontcolor="#333333" fontsize=11 label="L0.N0" labelloc=t' in g.source
