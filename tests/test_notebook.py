@@ -65,6 +65,8 @@ def test_naive_backward_is_wrong_and_backward_is_right(executed):
     paths = text_of(cell_with(executed, 'c = b + b;  c.label = "c"'))
     assert "∂c/∂a: 4 paths from a to c" in paths
     assert "∂c/∂a = 1 + 1 + 1 + 1 = 4 = a.grad" in paths
+    listed = [line.split(":", 1)[1] for line in paths.splitlines() if "path " in line]
+    assert len(listed) == 4 == len(set(listed))          # the four paths are told apart
 
 
 def test_worked_example_agrees_with_the_notes(executed):
@@ -74,6 +76,9 @@ def test_worked_example_agrees_with_the_notes(executed):
     assert re.search(r"E_total\s+0\.29837110876", text)
     steps = text_of(cell_with(executed, "eta = 0.5"))
     assert "w5: 0.358916480" in steps and "w1: 0.149780716" in steps
+    factors = text_of(cell_with(executed, "target_o1 = 0.01"))
+    assert "= 0.741365070   graph: out_o1.grad = 0.741365070" in factors
+    assert "= 0.186815602   graph: local_grads of out_o1 = 0.186815602" in factors
 
 
 def test_explain_w5_and_w1(executed):
@@ -95,13 +100,17 @@ def test_delta_rule_and_finite_differences(executed):
     text = text_of(cell_with(executed, "reference.backprop(W, bias"))
     diffs = [float(d) for d in re.findall(r"\bdiff (\S+)", text)]
     assert len(diffs) == 8 and max(diffs) < 1e-15
+    deltas = text_of(cell_with(executed, "output layer  δ"))
+    assert "output layer  δ = (0.138498562, -0.038098237)" in deltas
+    assert "net_o1.grad = 0.138498562, net_o2.grad = -0.038098237" in deltas
     rel = text_of(cell_with(executed, "binary_cross_entropy(out, y"))
     worst = float(re.search(r"weight gradients: (\S+)", rel).group(1))
     assert worst < 1e-12
     fd = text_of(cell_with(executed, "finite_difference_gradients()"))
     assert "337 parameters" in fd and "674 forward passes" in fd
     assert float(re.search(r"two gradients: (\S+)", fd).group(1)) < 1e-6
-    assert "30,001 forward passes" in text_of(cell_with(executed, "backprop_in_passes ="))
+    passes = text_of(cell_with(executed, "backprop_in_passes ="))
+    assert "30,001 (one-sided)" in passes and "backward alone:" in passes
 
 
 def test_training_and_moons(executed):
@@ -119,8 +128,17 @@ def test_figures(executed):
     assert mimes.count("image/png") == 2                 # error curve, moons boundary
     assert mimes.count("image/svg+xml") >= 4             # computation graphs
     html = [out["data"]["text/html"] for c in executed.cells if c.cell_type == "code"
-            for out in c.outputs if "text/html" in out.get("data", {})]
-    assert len(html) == 1 and html[0].count("<svg") == 2  # naive vs right, side by side
+            for out in c.outputs if "<svg" in out.get("data", {}).get("text/html", "")]
+    side_by_side = [h for h in html if "naive recursion: dc/da = 6" in h]
+    assert len(side_by_side) == 1 and side_by_side[0].count("<svg") == 2
+    network = text_of(cell_with(executed, "draw(model_222"))
+    svg = [out["data"]["image/svg+xml"] for out in cell_with(executed, "draw(model_222").outputs
+           if "image/svg+xml" in out.get("data", {})]
+    assert network == "" and len(svg) == 1
+    for label in ("w1 = 0.15", "grad 0.0004386", "w5 = 0.4", "grad 0.08217", "b1 = 0.35"):
+        assert label in svg[0], label
+    player = [h for h in html if "am-player" in h]
+    assert len(player) == 1 and "c: grad 1 is complete" in player[0]
     refusal = text_of(cell_with(executed, "draw(batch_loss)"))
     assert "more than max_nodes=300" in refusal
 
@@ -152,3 +170,48 @@ def test_decision_regions_have_the_colours_of_their_points(executed):
     for region_colour, point_colour in zip(region.groups(), (cmap(0.0), cmap(1.0))):
         r, g, b = matplotlib.colors.to_rgb(region_colour)   # score < 0: class -1, cmap(0)
         assert (b > r) == (point_colour[2] > point_colour[0])
+
+
+def test_every_picture_has_alt_text(executed):
+    for cell in executed.cells:
+        if cell.cell_type != "code":
+            continue
+        for out in cell.outputs:
+            for mime in ("image/png", "image/svg+xml"):
+                if mime in out.get("data", {}):
+                    alt = out.get("metadata", {}).get(mime, {}).get("alt", "")
+                    assert len(alt) > 30, cell.source[:60]
+                    if mime == "image/svg+xml":
+                        assert 'aria-label="' in out["data"][mime], cell.source[:60]
+            html = out.get("data", {}).get("text/html", "")
+            if "am-player" not in html:        # the animation's frames have captions
+                assert html.count("<svg") == html.count('role="img" aria-label="'), \
+                    cell.source[:60]
+
+
+def test_ops_section(executed):
+    stored = text_of(cell_with(executed, "t = x.tanh()"))
+    assert "z = x * y:    local_grads = (-3.0, 2.0)" in stored
+    assert re.search(r"local_grads = \((\S+),\)\s+1 - t\*\*2 = \1", stored)
+    cycles = text_of(cell_with(executed, "class ClosureValue"))
+    left = re.search(r"closures ([\d,]+), stored derivatives (\d+)", cycles)
+    assert int(left.group(1).replace(",", "")) > 3000 and left.group(2) == "0"
+    times = {row.split()[0]: [float(ms) for ms in re.findall(r"(\d+) ms", row)]
+             for row in cycles.splitlines() if row.startswith(("ClosureValue", "Value"))}
+    assert times["ClosureValue"][0] > 2 * times["Value"][0]     # collector on
+    cube = text_of(cell_with(executed, "def cube(x)"))
+    assert "op: cube   data: 8.0   local_grads: (12.0,)   x.grad: 12.0" in cube
+    assert "dy/dx = 12.0   d²y/dx² = 12.0" in cube
+
+
+def test_check_section(executed):
+    first = text_of(cell_with(executed,
+                              "report = check_gradients(loss, params, backward(**params))"))
+    assert "shape mismatch: your gradient has shape (1, 3)" in first
+    assert "its transpose matches the engine's gradient entry for entry" in first
+    assert "with the derivative of every tanh on each path left out" in first
+    assert "equals yours for every entry of W1, b1" in first
+    fixed = text_of(cell_with(executed, "report = assert_gradients(loss, params, backward_fixed"))
+    assert "all parameters match the engine" in fixed
+    worked = text_of(cell_with(executed, "print(check_gradients(worked_error, weights, grads"))
+    assert "is path 1 alone; path 2, through out_o2, is missing" in worked
