@@ -264,13 +264,14 @@ class Graph:
     nodes that were only compared (their values are needed for the guards).
     """
 
-    def __init__(self, order, n_main, constant_of):
+    def __init__(self, order, n_main):
         self.nodes = order
         self.n_main = n_main
         self.index = index = {v: i for i, v in enumerate(order)}
         self.ops = [v.op for v in order]
-        self.parents = parents = [tuple([index[p] for p in v.parents]) for v in order]
-        self.constants = [constant_of(v) if ps else None for v, ps in zip(order, parents)]
+        get = index.__getitem__
+        self.parents = parents = [tuple(map(get, v.parents)) for v in order]
+        self.constants = [v.constant for v in order]
         self.consumers = consumers = [[] for _ in order]
         for i in range(n_main):                     # ascending, so each list is sorted
             for p in parents[i]:
@@ -432,8 +433,9 @@ class _Writer:
     reads); a gradient in ``g<i>`` or ``G``. Nodes inside a loop live nowhere.
     """
 
-    def __init__(self, graph, arg_of, guards):
+    def __init__(self, graph, arg_of, n_args, guards):
         self.g = graph
+        self.n_args = n_args
         self.ns = Namespace()
         self.arg_of = arg_of            # position of an argument leaf -> argument index
         self.guards = guards            # (position, op, position or None, number, result)
@@ -454,6 +456,7 @@ class _Writer:
         self.tuples = {}                # run end or wsum -> name of its tuple of operands
         self.deferred = []              # loops writing .grad directly: at the very end
         self.tail_lines = []            # the output's own sum, when it goes last
+        self.kernels, self.kernel_text, self.shape, self.activations = {}, [], {}, {}
         self.gstate = {}                # node kept in locals -> its gradient so far
         self._place()
 
@@ -489,7 +492,6 @@ class _Writer:
         base = len(order)
         for i, k in self.arg_of.items():
             self.slot[i] = base + k
-        self.n_args = 1 + max(self.arg_of.values(), default=-1)
         computed = sorted(i for i in arrays if g.parents[i])
         base += self.n_args
         for k, i in enumerate(computed):
@@ -581,31 +583,50 @@ class _Writer:
                 self._guard(k)
 
     def _activation(self, a, value):
-        """The activation node a's op code with ``value`` as its input."""
-        _, operands = engine.op_inputs(self.g.nodes[a])
-        inputs = [value if isinstance(x, engine.Value) else self.ns.literal(x)
-                  for x in operands]
-        return _op_code(self.g.nodes[a], inputs, "V[h]", self.ns)
+        """The activation node a's op code with ``value`` as its input (the same for
+        every neuron of a shape: worked out once)."""
+        node = self.g.nodes[a]
+        key = (node.op, node.constant, value)
+        code = self.activations.get(key)
+        if code is None:
+            _, operands = engine.op_inputs(node)
+            inputs = [value if isinstance(x, engine.Value) else self.ns.literal(x)
+                      for x in operands]
+            code = self.activations[key] = _op_code(node, inputs, "V[h]", self.ns)
+        return code
+
+    def _kernel(self, head, body, comment):
+        """A generated function of its own for code every layer of a shape shares:
+        written (and compiled) once, called once per layer."""
+        text = f"{head}:\n" + "".join(f"    {line}\n" for line in body)
+        name = self.kernels.get(text)
+        if name is None:
+            name = self.kernels[text] = f"_K{len(self.kernels)}"
+            self.kernel_text.append(f"# {comment}\ndef {name}" + text)
+        return name
 
     def _forward_neurons(self, group):
         """z = b + w_1 x_1 + ... (as engine.weighted_sum adds it up), h = act(z): one
-        row of the table per neuron."""
+        row of a table per neuron, one call of the shape's kernel per layer."""
         g, slot = self.g, self.slot
+        get = slot.__getitem__
         rows = []
         for w, a in group:
             ps = g.parents[w]
             n = len(ps) // 2
-            rows.append((slot[ps[-1]], tuple((slot[x], slot[y]) for x, y in
-                                             zip(ps[:n], ps[n:2 * n])), slot[w], slot[a]))
+            rows.append((slot[ps[-1]], tuple(zip(map(get, ps[:n]), map(get, ps[n:2 * n]))),
+                         slot[w], slot[a]))
         U = self.tuples[group[-1][1]] = self.ns.constant(tuple(rows), "_U")
         w, a = group[0]
-        self.lines += [f"# {len(group)} neuron(s): z = b + sum of w*x ({len(g.parents[w]) // 2}"
-                       f" inputs), h = {self._activation(a, 'z')[0]}",
-                       f"for b, T, z, h in {U}:",
-                       "    _s = V[b]",
-                       "    for i, j in T: _s += V[i] * V[j]",
-                       "    V[z] = _s",
-                       f"    V[h] = {self._activation(a, '_s')[0]}"]
+        activation = self._activation(a, "_s")[0]
+        self.shape[group[-1][1]] = shape = (f"neurons of {len(g.parents[w]) // 2} inputs: "
+                                            f"h = {activation.replace('_s', 'z')}")
+        kernel = self._kernel("(V, U)", [
+            "for b, T, z, h in U:", "    _s = V[b]",
+            "    for i, j in T: _s += V[i] * V[j]      # z = b + w_1 x_1 + ...",
+            "    V[z] = _s", f"    V[h] = {activation}"], f"forward, {shape}")
+        self.lines.append(f"{kernel}(V, {U})  # {len(group)} {shape}".replace(
+            "1 neurons", "1 neuron"))
 
         # ---------------------------------------------------------------- backward
     def _grad(self, i):
@@ -716,8 +737,10 @@ class _Writer:
         else:
             body += ["for i, j in T: G[i] += V[j] * _g", "for i, j in T: G[j] += V[i] * _g"]
         body.append("G[b] += _g")
-        self.lines.append(f"for b, T, z, h in reversed({self.tuples[group[-1][1]]}):")
-        self.lines += ["    " + line for line in body]
+        shape = self.shape[group[-1][1]]
+        kernel = self._kernel("(V, G, U)", ["for b, T, z, h in reversed(U):"] +
+                              ["    " + line for line in body], f"backward, {shape}")
+        self.lines.append(f"{kernel}(V, G, {self.tuples[group[-1][1]]})")
 
     def backward(self):
         g = self.g
@@ -759,13 +782,14 @@ class _Writer:
         return lines + self.tail_lines
 
 
-def generate(graph, arg_of, guards, title):
+def generate(graph, arg_of, n_args, guards, title):
     """The Program that replays ``graph``: see the module docstring.
 
-    ``arg_of`` maps the position of each argument leaf to its argument index; ``guards``
-    are the traced comparisons as (position, op, position or None, number, result).
+    ``arg_of`` maps the position of each argument leaf to its argument index (of
+    ``n_args`` Value arguments); ``guards`` are the traced comparisons as (position, op,
+    position or None, number, result).
     """
-    w = _Writer(graph, arg_of, guards)
+    w = _Writer(graph, arg_of, n_args, guards)
     head = w.arrays()
     w.forward()
     forward, w.lines = w.lines, []
@@ -777,8 +801,8 @@ def generate(graph, arg_of, guards, title):
             + ["# backward: g<i> is d(output)/d(node i), one chain-rule step per line"]
             + backward + ["# each leaf's gradient, accumulated into .grad as backward() does"]
             + w.write_back() + [f"return {root}"])
-    source = "def step(_A, _X):\n" + "".join(f"    # {line}\n" for line in title) + \
-        "".join(f"    {line}\n" for line in body)
+    source = "".join(k + "\n\n" for k in w.kernel_text) + "def step(_A, _X):\n" + \
+        "".join(f"    # {line}\n" for line in title) + "".join(f"    {line}\n" for line in body)
     texts = [_guard_text(graph, a, op, b, number) for a, op, b, number, _ in guards]
     return Program(source, w.ns, graph.signature(), w.captured, texts, graph.n_main)
 

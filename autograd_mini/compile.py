@@ -44,18 +44,12 @@ from numbers import Real
 from . import engine
 from .codegen import CompileError, Graph, GuardFailed, generate, show
 from .engine import Value, topological_order
-
-try:                                    # these move out of engine.py (ENGINE_CONTRACT)
-    from .gc_pause import collector_paused
-    from .grad_mode import enable_grad
-except ImportError:                     # pragma: no cover - before that move
-    from .engine import _collector_paused as collector_paused
-    from .engine import enable_grad
+from .gc_pause import collector_paused
+from .grad_mode import enable_grad
 
 __all__ = ["compile", "CompiledFunction", "CompileError"]
 
 MAX_TRACES = 8                          # as torch.compile's cache_size_limit
-_CONSTANT_OPS = ("+", "-", "*", "/", "leaky_relu")
 
 
 def compile(fn):
@@ -133,46 +127,27 @@ def _number_key(x):
 
 # ------------------------------------------------------------------------ tracing
 class _Recorder:
-    """Collects what the engine reports while fn runs: every comparison of Values (and,
-    with an engine that does not keep constants on the node, each op's constant)."""
+    """Collects every comparison of Values the engine reports while fn runs."""
 
     def __init__(self):
-        self.constants = {}
         self.comparisons = []
 
     def __call__(self, a, op, b, result):
         self.comparisons.append((a, op, b, result))
 
-    def constant_of(self, v):
-        """The constant operand of node v (``x * 3`` -> 3.0), or None."""
-        if _CONSTANT_ON_NODE:
-            return v.constant
-        c = self.constants.get(v)
-        if c is None and len(v.parents) == 1 and (v.op in _CONSTANT_OPS or
-                                                   v.op.startswith("**")):
-            raise CompileError(f"compile: node {_name(v)} (op {v.op!r} with a constant) was "
-                               f"computed before fn was called; build the whole graph "
-                               f"inside fn")
-        return c
-
-
-_CONSTANT_ON_NODE = hasattr(Value, "constant")
-_HOOK = "comparison_hook" if hasattr(engine, "comparison_hook") else "_trace"
-
 
 @contextlib.contextmanager
 def _recording():
-    """Run with the engine reporting comparisons to a new _Recorder (one at a time)."""
-    if getattr(engine, _HOOK) is not None:
+    """Run with ``engine.comparison_hook`` reporting to a new _Recorder (one at a time)."""
+    if engine.comparison_hook is not None:
         raise CompileError("compile: another function is being traced right now (tracing "
                            "is process-wide: trace from one thread at a time)")
-    recorder = _Recorder()
-    setattr(engine, _HOOK, recorder)
+    recorder = engine.comparison_hook = _Recorder()
     try:
         with enable_grad(), collector_paused():
             yield recorder
     finally:
-        setattr(engine, _HOOK, None)
+        engine.comparison_hook = None
 
 
 def _name(v):
@@ -192,7 +167,7 @@ def _graph(out, recorder):
                         if u not in seen:
                             seen.add(u)
                             order.append(u)
-    return Graph(order, n_main, recorder.constant_of)
+    return Graph(order, n_main)
 
 
 class _Trace:
@@ -393,7 +368,7 @@ class CompiledFunction:
                  f"({n_leaves} leaves)",
                  "v<i>, g<i>: node i's value and d(output)/d(node i); V[k], G[k]: the same "
                  "for leaves and loop operands"]
-        program = generate(graph, arg_of, guards, title)
+        program = generate(graph, arg_of, len(arguments.unique), guards, title)
         position = {id(v): j for j, (_, v) in enumerate(program.leaves)}
         pattern = tuple(position[id(v)] if k in merged else -1
                         for k, v in enumerate(arguments.unique))
@@ -517,5 +492,4 @@ def _guard(index, a, op, b, result):
         a, op, b = b, _FLIPPED[op], a
     if isinstance(b, Value):
         return (index[a], op, index[b], None, bool(result))
-    number = b if _HOOK == "comparison_hook" else float(b)    # as the engine compares
-    return (index[a], op, None, number, bool(result))
+    return (index[a], op, None, b, bool(result))          # b compared as it is

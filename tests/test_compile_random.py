@@ -205,3 +205,24 @@ def test_a_sum_that_is_the_output_goes_last_in_one_pass():
             assert outcome(step, xs + ws) == eager(f, xs + ws, ())
             ws[3].data = -ws[3].data
         assert "for p, q in zip(" in step.source or "for p in" in step.source
+
+
+def test_user_defined_ops_compile_through_their_own_definitions():
+    from autograd_mini import op
+
+    @op(lambda x: 3 * x ** 2, name="cube (compile test)")
+    def cube(x):
+        return x ** 3
+
+    @op(lambda a, b: b * a ** (b - 1), lambda a, b: a, name="odd (compile test)")
+    def odd(a, b):
+        return a ** b if a > 0 else a * b
+
+    x, y = Value(1.5, "x"), Value(2.0, "y")
+
+    def f():
+        return cube(x) * odd(x, y) + odd(y, 3.0) + odd(2.0, x)
+    step = compile(f)
+    for data in ((1.5, 2.0), (-0.5, 3.0), (0.0, -1.0)):
+        x.data, y.data = data
+        assert outcome(step, [x, y]) == eager(f, [x, y], ())
