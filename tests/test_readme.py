@@ -60,8 +60,9 @@ def test_a_continued_block_joins_the_one_before():
         programs("```python\n" + CONTINUES + "\n```\n")
 
 
-@pytest.mark.parametrize("line, source", programs(README.read_text(encoding="utf-8")),
-                         ids=lambda x: f"README.md:{x}" if isinstance(x, int) else "")
+@pytest.mark.parametrize("line, source", [
+    pytest.param(line, source, id=f"README.md:{line}")
+    for line, source in programs(README.read_text(encoding="utf-8"))])
 def test_block_runs(line, source, tmp_path):
     for module in needed_modules(source):
         if importlib.util.find_spec(module) is None:
