@@ -25,8 +25,9 @@ def gradient_floats(order, output, seed=1.0):
     grads[output] = seed
     for v in reversed(order):
         g = grads[v]
-        for p, local in zip(v.parents, v.local_grads):
-            grads[p] += local * g
+        for p, local in v.edges:
+            if local is not MASKED:                     # masked: exactly 0 passes back
+                grads[p] += local * g
     return grads
 
 

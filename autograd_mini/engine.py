@@ -149,6 +149,17 @@ class Value:
         return tuple(0.0 if g is MASKED else g for g in d)
 
     @property
+    def edges(self) -> tuple[tuple[Value, float | None], ...]:
+        """(parent, local derivative) pairs, MASKED (None) kept: a masked edge passes back
+        exactly 0, so a walk that multiplies must skip it (0 * inf would be nan)."""
+        a, b = self._p0, self._p1
+        if a is None:
+            return ()
+        if b is None:
+            return ((a, self._d0),)
+        return tuple(zip(a, self._d0)) if b is _MANY else ((a, self._d0), (b, self._d1))
+
+    @property
     def constant(self) -> float | None:
         """The op's plain-number operand (``x * 3``: 3.0), else None. (A node with one
         parent keeps it in the slot a second parent's local derivative would use.)"""

@@ -242,10 +242,11 @@ def _count_paths(order, wrt):
         if v is wrt:
             continue
         n, d = 0, 0.0
-        for p, local in zip(v.parents, v.local_grads, strict=True):
+        for p, local in v.edges:
             if p in count:
                 n += count[p]
-                d += local * deriv[p]
+                if local is not None:               # a masked edge (relu off) adds 0
+                    d += local * deriv[p]
         if n:
             count[v], deriv[v] = min(n, _COUNT_CAP), d
     return count, deriv
@@ -309,12 +310,15 @@ class _Graph:
         while stack:
             v, trail, value = stack.pop()
             if v is self.wrt:
-                yield _unwind(v, trail) + (value,)
+                yield _unwind(v, trail) + (0.0 if value is None else value,)
                 continue
-            ps, ds = v.parents, v.local_grads
-            for slot in range(len(ps) - 1, -1, -1):
-                if ps[slot] in self.count:
-                    stack.append((ps[slot], (v, ds[slot], slot, trail), value * ds[slot]))
+            edges = v.edges
+            for slot in range(len(edges) - 1, -1, -1):
+                p, d = edges[slot]
+                if p in self.count:                 # a masked edge makes the path exactly 0
+                    step = (value * d if value is not None else None) if d is not None \
+                        else None
+                    stack.append((p, (v, d, slot, trail), step))
 
     def stops(self, nodes):
         """Where a path's steps begin and end. A step over several edges is written
@@ -344,7 +348,7 @@ class _Graph:
                     if b - a == 1 and sum(p is nodes[b] for p in nodes[a].parents) > 1
                     else None for a, b in pairs]
         return Path([nodes[i] for i in shown], [self.names[nodes[i]] for i in shown],
-                    [math.prod(locals_[a:b]) for a, b in pairs], operands, value)
+                    [_step_product(locals_[a:b]) for a, b in pairs], operands, value)
 
     def paths(self):
         return [self.path(*walked) for walked in self.walk()]
@@ -353,11 +357,17 @@ class _Graph:
         """Per distinct operand u of ``output`` that depends on ``wrt``:
         ``(name, ∂output/∂u, ∂u/∂wrt, paths through u)``."""
         local, n = {}, {}
-        for p, d in zip(self.output.parents, self.output.local_grads, strict=True):
+        for p, d in self.output.edges:
             if p in self.count:
-                local[p] = local.get(p, 0.0) + d
+                local[p] = local.get(p, 0.0) + (0.0 if d is None else d)
                 n[p] = min(n.get(p, 0) + self.count[p], _COUNT_CAP)
         return [(self.names[p], local[p], self.deriv[p], n[p]) for p in local]
+
+
+def _step_product(locals_):
+    """The factor of a step over several edges: exactly 0 if one is masked (None: an
+    inactive relu passes back 0 whatever arrives), else the product."""
+    return 0.0 if any(d is None for d in locals_) else math.prod(locals_)
 
 
 def _unwind(wrt, trail):

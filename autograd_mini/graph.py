@@ -356,10 +356,11 @@ def backward_steps(root, order, seed=1.0):
             continue
         g = grads.get(v, 0.0)
         sends = []
-        for p, local in zip(v.parents, v.local_grads):
-            local = local.data if isinstance(local, Value) else float(local)
-            sends.append((p, local, local * g))
-            grads[p] = grads.get(p, 0.0) + local * g
+        for p, local in v.edges:
+            sent = 0.0 if local is None else local * g     # masked (relu off): exactly 0
+            local = 0.0 if local is None else local
+            sends.append((p, local, sent))
+            grads[p] = grads.get(p, 0.0) + sent
         steps.append(Step(v, g, tuple(sends)))
     for v in order:
         grads.setdefault(v, 0.0)

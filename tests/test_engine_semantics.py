@@ -303,3 +303,22 @@ def test_memory_per_node_stays_under_160_bytes():
     tracemalloc.stop()
     per_node = (used - 8 * len(nodes)) / len(nodes)           # less the list's pointers
     assert per_node <= 160, per_node
+
+
+def test_grad_explain_and_animate_skip_masked_edges_as_backward_does():
+    """grad(), explain and the animation's backward steps give the exact 0 that
+    backward() gives past an inactive relu, not 0 * inf = nan."""
+    from autograd_mini import explain, topological_order
+    from autograd_mini.graph import backward_steps
+    for build, at in ((lambda x: x.relu().sqrt(), -1.0), (lambda x: (x ** 0 - 1).sqrt(), 0.0)):
+        x = Value(at, "x")
+        y = build(x)
+        y.label = "y"
+        assert grad(y, [x])[0].data == 0.0
+        e = explain(y, x)
+        assert e.gradient == 0.0 and "nan" not in str(e)
+        _, grads = backward_steps(y, topological_order(y))
+        assert grads[x] == 0.0
+        y.backward()
+        assert x.grad == 0.0
+    assert Value(-1.0).relu().edges[0][1] is None          # the masked edge, kept as such
