@@ -33,18 +33,14 @@ from typing import Callable, NamedTuple
 
 from .engine import Value, topological_order
 from .gc_pause import collector_paused
-from .graph import ACTIVATION_OPS, cluster_outputs, clusters, constant_of, number
+from .graph import ACTIVATION_OPS, node_names, simple_name
 
 __all__ = ["explain", "Explanation", "paths", "Path"]
 
 _COUNT_CAP = 10 ** 18                   # path counts saturate here (they stay cheap ints)
-_PLAIN = str.maketrans("", "", "_.[]#,")
 _MAX_FACTORS = 16                       # longer paths (and sums) show their first and last
 _MAX_PRECISION = 30
 _MODES = ("auto", "labels", "all")
-_INFIX = {"+": " + ", "-": " - ", "*": "*", "/": "/", "**": "**"}
-_REFLECTED = {"r" + op: op for op in _INFIX}          # 3 - x is op "r-" (engine contract)
-_WORDS = {"+": "sum", "-": "diff", "*": "prod", "/": "quot", "**": "pow", "neg": "neg"}
 
 
 # ---------------------------------------------------------------------- arguments
@@ -98,91 +94,6 @@ def _fmt(x, precision):
     if "." in s:
         s = s.rstrip("0").rstrip(".")
     return "0" if s == "-0" else s
-
-
-def _simple(name):
-    """A name that needs no parentheses: letters, digits, '_', '.', '#', an index '[0]'."""
-    return name.translate(_PLAIN).isalnum()
-
-
-def _constant(v):
-    """``(c, side, op)`` for a node with a plain-number operand (``v.constant``):
-    ``x OP c`` is ``(c, "right", OP)``, ``c OP x`` (op "r" + OP) ``(c, "left", OP)``."""
-    found = constant_of(v)
-    if found is None:
-        return None
-    c, side = found
-    return c, side, _REFLECTED.get(v.op, v.op) if side == "left" else v.op
-
-
-def _expression(v, args):
-    """A short expression for an op node from its operands' names: ``w1*i1``,
-    ``x + 0.5``, ``3 - x``, ``x**2``, ``tanh(a)``; '' when none fits (a constant that
-    rounding lost, ``1e16 + 3``)."""
-    op = v.op
-    wrap = [a if _simple(a) else f"({a})" for a in args]
-    const = _constant(v)
-    if const is not None:
-        c, side, base = const
-        c = number(c)
-        if base not in _INFIX:                       # leaky_relu(x, 0.1)
-            return f"{op}({args[0]}, {c})"
-        if side == "left":
-            return c + _INFIX[base] + wrap[0]
-        return (args[0] if base in ("+", "-") else wrap[0]) + _INFIX[base] + c
-    if len(args) == 1 and op in _INFIX:
-        return ""
-    if op == "+":
-        return " + ".join(args)
-    if op == "-" and len(args) == 2:
-        return f"{args[0]} - {wrap[1]}"
-    if op in _INFIX:
-        return op.join(wrap)
-    if op == "neg":
-        return "-" + wrap[0]
-    return f"{op}({', '.join(args)})"
-
-
-def _word(op):
-    """The op in a fallback name ``sum7``: '+' -> 'sum', 'r-' -> 'diff', '**2' -> 'pow'."""
-    op = _REFLECTED.get(op, op)
-    return "pow" if op.startswith("**") else _WORDS.get(op, op)
-
-
-def _neuron_names(order):
-    """In an MLP's graph (parameters labelled ``L0.N1.w0``), each neuron's weighted input
-    and activation, named as the notes do: ``L0.N1.z`` and ``L0.N1.a`` (with ``[i]`` for
-    the i-th forward pass when the graph holds several)."""
-    names = {}
-    for k, outs in cluster_outputs(order, clusters(order, {}, "neuron")).items():
-        for i, out in enumerate(outs):
-            tag = f"[{i}]" if len(outs) > 1 else ""
-            if out.op in ACTIVATION_OPS:
-                names[out] = f"{k}.a{tag}"
-                out = out.parents[0]
-            names[out] = f"{k}.z{tag}"
-    return names
-
-
-def _names(order):
-    """A distinct name for every node: its label, else its neuron's ``z``/``a``, else a
-    short expression, else op and position; a name already taken gets ``#2``, ``#3``."""
-    names, taken, suffix = {}, set(), {}
-    neurons = _neuron_names(order)
-    for i, v in enumerate(order):
-        name = v.label or neurons.get(v)
-        if not name and not v.parents:
-            name = f"leaf{i}"
-        elif not name:
-            text = _expression(v, [names[p] for p in v.parents])
-            name = text if 0 < len(text) <= 20 else f"{_word(v.op)}{i}"
-        base, k = name, suffix.get(name, 2)        # the next free suffix of each name
-        while name in taken:
-            name, k = f"{base}#{k}", k + 1
-        suffix[base] = k
-        taken.add(name)
-        names[v] = name
-    return names
 
 
 def _operand(v, slot):
@@ -282,7 +193,7 @@ class _Graph:
     def __init__(self, output, wrt, via, fn):
         self.output, self.wrt = output, wrt
         self.order = topological_order(output)
-        self.names = _names(self.order)
+        self.names = node_names(self.order, distinct=True)
         self.count, self.deriv = _count_paths(self.order, wrt)
         self.n_paths = self.count.get(output, 0)
         self.keep = _keep_filter(via, self.order, self.count, fn)
@@ -470,7 +381,7 @@ class _Style(NamedTuple):
 
 
 _PLAIN_TEXT = _Style(
-    symbol=lambda s: s if _simple(s) else f"({s})", code="{}", word="{}",
+    symbol=lambda s: s if simple_name(s) else f"({s})", code="{}", word="{}",
     partial="∂{}/∂{}", operand="{} ({})", times=" × ", sigma="Σ", more="…({} more)…",
     inline="{}", header="{d}: {count} from {wrt} to {out}",
     row="  {label} {partials} = {numbers}{note}",
@@ -482,7 +393,8 @@ _PLAIN_TEXT = _Style(
     sep="\n")
 
 _MARKDOWN = _Style(
-    symbol=lambda s: _tex(s) if _simple(s) else f"({_tex(s)})", code="`{}`", word=r"\text{{{}}}",
+    symbol=lambda s: _tex(s) if simple_name(s) else f"({_tex(s)})", code="`{}`",
+    word=r"\text{{{}}}",
     partial=r"\frac{{\partial {}}}{{\partial {}}}",
     operand=r"\underbrace{{{}}}_{{\text{{{}}}}}", times=r" \times ", sigma=r"\sum_{{{}}}",
     more=r"\ldots\text{{({} more)}}\ldots", inline="${}$",
@@ -621,7 +533,7 @@ def _total(e, s, d, values):
     eq = d + (" = " + _shown(s, range(len(values)), " ", show=term) if len(values) > 1 else "")
     eq += " = " + _fmt(e.gradient, e.precision)
     status, g = e._grad_status()
-    name = e.wrt_name if _simple(e.wrt_name) else "wrt"
+    name = e.wrt_name if simple_name(e.wrt_name) else "wrt"
     grad = f"{name}.grad"
     if status == "equal":
         return s.total.format(eq + " = " + s.symbol(grad))
@@ -629,7 +541,7 @@ def _total(e, s, d, values):
         note = (f"{s.code.format(grad)} is 0.0: {s.code.format('backward()')} has not been "
                 f"called on this graph")
     elif status == "differs":
-        out = e.out_name if _simple(e.out_name) else "output"
+        out = e.out_name if simple_name(e.out_name) else "output"
         note = (f"but {s.code.format(grad)} holds {_fmt(g, e.precision)}: gradients "
                 f"accumulate over {s.code.format('backward()')} calls, or "
                 f"{s.code.format('backward()')} ran from another output; "

@@ -28,7 +28,7 @@ __all__ = ["ACTIVATION_OPS", "number", "constant_of", "constant_operand", "op_te
 ACTIVATION_OPS = {"tanh", "sigmoid", "relu", "leaky_relu", "softplus"}
 SYMBOL_OPS = ("+", "-", "*", "/", "**")
 _PARAM = re.compile(r"^(L\d+\.N\d+)\.(b|w(\d+))$")
-_PLAIN = str.maketrans("", "", "_.[]")
+_PLAIN = str.maketrans("", "", "_.[]#,")
 _WORDS = {"+": "sum", "-": "diff", "*": "prod", "/": "quot", "**": "pow", "neg": "neg"}
 
 
@@ -290,27 +290,32 @@ def simple_name(name):
     return name.translate(_PLAIN).isalnum()
 
 
+_INFIX = {"+": " + ", "-": " - ", "*": "*", "/": "/", "**": "**"}
+
+
 def _expression(v, args):
-    """``v`` written in terms of its operands' names: 'w1*i1', 'a + b', 'x - 3', 'tanh(a)'
-    ('' for an op whose constant rounding lost)."""
+    """A short expression for an op node from its operands' names: ``w1*i1``,
+    ``x + 0.5``, ``3 - x``, ``x - (y + z)``, ``x**2``, ``tanh(a)``; '' when none fits (a
+    constant that rounding lost, ``1e16 + 3``)."""
+    op = v.op
     wrap = [a if simple_name(a) else f"({a})" for a in args]
     const = constant_of(v)
-    op = op_symbol(v)
     if const is not None:
-        c = number(const[0])
-        sep = "" if op in ("*", "/", "**") else " "
-        if op in SYMBOL_OPS:
-            return (f"{wrap[0]}{sep}{op}{sep}{c}" if const[1] == "right"
-                    else f"{c}{sep}{op}{sep}{wrap[0]}")
-        return f"{op}({args[0]}, {c})"
-    if len(args) == 1 and op in ("+", "-", "*", "/"):
+        c, side = number(const[0]), const[1]
+        base = op_symbol(v)
+        if base not in _INFIX:                       # leaky_relu(x, 0.1)
+            return f"{op}({args[0]}, {c})"
+        if side == "left":
+            return c + _INFIX[base] + wrap[0]
+        return (args[0] if base in ("+", "-") else wrap[0]) + _INFIX[base] + c
+    if len(args) == 1 and op in _INFIX:
         return ""                                   # a constant rounding lost: sum7
-    if op in ("+", "-"):
-        return f" {op} ".join(args)
-    if op in ("*", "/", "**"):
+    if op == "+":
+        return " + ".join(args)
+    if op == "-" and len(args) == 2:
+        return f"{args[0]} - {wrap[1]}"
+    if op in _INFIX:
         return op.join(wrap)
-    if op.startswith("**"):                         # micrograd's '**2'
-        return wrap[0] + op
     if op == "neg":
         return "-" + wrap[0]
     if op == "wsum":                                # b + w_1*x_1 + ... + w_n*x_n
@@ -319,22 +324,29 @@ def _expression(v, args):
     return f"{op}({', '.join(args)})"
 
 
-def node_names(order):
+def node_names(order, distinct=False):
     """A name for every node of ``order``: its label, else its neuron's ``z``/``a``, else a
     short expression of its operands' names (``w1*i1``), else op and position (``sum7``);
-    an unlabelled leaf is ``leaf<i>``."""
-    names = {}
+    an unlabelled leaf is ``leaf<i>``. ``distinct=True``: a name already taken gets
+    ``#2``, ``#3`` (two nodes labelled ``h`` are ``h`` and ``h#2``)."""
+    names, taken, suffix = {}, set(), {}
     neurons = neuron_names(order)
     for i, v in enumerate(order):
-        if v.label or v in neurons:
-            names[v] = v.label or neurons[v]
-        elif not v.parents:
-            names[v] = f"leaf{i}"
-        else:
+        name = v.label or neurons.get(v)
+        if not name and not v.parents:
+            name = f"leaf{i}"
+        elif not name:
             text = _expression(v, [names[p] for p in v.parents])
             op = op_symbol(v)
             word = "pow" if op.startswith("**") else _WORDS.get(op, op)
-            names[v] = text if 0 < len(text) <= 20 else f"{word}{i}"
+            name = text if 0 < len(text) <= 20 else f"{word}{i}"
+        if distinct:
+            base, k = name, suffix.get(name, 2)    # the next free suffix of each name
+            while name in taken:
+                name, k = f"{base}#{k}", k + 1
+            suffix[base] = k
+            taken.add(name)
+        names[v] = name
     return names
 
 
