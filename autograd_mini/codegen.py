@@ -759,9 +759,15 @@ class _Writer:
     def arrays(self):
         """The lines that fill V (leaf values, then argument values, then room for the
         nodes loops read) and G, with the labelled leaves listed."""
-        lines = [f"# V[{self.slot[i]}]: {show(self.g.nodes[i].label)}"
-                 for i in range(len(self.g.nodes))
-                 if self.slot[i] >= 0 and not self.g.parents[i] and self.g.nodes[i].label]
+        named = sorted((self.slot[i], show(v.label)) for i, v in enumerate(self.g.nodes)
+                       if self.slot[i] >= 0 and not self.g.parents[i] and v.label)
+        lines, line = [], "# leaves:"
+        for k, label in named:
+            if len(line) > 80:
+                lines.append(line)
+                line = "#"
+            line += f" V[{k}] = {label},"
+        lines += [line[:-1]] if named else []
         lines.append("V = [p.data for p in _PV]")
         if self.n_args:
             lines.append("V += _X")
