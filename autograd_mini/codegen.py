@@ -720,9 +720,10 @@ class _Writer:
         acc, T = self.val[run.end], self._operands(run)
         if run.pattern[0] == "*":
             body = [f"for p, q in {T}:", "    a = p.data", "    b = q.data",
-                    f"    {acc} += a * b", f"    p.grad += b{factor}", f"    q.grad += a{factor}"]
+                    f"    {acc} += a * b", f"    p.grad = p.grad + b{factor}",
+                    f"    q.grad = q.grad + a{factor}"]
         else:
-            body = [f"for p in {T}:", f"    {acc} += p.data", f"    p.grad += {gt}"]
+            body = [f"for p in {T}:", f"    {acc} += p.data", f"    p.grad = p.grad + {gt}"]
         return [f"{acc} = {self.val[run.start]}"] + body
 
     def _backward_neurons(self, group):
