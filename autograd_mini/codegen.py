@@ -720,9 +720,10 @@ class _Writer:
         acc, T = self.val[run.end], self._operands(run)
         if run.pattern[0] == "*":
             body = [f"for p, q in {T}:", "    a = p.data", "    b = q.data",
-                    f"    {acc} += a * b", f"    p.grad += b{factor}", f"    q.grad += a{factor}"]
+                    f"    {acc} += a * b", f"    p.grad = p.grad + b{factor}",
+                    f"    q.grad = q.grad + a{factor}"]
         else:
-            body = [f"for p in {T}:", f"    {acc} += p.data", f"    p.grad += {gt}"]
+            body = [f"for p in {T}:", f"    {acc} += p.data", f"    p.grad = p.grad + {gt}"]
         return [f"{acc} = {self.val[run.start]}"] + body
 
     def _backward_neurons(self, group):
@@ -759,9 +760,15 @@ class _Writer:
     def arrays(self):
         """The lines that fill V (leaf values, then argument values, then room for the
         nodes loops read) and G, with the labelled leaves listed."""
-        lines = [f"# V[{self.slot[i]}]: {show(self.g.nodes[i].label)}"
-                 for i in range(len(self.g.nodes))
-                 if self.slot[i] >= 0 and not self.g.parents[i] and self.g.nodes[i].label]
+        named = sorted((self.slot[i], show(v.label)) for i, v in enumerate(self.g.nodes)
+                       if self.slot[i] >= 0 and not self.g.parents[i] and v.label)
+        lines, line = [], "# leaves:"
+        for k, label in named:
+            if len(line) > 80:
+                lines.append(line)
+                line = "#"
+            line += f" V[{k}] = {label},"
+        lines += [line[:-1]] if named else []
         lines.append("V = [p.data for p in _PV]")
         if self.n_args:
             lines.append("V += _X")

@@ -234,3 +234,20 @@ def test_check_sees_a_node_computed_outside_fn():
     x.data = 2.0                                          # eager keeps outside.data = 1
     with pytest.raises(CompileError, match="computed before fn was called"):
         step.check()
+
+
+# ------------------------------------------------------------------------ IEEE special cases
+def test_where_the_replay_meets_an_ieee_case_the_call_is_an_eager_step():
+    x = Value(0.0, "x")
+    step = compile(lambda: x.sqrt() * 2.0)               # d sqrt/dx at 0: 0.5 / 0
+    for _ in range(3):
+        x.grad = 0.0
+        assert step() == 0.0 and x.grad == math.inf       # eager: inf, as PyTorch
+    assert step.traces == 1                               # no new trace each time
+    for data, grad in ((4.0, 0.5), (math.inf, 0.0)):
+        x.data, x.grad = data, 0.0
+        y = x.sqrt() * 2.0
+        y.backward()
+        expected = (y.data, x.grad)
+        x.grad = 0.0
+        assert (step(), x.grad) == expected == (2.0 * math.sqrt(data), grad)
