@@ -7,11 +7,12 @@ from .autograd import GradcheckError, grad, gradcheck
 from .compile import CompileError, compile  # autograd_mini.compile is the function
 from .engine import MASKED, Op, Value, op, topological_order
 from .explain import explain
+from .gc_pause import collector_paused
 from .grad_mode import enable_grad, is_grad_enabled, no_grad
 from .viz import draw  # graphviz itself is imported only if installed
 
 __version__ = "0.1.0"
 __all__ = ["Value", "op", "Op", "MASKED", "grad", "no_grad", "enable_grad",
-           "is_grad_enabled", "gradcheck", "GradcheckError", "topological_order", "draw", "animate",
-           "explain", "compile", "CompileError", "nn", "losses", "optim", "reference",
-           "example", "data", "train"]
+           "is_grad_enabled", "collector_paused", "gradcheck", "GradcheckError",
+           "topological_order", "draw", "animate", "explain", "compile", "CompileError",
+           "nn", "losses", "optim", "reference", "example", "data", "train"]
