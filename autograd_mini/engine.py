@@ -190,15 +190,20 @@ class Op:
     (backward) and on Values (create_graph). A derivative may return ``MASKED``: then
     exactly 0 passes back to that input, whatever arrives (an inactive relu)."""
 
-    __slots__ = ("name", "forward", "derivatives", "singular", "apply1", "apply2", "rapply2",
-                 "source")
+    __slots__ = ("name", "rname", "forward", "derivatives", "singular", "apply1", "apply2",
+                 "rapply2", "source")
 
     def __init__(self, name, forward, derivatives, singular=None):
         if not callable(forward) or not derivatives or not all(
                 callable(d) or type(d) is float for d in derivatives):
             raise TypeError(f"op {name!r}: needs a forward function and one derivative "
                             f"(a function or a float) per input")
-        self.name, self.forward, self.derivatives = name, forward, tuple(derivatives)
+        if type(name) is not str or not name or name in _BUILTIN or \
+                name[:1] == "r" and name[1:] in _BUILTIN:
+            raise ValueError(f"op: {name!r} cannot name a new op (a non-empty str that is "
+                             f"not one of the engine's own op names)")
+        self.name, self.rname = _OpName(name, self), _OpName("r" + name, self, reversed=True)
+        self.forward, self.derivatives = forward, tuple(derivatives)
         self.singular = singular      # IEEE result where forward raises (default nan)
         if len(derivatives) <= 2:
             _attach_apply(self)
@@ -225,6 +230,17 @@ class Op:
 
 
 OPS = {}    # op name -> Op: every op the engine and its users have defined
+_BUILTIN = set()            # the engine's own op names (filled after the table)
+
+
+class _OpName(str):
+    """An op's name as a node stores it (``v.op == "tanh"``), knowing its own Op: a node
+    keeps the definition it was made with even if a later ``@op`` reuses the name."""
+
+    def __new__(cls, name, op, reversed=False):
+        self = super().__new__(cls, name)
+        self.op, self.reversed = op, reversed           # reversed: the constant on the left
+        return self
 
 
 def op(*derivatives: float | Callable[..., object],
@@ -317,6 +333,8 @@ LEAKY_RELU = Op("leaky_relu", lambda a, s: a if a > 0.0 else a * s,
                                                     lambda a, s, out: 0.0 if a > 0.0 else a))
 
 
+_BUILTIN.update(OPS)
+
 # The ops as Value's operators and methods (c + a and c * a are a + c and a * c).
 Value.__add__ = Value.__radd__ = ADD.apply2
 Value.__mul__ = Value.__rmul__ = MUL.apply2
@@ -369,12 +387,13 @@ def _compare(a, op, b):
 def op_inputs(node):
     """(Op, inputs) of a node: its parents with the constant in its place, e.g. for
     ``3 - x`` (op "r-") ``(OPS["-"], (3.0, x))``. (None, ()) for a leaf."""
-    if not node.op or node._p0 is None:
+    name = node.op
+    if not name or node._p0 is None:
         return None, ()
-    name, parents, c = node.op, node.parents, node.constant
-    if name not in OPS and name.startswith("r") and name[1:] in OPS:
-        return OPS[name[1:]], (c,) + parents
-    return OPS[name], parents + ((c,) if c is not None else ())
+    parents, c = node.parents, node.constant
+    if name.reversed:
+        return name.op, (c,) + parents
+    return name.op, parents + ((c,) if c is not None else ())
 
 
 def _check_differentiable(output, what):

@@ -35,7 +35,7 @@ def apply(op, inputs):
     ds = [_local_derivative(op.derivatives[i], xs, out)
           if _recording() and i in parents else None for i in range(len(inputs))]
     constants = [x for v, x in zip(inputs, xs) if not isinstance(v, Value)]
-    name = op.name if parents[0] == 0 else "r" + op.name
+    name = op.name if parents[0] == 0 else op.rname
     node = _new(Value)
     node.data, node.grad, node.op, node.label = out, 0.0, name, ""
     node._p0 = node._p1 = None

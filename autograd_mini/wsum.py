@@ -6,7 +6,7 @@ and its local derivatives are d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 
 sum is the same float operations in the same order as micrograd's ``sum(w*x, b)``.
 """
 
-from .engine import _MANY, Op, Value, _new, _recording
+from .engine import _BUILTIN, _MANY, Op, Value, _new, _recording
 
 __all__ = ["weighted_sum", "WSUM"]
 
@@ -36,6 +36,7 @@ def _weighted_sum_floats(*inputs):
 
 
 WSUM = WeightedSum()
+_BUILTIN.add("wsum")
 
 
 def weighted_sum(ws, xs, b):
@@ -49,7 +50,7 @@ def weighted_sum(ws, xs, b):
     node = _new(Value)
     node.data = s
     node.grad = 0.0
-    node.op = "wsum"
+    node.op = WSUM.name
     node.label = ""
     node._d1 = None
     if _recording():

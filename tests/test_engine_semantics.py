@@ -322,3 +322,28 @@ def test_grad_explain_and_animate_skip_masked_edges_as_backward_does():
         y.backward()
         assert x.grad == 0.0
     assert Value(-1.0).relu().edges[0][1] is None          # the masked edge, kept as such
+
+
+def test_a_node_keeps_the_op_it_was_made_with_when_the_name_is_reused():
+    """Re-running a notebook cell that redefines ``@op def cube`` differently must not
+    change the derivatives of nodes made before: each node knows its own Op."""
+    @op(lambda x: 3 * x ** 2)
+    def reused(x):
+        return x ** 3
+
+    x = Value(2.0)
+    y = reused(x)
+
+    @op(lambda x: 2 * x)
+    def reused(x):                                              # noqa: F811
+        return x ** 2
+
+    g = grad(y, x, create_graph=True)
+    assert (g.data, grad(g, x).data) == (12.0, 12.0)            # 3x^2, 6x: the first one
+    assert reused(Value(3.0)).data == 9.0                       # new nodes: the new one
+
+
+def test_the_engines_own_op_names_cannot_be_taken():
+    for name in ("+", "tanh", "wsum", "r-", "r**"):
+        with pytest.raises(ValueError, match="cannot name a new op"):
+            op(lambda a: 1.0, name=name)(lambda a: a)
