@@ -117,7 +117,8 @@ class _Story:
             i = self.index[step.node]
             for j, (_, local, sent) in enumerate(step.sends):
                 attrs = next(e[2] for e in scene.edges if e[2].get("id") == f"e{i}_{j}")
-                attrs["label"] = "\n".join(self._product(local, step.grad, sent))
+                key = "headlabel" if "headlabel" in attrs else "label"
+                attrs[key] = "\n".join(self._product(local, step.grad, sent))
         for v in self.order:
             fields = scene.nodes[f"n{self.index[v]}"]["fields"]
             received = [s for s in self._received(v)]

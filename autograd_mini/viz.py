@@ -396,8 +396,11 @@ class Style:
         head = f"n{i}" if fold_op else f"n{i}op"
         for j, (p, local) in enumerate(zip(v.parents, v.local_grads)):
             attrs = {"id": f"e{i}_{j}"}
-            if self.local_grads:
-                attrs.update(label=self.num(local), fontcolor="#1f4e9c")
+            if self.local_grads:              # the same operand twice (a + a): the second
+                key = "headlabel" if p in v.parents[:j] else "label"     # label at the head
+                attrs.update({key: self.num(local), "fontcolor": "#1f4e9c"})
+                if key == "headlabel":
+                    attrs.update(labeldistance="3.5", labelangle="-40")
             scene.edge(tail_of(p), head, **attrs)
         if not fold_op:
             scene.edge(f"n{i}op", f"n{i}", id=f"e{i}")
