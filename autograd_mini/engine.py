@@ -21,14 +21,13 @@ Hooks, the only places where other modules reach into the core:
 from __future__ import annotations
 
 import contextvars
-import inspect
 import math
 import operator
 from numbers import Real
-from typing import TYPE_CHECKING, Callable, Union
+from typing import TYPE_CHECKING, Union
 
 from .gc_pause import collector_paused
-from .opcode import write_apply
+from .opcode import attach_apply, op  # noqa: F401  (op: defining your own)
 from .scalar import (
     MASKED,
     cos,
@@ -169,8 +168,10 @@ class Value:
     def _prev(self): return set(self.parents)           # micrograd's names
     @property
     def _op(self):
-        c = self.constant
-        return self.op + _fmt(c) if self.op == "**" and c is not None else self.op
+        c = self.constant                               # micrograd's "**2"
+        if self.op != "**" or c is None:
+            return self.op
+        return self.op + (str(int(c)) if c.is_integer() and abs(c) < 1e16 else repr(c))
 
     def backward(self, gradient: float = 1.0, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node of the graph with d(self)/d(node) (section 5).
@@ -206,7 +207,7 @@ class Op:
         self.forward, self.derivatives = forward, tuple(derivatives)
         self.singular = singular      # IEEE result where forward raises (default nan)
         if len(derivatives) <= 2:
-            _attach_apply(self)
+            attach_apply(self, globals())
         OPS[name] = self
 
     def __call__(self, *inputs):
@@ -243,69 +244,6 @@ class _OpName(str):
         return self
 
 
-def op(*derivatives: float | Callable[..., object],
-       name: str | None = None) -> Callable[[Callable[..., float]], Op]:
-    """Define an op, as the engine defines its own::
-
-        @op(lambda x: 3 * x ** 2)          # d/dx, written with ops: differentiable again
-        def cube(x):                        # forward, on plain floats
-            return x ** 3
-
-    One derivative per input, each a function of the inputs (and optionally ``out``).
-    """
-    def define(forward):
-        n = len(derivatives)
-        return Op(name or forward.__name__, forward, [_takes_out(d, n) for d in derivatives])
-    return define
-
-
-def _takes_out(d, n):
-    """A derivative of n inputs as a function of (inputs..., out)."""
-    if not callable(d):
-        raise TypeError(f"op: each derivative must be a function, got {type(d).__name__}")
-    try:
-        params = inspect.signature(d).parameters.values()
-    except (TypeError, ValueError):
-        return d
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(positional) == n and not any(p.kind == p.VAR_POSITIONAL for p in params):
-        return lambda *xs: d(*xs[:-1])
-    return d
-
-
-# ------------------------------------------------------------ 3. node construction
-# Each op is written out once as a small Python function, ``apply1(a)`` or ``apply2(a, b)``
-# (a is a Value; b a Value or a plain number, which becomes the node's ``constant``): it
-# computes the result and the local derivatives on floats and stores them on a new node.
-# Where the table's functions read as expressions (``lambda a, b, out: b``), their text is
-# written in; elsewhere (``math.tanh``) the function is called. ``op.source`` shows it.
-# Anything unusual (a domain error, inf/nan) is handed to ``_apply`` (special.py).
-def _attach_apply(op):
-    """Write out and compile op's apply function (``op.source``). It runs in this module's
-    globals; the op's own values (its functions, name) are closed over."""
-    source, values = write_apply(op)
-    maker = "def make({}):\n{}    return {}\n".format(
-        ", ".join(values), "".join("    " + line + "\n" for line in source.splitlines()),
-        "apply1" if len(op.derivatives) == 1 else "apply2")
-    namespace = {}
-    exec(compile(maker, f"<autograd_mini op {op.name!r}>", "exec"), globals(), namespace)
-    apply = namespace["make"](*values.values())
-    op.source = source
-    if len(op.derivatives) == 1:
-        op.apply1 = apply
-    else:
-        op.apply2, op.rapply2 = apply, _reversed(op)
-
-
-def _reversed(op):
-    """c OP b for a plain number c: a node of op "r" + name, e.g. "r-" for 3 - x."""
-    def rapply2(b, a):
-        c = _constant(a)
-        return NotImplemented if c is None else _apply(op, (c, b))
-    return rapply2
-
-
-# ------------------------------------------------------------ the ops
 # The op table: each op's forward on floats beside its local derivative d(out)/d(input)
 # for each input, a number where it is constant, else a function of (inputs..., out).
 #    name              forward                     d(out)/d(a), d(out)/d(b)
@@ -346,6 +284,15 @@ for _op in (EXP, LOG, SQRT, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS):
     setattr(Value, _op.name, _op.apply1)
 
 
+# ============================================================== 3. node construction
+# Each op is written out once as a small Python function, ``apply1(a)`` or ``apply2(a, b)``
+# (a is a Value; b a Value or a plain number, which becomes the node's ``constant``): it
+# computes the result and the local derivatives on floats and stores them on a new node.
+# Where the table's functions read as expressions (``lambda a, b, out: b``), their text is
+# written in; elsewhere (``math.tanh``) the function is called. ``op.source`` shows it.
+# Anything unusual (a domain error, inf/nan) is handed to ``_apply`` (special.py).
+# ``opcode.py`` writes and compiles it (``attach_apply``), in this module's globals.
+# The numbers an op is given, checked here:
 def _as_float(x, what):
     """x as a float, or a TypeError / OverflowError naming what was given."""
     if isinstance(x, Real) and not isinstance(x, Value):
@@ -365,11 +312,6 @@ def _constant(x):
     if isinstance(x, Real) and not isinstance(x, Value):
         return _as_float(x, "a constant operand")
     return None
-
-
-def _fmt(c):
-    """A constant as it shows in an op string: 3.0 -> '3', 0.5 -> '0.5'."""
-    return str(int(c)) if c.is_integer() and abs(c) < 1e16 else repr(c)
 
 
 def _compare(a, op, b):

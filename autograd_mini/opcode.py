@@ -1,6 +1,6 @@
-"""How each op's apply function is written: the op table's forward and derivative
-functions turned into one small Python function per op (``engine._attach_apply`` compiles
-it; ``op.source`` shows it).
+"""Defining an op (``op``), and how each op's apply function is written: the op table's
+forward and derivative functions turned into one small Python function per op, compiled
+by ``attach_apply`` (``op.source`` shows it).
 
 Where a function reads as an expression when run on symbols (``lambda a, b, out: b`` gives
 ``y``; ``lambda a, out: 1.0 - out * out`` gives ``(1.0 - (out * out))``), its text is
@@ -8,9 +8,13 @@ written in: the same float operations in the same order as calling it, without t
 Anything else (a comparison, ``math.tanh``) is called as it is. Nothing here runs an op.
 """
 
-import math
+from __future__ import annotations
 
-__all__ = ["write_apply"]
+import inspect
+import math
+from typing import Callable
+
+__all__ = ["op", "write_apply", "attach_apply"]
 
 
 _APPLY1 = """def apply1(a):
@@ -132,3 +136,62 @@ class _Symbol:
         raise TypeError("a symbol has no truth value")
 
     __lt__ = __le__ = __gt__ = __ge__ = __bool__
+
+
+def attach_apply(op, env):
+    """Write out and compile op's apply function (``op.source``). It runs in ``env``, the
+    engine's globals (Value, _new, _recording, _apply, _constant); the op's own values
+    (its functions, name) are closed over."""
+    source, values = write_apply(op)
+    maker = "def make({}):\n{}    return {}\n".format(
+        ", ".join(values), "".join("    " + line + "\n" for line in source.splitlines()),
+        "apply1" if len(op.derivatives) == 1 else "apply2")
+    namespace = {}
+    exec(compile(maker, f"<autograd_mini op {op.name!r}>", "exec"), env, namespace)
+    apply = namespace["make"](*values.values())
+    op.source = source
+    if len(op.derivatives) == 1:
+        op.apply1 = apply
+    else:
+        op.apply2, op.rapply2 = apply, _reversed(op, env)
+
+
+def _reversed(op, env):
+    """c OP b for a plain number c: a node of op "r" + name, e.g. "r-" for 3 - x."""
+    def rapply2(b, a):
+        c = env["_constant"](a)
+        return NotImplemented if c is None else env["_apply"](op, (c, b))
+    return rapply2
+
+
+def op(*derivatives: float | Callable[..., object],
+       name: str | None = None) -> Callable[[Callable[..., float]], object]:
+    """Define an op, as the engine defines its own::
+
+        @op(lambda x: 3 * x ** 2)          # d/dx, written with ops: differentiable again
+        def cube(x):                        # forward, on plain floats
+            return x ** 3
+
+    One derivative per input, each a function of the inputs (and optionally ``out``).
+    """
+    def define(forward):
+        from .engine import Op  # (engine imports this module)
+        n = len(derivatives)
+        return Op(name or forward.__name__, forward, [_takes_out(d, n) for d in derivatives])
+    return define
+
+
+def _takes_out(d, n):
+    """A derivative of n inputs as a function of (inputs..., out)."""
+    if type(d) is float:                            # a constant local derivative
+        return d
+    if not callable(d):
+        raise TypeError(f"op: each derivative must be a function, got {type(d).__name__}")
+    try:
+        params = inspect.signature(d).parameters.values()
+    except (TypeError, ValueError):
+        return d
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) == n and not any(p.kind == p.VAR_POSITIONAL for p in params):
+        return lambda *xs: d(*xs[:-1])
+    return d
