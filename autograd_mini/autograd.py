@@ -32,12 +32,32 @@ def gradient_floats(order, output, seed=1.0):
 
 
 def local_grad_values(node):
-    """d(node)/d(parent) for each parent, as Values built from the parents (or MASKED)."""
+    """d(node)/d(parent) for each parent, as Values built from the parents (or MASKED).
+    A constant operand takes part as a Value too, so that IEEE mode covers it (the
+    derivative of ``(-2.0) ** x`` in x is nan, not a math domain error)."""
     op, inputs = op_inputs(node)
     if op is None:
         return ()
-    return [d for d, x in zip(op.local_derivatives(inputs, node), inputs)
+    _check_unchanged(node, op, inputs)
+    as_values = [x if isinstance(x, Value) else Value(x) for x in inputs]
+    return [d for d, x in zip(op.local_derivatives(as_values, node), inputs)
             if isinstance(x, Value)]
+
+
+def _check_unchanged(node, op, inputs):
+    """create_graph differentiates the parents as they are now; if a parent's data was
+    changed after the node was made, that is another function: an error (as in PyTorch),
+    not a gradient of neither."""
+    try:
+        now = op.forward(*[x.data if isinstance(x, Value) else x for x in inputs])
+    except (ArithmeticError, ValueError):           # a singular point: IEEE values
+        return
+    if now != node.data and not (now != now and node.data != node.data):
+        name = f"{node.label!r} " if node.label else ""
+        raise RuntimeError(
+            f"create_graph: the node {name}(op {node.op!r}, data {node.data!r}) now computes "
+            f"{now!r} from its operands: an operand's data changed after the graph was "
+            f"built. Build the graph again from the current data")
 
 
 def gradient_values(order, output, seed=1.0):

@@ -79,11 +79,44 @@ def _op_code(node, inputs, out, ns):
     spec, operands = engine.op_inputs(node)
     if spec is None:
         raise CompileError(f"compile: op {node.op!r} is not in engine.OPS: cannot compile it")
+    if spec.name not in engine._BUILTIN:            # a user's op: called, results checked
+        return _user_op_code(spec, operands, inputs, out, ns)
     template = _OPERATORS.get(spec.forward)
     forward = template.format(*inputs) if template else _call(spec.forward, inputs, ns)
     local = [d if type(d) is float else _call(d, inputs + [out], ns)
              for d, x in zip(spec.derivatives, operands) if isinstance(x, engine.Value)]
     return forward, local
+
+
+def _user_op_code(spec, operands, inputs, out, ns):
+    """A user's op, as eager runs it: its functions called (never written out: they may
+    read globals that change), each result checked to be a real number (or MASKED)."""
+    forward = f"{ns.function(_checked(spec.forward, spec.name + ' result'))}({', '.join(inputs)})"
+    local = [d if type(d) is float else
+             Maybe(f"{ns.function(_checked(d, 'a local derivative', True))}"
+                   f"({', '.join(inputs + [out])})")
+             for d, x in zip(spec.derivatives, operands) if isinstance(x, engine.Value)]
+    return forward, local
+
+
+_CHECKED = {}
+
+
+def _checked(f, what, masked=False):
+    """f with its result checked as eager checks it: a float (other real numbers
+    converted), MASKED where ``masked``; anything else a TypeError naming ``what``."""
+    key = (id(f), what)
+    hit = _CHECKED.get(key)
+    if hit is not None and hit[0] is f:
+        return hit[1]
+
+    def checked(*args):
+        r = f(*args)
+        if type(r) is float or (masked and r is None):
+            return r
+        return engine._as_float(r, what)
+    _CHECKED[key] = (f, checked)
+    return checked
 
 
 def _call(f, args, ns):

@@ -38,6 +38,7 @@ the numbers could differ in the last bits. Compute such an op inside fn instead.
 
 import builtins
 import contextlib
+import threading
 from collections import Counter
 from numbers import Real
 
@@ -127,13 +128,16 @@ def _number_key(x):
 
 # ------------------------------------------------------------------------ tracing
 class _Recorder:
-    """Collects every comparison of Values the engine reports while fn runs."""
+    """Collects every comparison of Values the engine reports while fn runs, in the
+    thread that traces (another thread's comparisons at the same time are not fn's)."""
 
     def __init__(self):
         self.comparisons = []
+        self.thread = threading.get_ident()
 
     def __call__(self, a, op, b, result):
-        self.comparisons.append((a, op, b, result))
+        if threading.get_ident() == self.thread:
+            self.comparisons.append((a, op, b, result))
 
 
 @contextlib.contextmanager

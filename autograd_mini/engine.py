@@ -21,6 +21,7 @@ Hooks, the only places where other modules reach into the core:
 from __future__ import annotations
 
 import contextvars
+import gc
 import math
 import operator
 from numbers import Real
@@ -206,8 +207,9 @@ class Op:
         self.name, self.rname = _OpName(name, self), _OpName("r" + name, self, reversed=True)
         self.forward, self.derivatives = forward, tuple(derivatives)
         self.singular = singular      # IEEE result where forward raises (default nan)
-        if len(derivatives) <= 2:
-            attach_apply(self, globals())
+        if len(derivatives) <= 2:               # the table's own ops, before _BUILTIN is filled,
+            attach_apply(self, globals(), own=not _BUILTIN)     # are written out; a user's
+                                                                # op is checked at each call
         OPS[name] = self
 
     def __call__(self, *inputs):
@@ -400,11 +402,11 @@ def backward(output, gradient=1.0, create_graph=False):
         from .autograd import accumulate_gradient_values  # differentiable grads
         return accumulate_gradient_values(output, gradient)
     seed = gradient if type(gradient) is float else _as_float(gradient, "backward gradient")
-    with collector_paused():
-        order = topological_order(output)
-        held = []                                    # (node, what .grad held before)
-        walking = False
-        try:
+    held = []                                        # (node, what .grad held before)
+    walking, collecting = False, gc.isenabled()
+    try:                                             # an interrupt anywhere in here, even
+        with collector_paused():                     # as the collector is put back: every
+            order = topological_order(output)        # .grad as it was, the collector too
             for v in order:
                 g = v.grad
                 if g:
@@ -415,13 +417,15 @@ def backward(output, gradient=1.0, create_graph=False):
             _chain_rule(order)                       # this pass alone...
             for v, g in held:                        # ...added to the old grads
                 v.grad += g
-        except BaseException:                        # interrupted: as it was before
-            if walking:
-                for v in order:
-                    v.grad = 0.0
-            for v, g in held:
-                v.grad = g
-            raise
+    except BaseException:
+        if walking:
+            for v in order:
+                v.grad = 0.0
+        for v, g in held:
+            v.grad = g
+        if collecting:
+            gc.enable()
+        raise
 
 
 def _chain_rule(order):

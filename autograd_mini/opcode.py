@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import operator
 from typing import Callable
 
 __all__ = ["op", "write_apply", "attach_apply"]
@@ -88,11 +89,25 @@ def _expression(f, names, values, fallback):
     on symbols), else a call ``fallback(x, ...)`` of f itself."""
     if not callable(f):                                  # a constant local derivative
         return _literal(f, values)
+    if not _readable(f):
+        return f"{fallback}({', '.join(names)})"
     try:
         result = f(*map(_Symbol, names))
         return _literal(result, values) if not isinstance(result, _Symbol) else result.text
     except (TypeError, ValueError, ArithmeticError, AttributeError):
         return f"{fallback}({', '.join(names)})"
+
+
+def _readable(f):
+    """True where running f on symbols writes what f computes: an operator, or a function
+    that reads nothing but its arguments (no globals, closures or defaults, whose values
+    could change after the op is defined)."""
+    if f in (operator.add, operator.sub, operator.mul, operator.truediv, operator.neg):
+        return True
+    code = getattr(f, "__code__", None)
+    return code is not None and not (code.co_names or code.co_freevars or
+                                     getattr(f, "__defaults__", None) or
+                                     getattr(f, "__kwdefaults__", None))
 
 
 def _literal(c, values):
@@ -118,7 +133,7 @@ class _Symbol:
         def method(self, other):
             if not isinstance(other, (_Symbol, float, int)) or isinstance(other, bool):
                 return NotImplemented
-            o = other.text if isinstance(other, _Symbol) else repr(float(other))
+            o = other.text if isinstance(other, _Symbol) else f"({other!r})"
             left, right = (o, self.text) if reflected else (self.text, o)
             return _Symbol(f"({left} {symbol} {right})")
         return method
@@ -132,16 +147,20 @@ class _Symbol:
     def __neg__(self):
         return _Symbol(f"(-{self.text})")
 
-    def __bool__(self):
+    def __bool__(self, *other):
         raise TypeError("a symbol has no truth value")
 
-    __lt__ = __le__ = __gt__ = __ge__ = __bool__
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__
+    __hash__ = None
 
 
-def attach_apply(op, env):
+def attach_apply(op, env, own=True):
     """Write out and compile op's apply function (``op.source``). It runs in ``env``, the
     engine's globals (Value, _new, _recording, _apply, _constant); the op's own values
-    (its functions, name) are closed over."""
+    (its functions, name) are closed over. A user's op (``own=False``) goes through the
+    engine's checked path instead: its results are checked to be real numbers."""
+    if not own:
+        return _checked_apply(op, env)
     source, values = write_apply(op)
     maker = "def make({}):\n{}    return {}\n".format(
         ", ".join(values), "".join("    " + line + "\n" for line in source.splitlines()),
@@ -154,6 +173,29 @@ def attach_apply(op, env):
         op.apply1 = apply
     else:
         op.apply2, op.rapply2 = apply, _reversed(op, env)
+
+
+def _checked_apply(op, env):
+    """A user op's apply functions: every call through ``special.apply``, which checks
+    that the forward and each local derivative give real numbers (a complex result, a
+    Value or a string is an error naming the op, never a stored wrong number)."""
+    Value, constant = env["Value"], env["_constant"]
+
+    def apply1(a):
+        return env["_apply"](op, (a,))
+
+    def apply2(a, b):
+        if not isinstance(b, Value):
+            b = constant(b)
+            if b is None:
+                return NotImplemented
+        return env["_apply"](op, (a, b))
+
+    op.source = "(a user op: each call goes through special.apply, its results checked)"
+    if len(op.derivatives) == 1:
+        op.apply1 = apply1
+    else:
+        op.apply2, op.rapply2 = apply2, _reversed(op, env)
 
 
 def _reversed(op, env):
@@ -191,7 +233,8 @@ def _takes_out(d, n):
         params = inspect.signature(d).parameters.values()
     except (TypeError, ValueError):
         return d
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(positional) == n and not any(p.kind == p.VAR_POSITIONAL for p in params):
-        return lambda *xs: d(*xs[:-1])
+    required = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                and p.default is p.empty]
+    if len(required) == n and not any(p.kind == p.VAR_POSITIONAL for p in params):
+        return lambda *xs: d(*xs[:-1])          # d(inputs): defaults (k=k) keep their values
     return d

@@ -64,7 +64,7 @@ def d_pow_base(a, b, out):
 
 def d_pow_exponent(a, b, out):
     """d(a^b)/db = a^b ln a; masked at a = 0 with b >= 0 (as PyTorch)."""
-    return MASKED if number(a) == 0.0 and not b < 0.0 else out * log(a)
+    return MASKED if number(a) == 0.0 and b >= 0.0 else out * log(a)   # nan b: not masked
 
 
 def sign(a):
