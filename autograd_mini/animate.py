@@ -78,6 +78,8 @@ def animate(output, *, forward=False, precision=4, max_nodes=60, interval=1200,
     story = _Story(output, order, precision)
     scene = plain_scene(order, {}, story.style)
     story.widest(scene)
+    scene.graph.update(nodesep="0.4")           # room between the products on edges that
+                                                # meet at one op (1 × g  -1 × g)
     svg = render_dot(to_graph(scene, rankdir or choose_rankdir(scene), program).source,
                      "svg", program)
     base = ET.fromstring(svg)
