@@ -30,6 +30,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+	@echo "installing $(TORCH) (CPU) for the comparison tests: a minute or two"
 	@if $(BIN)/python -m pip install -q $(TORCH); then :; \
 	elif [ "$$CI" = "true" ]; then echo "CI: $(TORCH) failed to install" >&2; exit 1; \
 	else echo "note: $(TORCH) not installed; the PyTorch comparison tests will skip"; fi
