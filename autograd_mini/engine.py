@@ -24,7 +24,6 @@ import contextvars
 import gc
 import math
 import operator
-from numbers import Real
 from typing import TYPE_CHECKING, Union
 
 from .gc_pause import collector_paused
@@ -294,60 +293,7 @@ for _op in (EXP, LOG, SQRT, TANH, SIGMOID, RELU, SOFTPLUS, SIN, COS):
 # written in; elsewhere (``math.tanh``) the function is called. ``op.source`` shows it.
 # Anything unusual (a domain error, inf/nan) is handed to ``_apply`` (special.py).
 # ``opcode.py`` writes and compiles it (``attach_apply``), in this module's globals.
-# The numbers an op is given, checked here:
-def _as_float(x, what):
-    """x as a float, or a TypeError / OverflowError naming what was given."""
-    if isinstance(x, Real) and not isinstance(x, Value):
-        try:
-            return float(x)
-        except OverflowError:
-            raise OverflowError(f"{what} is too large for a float: {x!r:.60}") from None
-    kind = "Value" if isinstance(x, Value) else type(x).__name__
-    hint = " (use .data for its number, or .detach() for a new leaf)" if kind == "Value" else ""
-    raise TypeError(f"{what} must be a real number (int or float), got {kind}: {x!r}{hint}")
-
-
-def _constant(x):
-    """A plain number operand as a float; None for anything else (-> NotImplemented)."""
-    if type(x) is float:
-        return x
-    if isinstance(x, Real) and not isinstance(x, Value):
-        return _as_float(x, "a constant operand")
-    return None
-
-
-def _compare(a, op, b):
-    """a OP b on data (numbers compared exactly, as Python does); seen by compile."""
-    y = b.data if isinstance(b, Value) else b
-    if not isinstance(y, Real):
-        raise TypeError(f"cannot compare Value with {type(b).__name__}: {b!r}")
-    x = a.data
-    result = x < y if op == "<" else x <= y if op == "<=" else x > y if op == ">" else x >= y
-    if comparison_hook is not None:
-        comparison_hook(a, op, b, result)
-    return result
-
-
-def op_inputs(node):
-    """(Op, inputs) of a node: its parents with the constant in its place, e.g. for
-    ``3 - x`` (op "r-") ``(OPS["-"], (3.0, x))``. (None, ()) for a leaf."""
-    name = node.op
-    if not name or node._p0 is None:
-        return None, ()
-    parents, c = node.parents, node.constant
-    if name.reversed:
-        return name.op, (c,) + parents
-    return name.op, parents + ((c,) if c is not None else ())
-
-
-def _check_differentiable(output, what):
-    """A result made under ``no_grad()`` has no parents: no gradient can reach its
-    inputs, so differentiating it is an error (as in PyTorch), not zeros."""
-    if output._p0 is None and output.op:
-        name = f" {output.label!r}" if output.label else ""
-        raise RuntimeError(f"{what}: the output{name} (op {output.op!r}) was computed under "
-                           f"no_grad(), so it recorded no parents and no gradient can reach "
-                           f"its inputs; compute it outside no_grad()")
+# The numbers an op is given are checked by ``_as_float`` and ``_constant`` (special.py).
 
 
 _MANY = object()                    # _p1 of an n-ary node
@@ -456,4 +402,12 @@ def _chain_rule(order):
 
 # Everything the fast paths hand over (domain errors, inf/nan, constants on the left,
 # n inputs) lives in special.py, which uses the definitions above.
+# The generated apply functions read _apply, _constant and _as_float from this module.
+from .special import (  # noqa: E402, F401
+    _as_float,
+    _check_differentiable,
+    _compare,
+    _constant,
+    op_inputs,
+)
 from .special import apply as _apply  # noqa: E402

@@ -7,12 +7,16 @@
 - A local derivative that raises on floats at a singular point (sqrt at 0) gets its IEEE
   value (inf) by running the same derivative function on Values in IEEE mode.
 - Constants on the left (``3 - x``: op "r-"), and ops of more than two inputs.
+- The checks every op makes of the numbers it is given (``_as_float``, ``_constant``),
+  comparisons of Values, and ``op_inputs`` (a node's op and its inputs).
 """
 
 import contextvars
 import math
+from numbers import Real
 
-from .engine import _MANY, DIV, EXP, LOG, MASKED, POW, Value, _as_float, _new, recording
+from . import engine
+from .engine import _MANY, DIV, EXP, LOG, MASKED, POW, Value, _new, recording
 
 ieee_mode = contextvars.ContextVar("autograd_mini_ieee", default=False)
 _recording = recording.get
@@ -134,3 +138,58 @@ def _describe(v):
     return f"value {v.data!r}" + (f" (label {v.label!r})" if v.label else "")
 
 
+# ---------------------------------------------------------------------- checks
+def _as_float(x, what):
+    """x as a float, or a TypeError / OverflowError naming what was given."""
+    if isinstance(x, Real) and not isinstance(x, Value):
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(f"{what} is too large for a float: {x!r:.60}") from None
+    kind = "Value" if isinstance(x, Value) else type(x).__name__
+    hint = " (use .data for its number, or .detach() for a new leaf)" if kind == "Value" else ""
+    raise TypeError(f"{what} must be a real number (int or float), got {kind}: {x!r}{hint}")
+
+
+def _constant(x):
+    """A plain number operand as a float; None for anything else (-> NotImplemented)."""
+    if type(x) is float:
+        return x
+    if isinstance(x, Real) and not isinstance(x, Value):
+        return _as_float(x, "a constant operand")
+    return None
+
+
+def _compare(a, op, b):
+    """a OP b on data (numbers compared exactly, as Python does); seen by compile."""
+    y = b.data if isinstance(b, Value) else b
+    if not isinstance(y, Real):
+        raise TypeError(f"cannot compare Value with {type(b).__name__}: {b!r}")
+    x = a.data
+    result = x < y if op == "<" else x <= y if op == "<=" else x > y if op == ">" else x >= y
+    hook = engine.comparison_hook
+    if hook is not None:
+        hook(a, op, b, result)
+    return result
+
+
+def op_inputs(node):
+    """(Op, inputs) of a node: its parents with the constant in its place, e.g. for
+    ``3 - x`` (op "r-") ``(OPS["-"], (3.0, x))``. (None, ()) for a leaf."""
+    name = node.op
+    if not name or node._p0 is None:
+        return None, ()
+    parents, c = node.parents, node.constant
+    if name.reversed:
+        return name.op, (c,) + parents
+    return name.op, parents + ((c,) if c is not None else ())
+
+
+def _check_differentiable(output, what):
+    """A result made under ``no_grad()`` has no parents: no gradient can reach its
+    inputs, so differentiating it is an error (as in PyTorch), not zeros."""
+    if output._p0 is None and output.op:
+        name = f" {output.label!r}" if output.label else ""
+        raise RuntimeError(f"{what}: the output{name} (op {output.op!r}) was computed under "
+                           f"no_grad(), so it recorded no parents and no gradient can reach "
+                           f"its inputs; compute it outside no_grad()")
