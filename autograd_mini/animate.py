@@ -12,9 +12,11 @@ changed. The graph is laid out once, so nothing moves from frame to frame.
 
 In Jupyter the result shows as a player (inline SVG frames, a slider, play/pause and step
 buttons, plain JavaScript: no network, no widget server); ``save("backprop.html")`` writes
-the same player as a page of its own.
+the same player as a page of its own. Where its script does not run (an untrusted
+notebook, e.g. a fresh clone) it shows the last frame as an image.
 """
 
+import base64
 import copy
 import hashlib
 import html
@@ -85,7 +87,7 @@ def animate(output, *, forward=False, precision=4, max_nodes=60, interval=1200,
     base = ET.fromstring(svg)
     _center_cells(base)
     frames, trees = zip(*story.frames(base, forward))
-    return Animation(list(frames), interval, story.names[output], trees)
+    return Animation(list(frames), interval, story.names[output], trees, story.alt())
 
 
 class _Style(Style):
@@ -112,6 +114,13 @@ class _Story:
 
     def num(self, x):
         return number(x, self.precision)
+
+    def alt(self, shown=20):
+        """Alt text of the last frame: the grads, from the output back."""
+        grads = [f"{self.names[v]} {self.num(self.grads[v])}" for v in reversed(self.order)]
+        more = f" and {len(grads) - shown} more" if len(grads) > shown else ""
+        return (f"The graph of {self.names[self.output]} after its backward pass, each box "
+                f"with its data and grad; the grads: {', '.join(grads[:shown])}{more}.")
 
     def widest(self, scene):
         """Lay the graph out with the longest text each box and edge will show."""
@@ -309,16 +318,22 @@ def changes(base, tree):
 
 
 # ---------------------------------------------------------------------- the player
+# The bar and the caption stay at the top of the window while a tall graph scrolls under
+# them: the script moves them (position:sticky does not work in a notebook's output,
+# whose overflow:auto boxes do not scroll).
 _CSS = """
+#{id} .am-top {{ position:relative; top:0; background:#fff; z-index:2; padding:.2em 0 }}
 #{id} .am-bar {{ display:flex; gap:.4em; align-items:center; flex-wrap:wrap;
-  font:14px sans-serif; margin:.3em 0 }}
+  font:14px sans-serif; margin:.1em 0 }}
 #{id} .am-bar button {{ font:14px sans-serif; min-width:2.4em }}
 #{id} .am-bar input {{ flex:1; min-width:8em }}
 #{id} .am-caption {{ font:14px sans-serif; margin:.3em 0; min-height:2.6em }}
 """
 
-# Frame 0 is the inline SVG; each other frame is the list of changes from it (texts and
-# colours), so a 30-frame player weighs about two pictures, not thirty.
+# Until the script runs (an untrusted notebook never runs it) the player is a still of
+# the last frame. The script puts the controls and frame 0's inline SVG in its place;
+# each other frame is the list of changes from frame 0 (texts and colours), so a
+# 30-frame player weighs about two pictures, not thirty.
 _JS = """
 (function start(tries) {
   var root = document.getElementById(ID);
@@ -328,15 +343,18 @@ _JS = """
   }
   var data = JSON.parse(
     root.querySelector("script[type='application/json']").textContent);
-  var els = root.querySelector(".am-stage svg").querySelectorAll("*");
+  var live = document.createElement("div");
+  live.innerHTML = data.player;
+  root.replaceChild(live, root.querySelector(".am-still"));
+  var els = live.querySelector(".am-stage svg").querySelectorAll("*");
   var paint = ["fill", "stroke", "stroke-width", "font-weight"], base = {};
   data.frames.forEach(function (f) { f.forEach(function (c) {
     if (!(c[0] in base)) base[c[0]] = [els[c[0]].textContent,
       paint.map(function (a) { return els[c[0]].getAttribute(a); })];
   }); });
-  var slider = root.querySelector("input"), count = root.querySelector(".am-count");
-  var caption = root.querySelector(".am-caption"), n = data.captions.length;
-  var play = root.querySelector("[data-act=play]"), timer = null, i = 0;
+  var slider = live.querySelector("input"), count = live.querySelector(".am-count");
+  var caption = live.querySelector(".am-caption"), n = data.captions.length;
+  var play = live.querySelector("[data-act=play]"), timer = null, i = 0;
   function set(el, a, v) { if (v === null) el.removeAttribute(a); else el.setAttribute(a, v); }
   function show(k) {
     i = Math.max(0, Math.min(n - 1, k));
@@ -351,36 +369,69 @@ _JS = """
     caption.textContent = (i + 1) + "/" + n + ". " + data.captions[i];
     slider.value = i; count.textContent = (i + 1) + " / " + n;
   }
-  function stop() { clearInterval(timer); timer = null; play.textContent = "\u25b6 play"; }
+  function stop() { clearInterval(timer); timer = null; play.textContent = data.labels.play; }
   play.onclick = function () {
     if (timer) { stop(); return; }
     if (i === n - 1) show(0);
-    play.textContent = "\u23f8 pause";
+    play.textContent = data.labels.pause;
     timer = setInterval(function () { if (i >= n - 1) stop(); else show(i + 1); },
                         data.interval);
   };
   var moves = {first: function () { return 0; }, prev: function () { return i - 1; },
                next: function () { return i + 1; }, last: function () { return n - 1; }};
   Object.keys(moves).forEach(function (act) {
-    root.querySelector("[data-act=" + act + "]").onclick = function () {
+    live.querySelector("[data-act=" + act + "]").onclick = function () {
       stop(); show(moves[act]()); };
   });
   slider.oninput = function () { stop(); show(parseInt(slider.value, 10)); };
+  var top = live.querySelector(".am-top");
+  function follow() {           /* keep the controls in view: below the top edge of */
+    if (!document.body.contains(root)) {       /* every box that scrolls the player */
+      document.removeEventListener("scroll", follow, true);
+      window.removeEventListener("resize", follow);
+      return;
+    }
+    var edge = 0;
+    for (var e = root.parentElement; e && e !== document.body; e = e.parentElement) {
+      var y = getComputedStyle(e).overflowY;
+      if ((y === "auto" || y === "scroll") && e.scrollHeight > e.clientHeight)
+        edge = Math.max(edge, e.getBoundingClientRect().top);
+    }
+    var box = live.getBoundingClientRect();
+    top.style.top = Math.max(0, Math.min(edge - box.top, box.height - top.offsetHeight)) + "px";
+  }
+  document.addEventListener("scroll", follow, true);
+  window.addEventListener("resize", follow);
   show(0);
 })(0);
 """
-_BUTTONS = (("first", "first frame", "&#x23EE;"), ("prev", "previous step", "&#x25C0;"),
-            ("play", "play / pause", "&#x25B6; play"), ("next", "next step", "&#x25B6;|"),
-            ("last", "last frame", "&#x23ED;"))
+# glyphs that common text fonts have (U+23EE/23ED/23F8 need an emoji font)
+_PLAY, _PAUSE = "\u25b6 play", "\u275a\u275a pause"
+_BUTTONS = (("first", "first frame", "|\u25c0"), ("prev", "previous step", "\u25c0"),
+            ("play", "play / pause", _PLAY), ("next", "next step", "\u25b6"),
+            ("last", "last frame", "\u25b6|"))
+_STILL_NOTE = ("(the last frame; the player needs JavaScript: in Jupyter, run the cell or "
+               "trust the notebook)")
+
+
+def svg_img(svg, alt, style="max-width:100%;height:auto"):
+    """An ``<img>`` showing the SVG text ``svg`` from a data: URI, with alt text: it shows
+    where inline SVG is stripped (an untrusted notebook's HTML) and keeps its alt text
+    in nbconvert's HTML."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<img alt="{html.escape(alt)}" style="{style}" '
+            f'src="data:image/svg+xml;base64,{data}">')
 
 
 class Animation:
     """The frames of ``animate(output)``: ``frames`` (a list of ``Frame``), ``html()`` (the
-    player), ``save(path)`` (an .html page with the player)."""
+    player), ``save(path)`` (an .html page with the player), ``alt`` (a text description
+    of the last frame: the alt text of the player's still image)."""
 
-    def __init__(self, frames, interval, name, trees):
+    def __init__(self, frames, interval, name, trees, alt=""):
         self.frames, self.interval, self.name = frames, interval, name
         self._trees = trees
+        self.alt = alt or f"the graph of {name} after its backward pass"
 
     def __len__(self):
         return len(self.frames)
@@ -396,25 +447,36 @@ class Animation:
                 f"{self.name}'s backward pass>")
 
     def html(self):
-        """The player: a self-contained ``<div>`` (the SVG, controls, the frames' changes
-        as JSON and a plain script; no network)."""
-        base = self._trees[0]
-        data = {"captions": [f.caption for f in self.frames], "interval": self.interval,
-                "frames": [changes(base, tree) for tree in self._trees]}
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        digest = hashlib.sha1(text.encode()).hexdigest()[:10]
-        pid = f"am-{digest}-{next(_players)}"
-        n = len(self.frames)
+        """The player: a self-contained ``<div>`` (a still of the last frame, which its
+        plain script replaces by the controls and the frames; no network)."""
+        pid, text = self._data()
+        last = self.frames[-1]
+        still = (f'<div class="am-still"><div class="am-caption">'
+                 f'{html.escape(f"{len(self)}/{len(self)}. {last.caption}")} '
+                 f'<small>{html.escape(_STILL_NOTE)}</small></div>'
+                 f'{svg_img(last.svg, self.alt)}</div>')
+        return (f'<div id="{pid}" class="am-player"><style>{_CSS.format(id=pid)}</style>'
+                f'{still}<script type="application/json">'
+                f'{text.replace("</", "<" + chr(92) + "/")}</script>'
+                f'<script>{_JS.replace("ID", json.dumps(pid), 1)}</script></div>')
+
+    def _data(self):
+        """(the player's id, the JSON the script reads: the controls and frame 0's SVG,
+        the captions, each frame's changes from frame 0)."""
+        base, n = self._trees[0], len(self.frames)
         bar = "".join(f'<button type="button" data-act="{act}" title="{title}">{label}'
                       f'</button>' for act, title, label in _BUTTONS)
         bar += (f'<input type="range" min="0" max="{n - 1}" value="0" aria-label="frame">'
                 f'<span class="am-count">1 / {n}</span>')
-        first = html.escape(f"1/{n}. {self.frames[0].caption}")
-        return (f'<div id="{pid}" class="am-player"><style>{_CSS.format(id=pid)}</style>'
-                f'<div class="am-bar">{bar}</div><div class="am-caption">{first}</div>'
-                f'<div class="am-stage">{self.frames[0].svg}</div>'
-                f'<script type="application/json">{text.replace("</", "<" + chr(92) + "/")}'
-                f'</script><script>{_JS.replace("ID", json.dumps(pid), 1)}</script></div>')
+        player = (f'<div class="am-top"><div class="am-bar">{bar}</div>'
+                  f'<div class="am-caption"></div></div>'
+                  f'<div class="am-stage">{self.frames[0].svg}</div>')
+        data = {"captions": [f.caption for f in self.frames], "interval": self.interval,
+                "labels": {"play": _PLAY, "pause": _PAUSE}, "player": player,
+                "frames": [changes(base, tree) for tree in self._trees]}
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.sha1(text.encode()).hexdigest()[:10]
+        return f"am-{digest}-{next(_players)}", text
 
     def _repr_html_(self):
         return self.html()

@@ -4,6 +4,7 @@ backend, so any graphviz version works and graphviz-pure renders without a syste
 Graphviz. Imported on first use (graphviz is slow to import and optional)."""
 
 import os
+import re
 from pathlib import Path
 
 import graphviz
@@ -23,7 +24,9 @@ __all__ = ["Graph"]
 class Graph(graphviz.Digraph):
     """A ``graphviz.Digraph`` whose rendering runs ``find_program()``'s choice on its
     DOT text. ``save(path)`` writes an image for .svg/.png/.jpg and the DOT text for
-    .gv/.dot, and refuses other names; Jupyter shows it inline as SVG."""
+    .gv/.dot, and refuses other names. Jupyter gets the SVG and a PNG (JupyterLab shows
+    the SVG in a trusted notebook, the PNG in an untrusted one); an SVG scales down to
+    the width of its column (``style="max-width:100%;height:auto"``)."""
 
     def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,6 +47,8 @@ class Graph(graphviz.Digraph):
         """The rendered bytes (or text, given ``encoding``) in ``format``."""
         spec = ":".join(x for x in (format or self.format, renderer, formatter) if x)
         data = render_dot(self.source, spec, self.program, engine or self.engine, quiet)
+        if spec.split(":")[0] == "svg":
+            data = fit_to_column(data)
         return data.decode(encoding) if encoding else data
 
     def save(self, filename=None, directory=None, *, skip_existing=False):
@@ -79,11 +84,30 @@ class Graph(graphviz.Digraph):
     def _repr_svg_(self):
         return self.pipe("svg", encoding="utf-8")
 
+    def _repr_png_(self):
+        return self.pipe("png")
+
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """SVG and PNG: an untrusted notebook (a fresh clone) does not show SVG, but PNG."""
+        kinds = {"image/svg+xml": self._repr_svg_, "image/png": self._repr_png_}
+        wanted = [m for m in kinds if (include is None or m in include)
+                  and (exclude is None or m not in exclude)]
         try:
-            return {"image/svg+xml": self._repr_svg_()}
+            return {m: kinds[m]() for m in wanted}
         except RendererNotFound as e:           # show why, and the DOT source
             return {"text/plain": f"{e}\n\n{self.source}"}
+
+
+_SVG_TAG = re.compile(rb"<svg\b[^>]*")
+
+
+def fit_to_column(svg):
+    """The SVG bytes with ``style="max-width:100%;height:auto"`` on the root element (unless
+    it has a style), so a picture wider than its page or notebook column shrinks to fit."""
+    tag = _SVG_TAG.search(svg)
+    if tag is None or b" style=" in tag.group():
+        return svg
+    return svg[:tag.end()] + b' style="max-width:100%;height:auto"' + svg[tag.end():]
 
 
 def _save(graph, path, skip_existing=False):

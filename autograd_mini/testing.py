@@ -749,17 +749,49 @@ class GradientReport:
         return str(self)
 
     def _repr_html_(self):
-        esc = html.escape
-        head = "".join(f"<th>{esc(h)}</th>" for h in self._HEAD + ["first wrong entries"])
-        body = []
-        for check in self.params.values():
+        """The table as HTML, with inline styles only (an untrusted notebook keeps them):
+        padded cells, numbers that do not break, a diagnosis that wraps at spaces."""
+        details = [_row_details(c) for c in self.params.values()]
+        head = self._HEAD + (["first wrong entries"] if any(details) else [])
+        rows = [f"<tr>{''.join(_th(h, k) for k, h in enumerate(head))}</tr>"]
+        for check, lines in zip(self.params.values(), details):
             colour = "" if check.status == "ok" else ' style="color:#b00"'
-            cells = "".join(f"<td>{esc(t)}</td>" for t in _row_cells(check))
-            details = "<br>".join(esc(d) for d in _row_details(check))
-            body.append(f"<tr{colour}>{cells}<td style='text-align:left'>{details}</td></tr>")
-        diagnosis = f"<pre>{esc(self.diagnosis)}</pre>" if self.diagnosis else ""
-        return (f"<p>{esc(self._summary())}</p><table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table>{diagnosis}")
+            cells = [_td(t, k) for k, t in enumerate(_row_cells(check))]
+            if len(head) > len(self._HEAD):
+                cells.append(_td("<br>".join(_detail(d, check) for d in lines), None))
+            rows.append(f"<tr{colour}>{''.join(cells)}</tr>")
+        diagnosis = (f'<pre style="{_PRE_STYLE}">{html.escape(self.diagnosis)}</pre>'
+                     if self.diagnosis else "")
+        return (f"<p>{html.escape(self._summary())}</p>"
+                f"<table style=\"border-collapse:collapse\"><thead>{rows[0]}</thead>"
+                f"<tbody>{''.join(rows[1:])}</tbody></table>{diagnosis}")
+
+
+# the report's HTML: inline styles (JupyterLab keeps them in an untrusted notebook, where
+# a <style> element is dropped); the diagnosis wraps at spaces (JupyterLab's own
+# word-break:break-all would cut words), and within a word only where the word alone is
+# wider than the column
+_PRE_STYLE = "white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere"
+_CELL = "padding:2px 0.6em;vertical-align:top;text-align:"
+
+
+def _detail(line, check):
+    """One line of the details column: an entry's numbers stay on one line, a note wraps."""
+    text = html.escape(line)
+    return text if line == check.note else f'<span style="white-space:nowrap">{text}</span>'
+
+
+def _th(text, k):
+    return f'<th style="{_CELL}{"left" if k in (0, 5) else "right"}">{html.escape(text)}</th>'
+
+
+def _td(text, k):
+    """Cell ``k``: 0 the name; 1-4 shape, errors and count (right-aligned, never broken);
+    None the details column (already HTML)."""
+    if k is None:
+        return f'<td style="{_CELL}left">{text}</td>'
+    align = "left" if k == 0 else "right;white-space:nowrap"
+    return f'<td style="{_CELL}{align}">{html.escape(text)}</td>'
 
 
 # ---------------------------------------------------------------------- public functions

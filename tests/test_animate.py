@@ -1,5 +1,6 @@
 """animate(): the backward pass frame by frame, the player, saving, the size cap."""
 
+import base64
 import html
 import json
 import re
@@ -176,19 +177,27 @@ def test_the_picture_fits_a_1000px_column():
     assert ' id="' not in svg                         # frames share a page
 
 
+def player_data(page):
+    """The JSON the player's script reads."""
+    return json.loads(re.search(r"<script type=\"application/json\">(.*?)</script>", page,
+                                re.S).group(1))
+
+
 def test_the_player_is_self_contained_and_replays_every_frame(tmp_path):
     anim = animate(build_worked_example(backward=False).output, forward=True)
     page = anim._repr_html_()
     assert page.count("<svg") == 1 and "<script>" in page
-    assert not re.search(r'\b(src|href)=', page) and "https://" not in page
+    sources = re.findall(r'\b(?:src|href)="([^"]*)"', page)
+    assert sources and all(s.startswith("data:image/svg+xml;base64,") for s in sources)
+    assert "https://" not in page.replace("http://www.w3.org/", "")
+    data = player_data(page)
     for act in ("first", "prev", "play", "next", "last"):
-        assert f'data-act="{act}"' in page
-    assert f'<input type="range" min="0" max="{len(anim) - 1}"' in page
-    data = json.loads(re.search(r"<script type=\"application/json\">(.*?)</script>", page,
-                                re.S).group(1))
+        assert f'data-act="{act}"' in data["player"]
+    assert f'<input type="range" min="0" max="{len(anim) - 1}"' in data["player"]
+    assert anim.frames[0].svg in data["player"]
     assert data["captions"] == [fr.caption for fr in anim]
     assert len(data["frames"]) == len(anim) and data["frames"][0] == []
-    assert len(page) < 200_000                        # one picture and its changes
+    assert len(page) < 300_000                        # two pictures and the changes
     # applying a frame's changes to the first picture gives that frame's picture
     base = ET.fromstring(anim.frames[0].svg)
     for k in (1, len(anim) // 2, len(anim) - 1):
@@ -202,6 +211,48 @@ def test_the_player_is_self_contained_and_replays_every_frame(tmp_path):
                     elements[index].set(key, value)
         assert changes(base, tree) == changes(base, ET.fromstring(anim.frames[k].svg))
         assert ET.tostring(tree) == ET.tostring(ET.fromstring(anim.frames[k].svg))
+
+
+def test_without_its_script_the_player_is_a_still_of_the_last_frame():
+    """An untrusted notebook drops <script>, <style> and inline <svg>: what is left must be
+    the finished backward pass as an <img> with alt text, not dead buttons or stray text."""
+    L, _ = small()
+    anim = animate(L)
+    page = anim.html()
+    markup = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    assert "<svg" not in markup and "<button" not in markup and "<input" not in markup
+    (img,) = re.findall(r"<img [^>]*>", markup)
+    alt = html.unescape(re.search(r'alt="([^"]*)"', img).group(1))
+    assert alt == ("The graph of L after its backward pass, each box with its data and grad; "
+                   "the grads: L 1, f 4, d -2, c -2, e -2, b -4, a 6.")
+    assert 'style="max-width:100%;height:auto"' in img
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', img)
+                           .group(1)).decode()
+    assert svg == anim.frames[-1].svg and anim.frames[-1].kind == "done"
+    assert boxes(svg)[-1] == ["L", "data -8", "grad 1"]
+    caption = html.unescape(re.search(r'<div class="am-caption">(.*?) <small>', markup).group(1))
+    assert caption == f"{len(anim)}/{len(anim)}. {anim.frames[-1].caption}"
+    assert "trust the notebook" in markup
+    script = re.findall(r"<script>(.*?)</script>", page, re.S)[0]
+    assert 'root.replaceChild(live, root.querySelector(".am-still"))' in script
+
+
+def test_the_controls_stay_in_view_and_use_glyphs_of_text_fonts():
+    page = animate(small()[0]).html()
+    data = player_data(page)
+    top = re.search(r'<div class="am-top">(.*?)</div><div class="am-stage">', data["player"])
+    assert top and 'class="am-bar"' in top.group(1) and 'class="am-caption"' in top.group(1)
+    css = re.search(r"\.am-top \{([^}]*)\}", page).group(1)
+    for rule in ("position:relative", "background:#fff", "z-index:2"):
+        assert rule in css
+    script = re.findall(r"<script>(.*?)</script>", page, re.S)[0]
+    assert 'document.addEventListener("scroll", follow, true)' in script
+    labels = re.findall(r"<button[^>]*>([^<]*)</button>", data["player"])
+    labels += list(data["labels"].values())
+    assert labels[:5] == ["|\u25c0", "\u25c0", "\u25b6 play", "\u25b6", "\u25b6|"]
+    assert data["labels"]["pause"] == "\u275a\u275a pause"
+    # U+2300-23FF (media-control symbols) come only with emoji fonts: empty boxes elsewhere
+    assert not [c for c in page if 0x2300 <= ord(c) <= 0x23FF]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node (to check the script) absent")
@@ -219,7 +270,7 @@ def test_save_writes_the_player(tmp_path):
     text = (tmp_path / "backprop.html").read_text(encoding="utf-8")
     assert path == str(tmp_path / "backprop.html")
     assert text.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in text
-    assert anim.frames[0].svg in text
+    assert anim.frames[0].svg in player_data(text)["player"]
     with pytest.raises(ValueError, match=r"\.html"):
         anim.save(tmp_path / "backprop.gif")
     with pytest.raises(FileNotFoundError, match="does not exist"):

@@ -1,5 +1,7 @@
 """Execute notebooks/walkthrough.ipynb (nbclient) and check its key outputs."""
 
+import base64
+import html
 import os
 import re
 from pathlib import Path
@@ -122,23 +124,41 @@ def test_training_and_moons(executed):
     assert "training accuracy 100%" in moons
 
 
+def pictures(cell):
+    """[(alt, mime, decoded image)] of the <img> tags a cell displayed."""
+    found = []
+    for out in cell.get("outputs", []):
+        page = out.get("data", {}).get("text/html", "")
+        for tag in re.findall(r"<img [^>]*>", without_scripts(page)):
+            alt = html.unescape(re.search(r'alt="([^"]*)"', tag).group(1))
+            mime, data = re.search(r'src="data:(image/[\w+]+);base64,([^"]+)"', tag).groups()
+            found.append((alt, mime, base64.b64decode(data)))
+    return found
+
+
+def without_scripts(page):
+    """An output's HTML as an untrusted notebook shows it: no <script>, no <style>."""
+    return re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+
+
 def test_figures(executed):
-    mimes = [m for c in executed.cells if c.cell_type == "code"
-             for out in c.outputs for m in out.get("data", {})]
-    assert mimes.count("image/png") == 2                 # error curve, moons boundary
-    assert mimes.count("image/svg+xml") >= 4             # computation graphs
-    html = [out["data"]["text/html"] for c in executed.cells if c.cell_type == "code"
-            for out in c.outputs if "<svg" in out.get("data", {}).get("text/html", "")]
-    side_by_side = [h for h in html if "naive recursion: dc/da = 6" in h]
-    assert len(side_by_side) == 1 and side_by_side[0].count("<svg") == 2
-    network = text_of(cell_with(executed, "draw(model_222"))
-    svg = [out["data"]["image/svg+xml"] for out in cell_with(executed, "draw(model_222").outputs
-           if "image/svg+xml" in out.get("data", {})]
-    assert network == "" and len(svg) == 1
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    mimes = [m for c in code for out in c.outputs for m in out.get("data", {})]
+    assert "image/svg+xml" not in mimes and "image/png" not in mimes   # all are <img>
+    kinds = [mime for c in code for _, mime, _ in pictures(c)]
+    assert kinds.count("image/png") == 2                  # error curve, moons boundary
+    assert kinds.count("image/svg+xml") == 8              # graphs, the player's still
+    side_by_side = pictures(cell_with(executed, "def figure(title, graph, alt)"))
+    assert len(side_by_side) == 2
+    assert [svg.count(b'class="node"') for _, _, svg in side_by_side] == [5, 5]
+    network = cell_with(executed, "draw(model_222")
+    ((alt, mime, svg),) = pictures(network)
+    assert mime == "image/svg+xml" and text_of(network) == alt
     for label in ("w1 = 0.15", "grad 0.0004386", "w5 = 0.4", "grad 0.08217", "b1 = 0.35"):
-        assert label in svg[0], label
-    player = [h for h in html if "am-player" in h]
-    assert len(player) == 1 and "c: grad 1 is complete" in player[0]
+        assert label in svg.decode(), label
+    html_out = [out["data"]["text/html"] for c in code for out in c.outputs
+                if "am-player" in out.get("data", {}).get("text/html", "")]
+    assert len(html_out) == 1 and "c: grad 1 is complete" in html_out[0]
     refusal = text_of(cell_with(executed, "draw(batch_loss)"))
     assert "more than max_nodes=300" in refusal
 
@@ -148,7 +168,29 @@ def test_committed_notebook_has_its_outputs():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)
     assert "0.593269992 = 0.082167041" in text_of(cell_with(nb, "explain(E_total, w5)"))
-    assert sum("image/png" in out.get("data", {}) for c in code for out in c.outputs) == 2
+    assert sum(len(pictures(c)) for c in code) == 10
+
+
+def test_committed_pictures_show_in_an_untrusted_notebook():
+    """A fresh clone is untrusted: JupyterLab then shows no image/svg+xml, drops <script>,
+    <style> and inline <svg> from HTML (leaving an SVG's texts as junk), and keeps <img>
+    with data: URIs. Every picture must be an <img>; the player's SVG lives in its script."""
+    for cell in read(NOTEBOOK).cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            assert "image/svg+xml" not in data or "image/png" in data, cell.source[:60]
+            assert "<svg" not in without_scripts(data.get("text/html", "")), cell.source[:60]
+
+
+def test_exported_html_keeps_the_alt_texts():
+    """nbconvert ignores an output's metadata alt; the <img alt="..."> survive it."""
+    nbconvert = pytest.importorskip("nbconvert")
+    page, _ = nbconvert.HTMLExporter().from_notebook_node(read(NOTEBOOK))
+    assert "No description has been provided" not in page
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    assert len(alts) == 10 and all(len(a) > 30 for a in alts)
+    for tag in re.findall(r"<img [^>]*>", page):              # and shrink to the column
+        assert "max-width:100%" in tag
 
 
 def test_outputs_carry_no_memory_addresses(executed):
@@ -177,16 +219,13 @@ def test_every_picture_has_alt_text(executed):
         if cell.cell_type != "code":
             continue
         for out in cell.outputs:
-            for mime in ("image/png", "image/svg+xml"):
-                if mime in out.get("data", {}):
-                    alt = out.get("metadata", {}).get(mime, {}).get("alt", "")
-                    assert len(alt) > 30, cell.source[:60]
-                    if mime == "image/svg+xml":
-                        assert 'aria-label="' in out["data"][mime], cell.source[:60]
-            html = out.get("data", {}).get("text/html", "")
-            if "am-player" not in html:        # the animation's frames have captions
-                assert html.count("<svg") == html.count('role="img" aria-label="'), \
-                    cell.source[:60]
+            page = without_scripts(out.get("data", {}).get("text/html", ""))
+            tags = re.findall(r"<img [^>]*>", page)
+            assert all(re.search(r'alt="[^"]{30,}"', tag) for tag in tags), cell.source[:60]
+            assert all('style="max-width:100%;height:auto"' in tag for tag in tags)
+        for alt, _, _ in pictures(cell):
+            if "display(" in cell.source or "show(" in cell.source:
+                assert alt in text_of(cell)               # plain-text frontends get it too
 
 
 def test_ops_section(executed):

@@ -255,6 +255,34 @@ def test_vectorised_network_correct_backprop_passes(net):
     assert report.params["W1"].max_rel < 1e-12
     html = report._repr_html_()
     assert html.count("<tr") == 5 and "all parameters match the engine" in html
+    assert "first wrong entries" not in html and html.count("<td") == 4 * 5   # no empty column
+    assert "<pre" not in html                                 # nothing to diagnose
+
+
+def html_cells(html, tag="td"):
+    """[(style, text)] of the table's cells."""
+    import re
+    return re.findall(rf'<{tag} style="([^"]*)">(.*?)</{tag}>', html, re.S)
+
+
+def test_report_html_wraps_its_diagnosis_and_keeps_numbers_whole(net):
+    np, loss, params, backprop = net
+    html = check_gradients(loss, params, backprop(**params, bug="g'(z1)"))._repr_html_()
+    heads = [text for _, text in html_cells(html, "th")]
+    assert heads == ["parameter", "shape", "max abs err", "max rel err", "wrong entries",
+                     "first wrong entries"]
+    cells = html_cells(html)
+    assert len(cells) == 4 * 6
+    for k, (style, text) in enumerate(cells):
+        assert "padding:" in style                      # headers and numbers stand apart
+        if k % 6 in (1, 2, 3, 4):                       # shape, errors, count: one line
+            assert "white-space:nowrap" in style, text
+    w1 = [text for _, text in cells[:6]]
+    assert w1[4] == "6 of 6" and w1[5].count('<span style="white-space:nowrap">W1[') == 3
+    assert "<style" not in html and "class=" not in html    # inline: kept when untrusted
+    pre = html[html.index("<pre"):]
+    assert pre.startswith('<pre style="white-space:pre-wrap;word-break:normal;'
+                          'overflow-wrap:anywhere">First wrong entry W1[0,0]')
 
 
 def test_bug_a_transposed_dW2_is_a_shape_mismatch_with_the_transpose_hint(net):

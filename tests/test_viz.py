@@ -4,6 +4,7 @@ import html
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -505,12 +506,32 @@ def test_jupyter_shows_svg(program):
     L, _ = small()
     g = draw(L, program=program)
     bundle = g._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
+    # SVG for a trusted notebook, PNG for an untrusted one (JupyterLab drops SVG there)
+    assert list(bundle) == ["image/svg+xml", "image/png"]
     assert bundle["image/svg+xml"].count('class="node"') == 10
     assert g._repr_svg_() == bundle["image/svg+xml"]
+    png = bundle["image/png"]
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png == g.pipe("png")
+    width, height = struct.unpack(">II", png[16:24])           # the IHDR chunk
+    svg_width = float(re.search(r'<svg width="([\d.]+)pt"', bundle["image/svg+xml"]).group(1))
+    assert width == pytest.approx(svg_width * 4 / 3, abs=2)   # the same size on screen
+    assert list(g._repr_mimebundle_(include=["image/png"])) == ["image/png"]
+    assert list(g._repr_mimebundle_(exclude=["image/png"])) == ["image/svg+xml"]
     assert isinstance(g, graphviz.Digraph)
     assert repr(g) == "<autograd_mini Graph: 10 nodes, 9 edges>"
     assert g.copy().program == program
+
+
+@pytest.mark.parametrize("program", _backends())
+def test_svg_shrinks_to_its_column(program):
+    """pipe("svg"), save(".svg") and Jupyter's SVG carry max-width:100% on the root, so a
+    picture wider than the page or column scales down instead of scrolling sideways."""
+    g = draw(small()[0], program=program)
+    for svg in (g.pipe("svg").decode(), g._repr_svg_(), g.pipe("svg", encoding="utf-8")):
+        root = re.search(r"<svg\b[^>]*>", svg).group()
+        assert root.count('style="max-width:100%;height:auto"') == 1, root
+        assert svg.count("max-width") == 1
+    assert b"max-width" not in g.pipe("png")
 
 
 def test_graphviz_pure_output_is_byte_identical():
