@@ -126,10 +126,15 @@ class _Story:
         """Lay the graph out with the longest text each box and edge will show."""
         for step in self.steps:
             i = self.index[step.node]
+            parents = step.node.parents
             for j, (_, local, sent) in enumerate(step.sends):
                 attrs = next(e[2] for e in scene.edges if e[2].get("id") == f"e{i}_{j}")
-                key = "headlabel" if "headlabel" in attrs else "label"
-                attrs[key] = "\n".join(self._product(local, step.grad, sent))
+                text = "\n".join(self._product(local, step.grad, sent))
+                if parents[j] in parents[:j]:       # the same operand twice (a + a): this
+                    attrs.pop("label", None)        # product goes at the head, apart from
+                    attrs.update(headlabel=text, labeldistance="3.5", labelangle="-40")
+                else:                               # the other's
+                    attrs["label"] = text
         for v in self.order:
             fields = scene.nodes[f"n{self.index[v]}"]["fields"]
             received = [s for s in self._received(v)]

@@ -396,11 +396,8 @@ class Style:
         head = f"n{i}" if fold_op else f"n{i}op"
         for j, (p, local) in enumerate(zip(v.parents, v.local_grads)):
             attrs = {"id": f"e{i}_{j}"}
-            if self.local_grads:              # the same operand twice (a + a): the second
-                key = "headlabel" if p in v.parents[:j] else "label"     # label at the head
-                attrs.update({key: self.num(local), "fontcolor": "#1f4e9c"})
-                if key == "headlabel":
-                    attrs.update(labeldistance="3.5", labelangle="-40")
+            if self.local_grads:
+                attrs.update(label=self.num(local), fontcolor="#1f4e9c")
             scene.edge(tail_of(p), head, **attrs)
         if not fold_op:
             scene.edge(f"n{i}op", f"n{i}", id=f"e{i}")
@@ -431,6 +428,8 @@ def plain_scene(order, key, style):
     for i, v in enumerate(order):
         if v.parents:
             style.operand_edges(scene, v, i, lambda p: f"n{index[p]}")
+    if any(len(set(v.parents)) < len(v.parents) for v in order):
+        scene.graph.update(nodesep="0.45")      # a + a: room for both edges and labels
     style.caption(scene)
     return scene
 
