@@ -3,10 +3,11 @@
 1. ``Value``: one node. It holds ``data``, ``grad``, ``op``, ``label``, the plain-number
    operand ``constant`` of its op (``x * 3`` keeps 3), and for each parent the *local
    derivative* d(node)/d(parent), computed by the op during the forward pass.
-2. Ops: each op's forward (on floats) and its local derivatives, side by side, defined
-   once in an ``Op``. The same derivative functions run on floats (``backward``) and on
-   Values (``create_graph``), and ``compile``, ``draw`` and ``explain`` read them too.
-3. Node construction: each op's ``apply`` makes its result node.
+2. Ops: the op table, each op's forward (on floats) beside its local derivatives, defined
+   once in an ``Op`` (``opcode.py``: the class, and ``op`` to define your own). The same
+   derivative functions run on floats (``backward``) and on Values (``create_graph``),
+   and ``compile``, ``draw`` and ``explain`` read them too.
+3. Node construction: each op's ``apply`` makes its result node (``print(MUL.source)``).
 4. ``topological_order``: every node after its parents, without recursion.
 5. ``backward``: in reverse topological order, ``parent.grad += local_grad * node.grad``.
 
@@ -27,7 +28,7 @@ import operator
 from typing import TYPE_CHECKING, Union
 
 from .gc_pause import collector_paused
-from .opcode import attach_apply, op  # noqa: F401  (op: defining your own)
+from .opcode import _BUILTIN, OPS, Op, op  # noqa: F401  (op: defining your own)
 from .scalar import (
     MASKED,
     cos,
@@ -184,69 +185,10 @@ class Value:
 
 
 # ============================================================== 2. ops
-class Op:
-    """An op: ``forward`` on floats and, per input, its local derivative d(out)/d(input):
-    a number where it is constant (``+``: 1.0), else a function of (inputs..., out)
-    written with + - * / ** and this module's functions, so that it works on floats
-    (backward) and on Values (create_graph). A derivative may return ``MASKED``: then
-    exactly 0 passes back to that input, whatever arrives (an inactive relu)."""
-
-    __slots__ = ("name", "rname", "forward", "derivatives", "singular", "apply1", "apply2",
-                 "rapply2", "source")
-
-    def __init__(self, name, forward, derivatives, singular=None):
-        if not callable(forward) or not derivatives or not all(
-                callable(d) or type(d) is float for d in derivatives):
-            raise TypeError(f"op {name!r}: needs a forward function and one derivative "
-                            f"(a function or a float) per input")
-        if type(name) is not str or not name or name in _BUILTIN or \
-                name[:1] == "r" and name[1:] in _BUILTIN:
-            raise ValueError(f"op: {name!r} cannot name a new op (a non-empty str that is "
-                             f"not one of the engine's own op names)")
-        self.name, self.rname = _OpName(name, self), _OpName("r" + name, self, reversed=True)
-        self.forward, self.derivatives = forward, tuple(derivatives)
-        self.singular = singular      # IEEE result where forward raises (default nan)
-        if len(derivatives) <= 2:               # the table's own ops, before _BUILTIN is filled,
-            attach_apply(self, globals(), own=not _BUILTIN)     # are written out; a user's
-                                                                # op is checked at each call
-        OPS[name] = self
-
-    def __call__(self, *inputs):
-        if len(inputs) != len(self.derivatives):
-            raise TypeError(f"{self.name}: takes {len(self.derivatives)} input(s), "
-                            f"got {len(inputs)}")
-        if not any(isinstance(x, Value) for x in inputs):
-            return self.forward(*(_as_float(x, f"{self.name} input") for x in inputs))
-        if len(inputs) == 1:
-            return self.apply1(inputs[0])
-        if len(inputs) == 2 and isinstance(inputs[0], Value):
-            return self.apply2(*inputs)
-        return _apply(self, inputs)
-
-    def local_derivatives(self, inputs, out):
-        """d(out)/d(input) for each input, evaluated (floats or Values, as the inputs)."""
-        return [d(*inputs, out) if callable(d) else d for d in self.derivatives]
-
-    def __repr__(self):
-        return f"<op {self.name}>"
-
-
-OPS = {}    # op name -> Op: every op the engine and its users have defined
-_BUILTIN = set()            # the engine's own op names (filled after the table)
-
-
-class _OpName(str):
-    """An op's name as a node stores it (``v.op == "tanh"``), knowing its own Op: a node
-    keeps the definition it was made with even if a later ``@op`` reuses the name."""
-
-    def __new__(cls, name, op, reversed=False):
-        self = super().__new__(cls, name)
-        self.op, self.reversed = op, reversed           # reversed: the constant on the left
-        return self
-
-
 # The op table: each op's forward on floats beside its local derivative d(out)/d(input)
-# for each input, a number where it is constant, else a function of (inputs..., out).
+# for each input, a number where it is constant, else a function of (inputs..., out),
+# written with + - * / ** and scalar.py's functions so that it runs on floats and Values.
+# A derivative may give MASKED: exactly 0 passes back to that input (relu below 0).
 #    name              forward                     d(out)/d(a), d(out)/d(b)
 ADD = Op("+",          operator.add,               (1.0, 1.0))
 SUB = Op("-",          operator.sub,               (1.0, -1.0))
@@ -410,4 +352,4 @@ from .special import (  # noqa: E402, F401
     _constant,
     op_inputs,
 )
-from .special import apply as _apply  # noqa: E402
+from .special import apply as _apply  # noqa: E402, F401  (read by the apply functions)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import inspect
 import math
 import operator
+import sys
 from typing import Callable
 
-__all__ = ["op", "write_apply", "attach_apply"]
+__all__ = ["Op", "OPS", "op", "write_apply", "attach_apply"]
 
 
 _APPLY1 = """def apply1(a):
@@ -238,3 +239,72 @@ def _takes_out(d, n):
     if len(required) == n and not any(p.kind == p.VAR_POSITIONAL for p in params):
         return lambda *xs: d(*xs[:-1])          # d(inputs): defaults (k=k) keep their values
     return d
+
+
+# ---------------------------------------------------------------------- the Op
+def _engine():
+    """The engine module (it imports this one first, then defines its op table)."""
+    return sys.modules[__package__ + ".engine"]
+
+
+class Op:
+    """An op: ``forward`` on floats and, per input, its local derivative d(out)/d(input):
+    a number where it is constant (``+``: 1.0), else a function of (inputs..., out)
+    written with + - * / ** and this module's functions, so that it works on floats
+    (backward) and on Values (create_graph). A derivative may return ``MASKED``: then
+    exactly 0 passes back to that input, whatever arrives (an inactive relu)."""
+
+    __slots__ = ("name", "rname", "forward", "derivatives", "singular", "apply1", "apply2",
+                 "rapply2", "source")
+
+    def __init__(self, name, forward, derivatives, singular=None):
+        if not callable(forward) or not derivatives or not all(
+                callable(d) or type(d) is float for d in derivatives):
+            raise TypeError(f"op {name!r}: needs a forward function and one derivative "
+                            f"(a function or a float) per input")
+        if type(name) is not str or not name or name in _BUILTIN or \
+                name[:1] == "r" and name[1:] in _BUILTIN:
+            raise ValueError(f"op: {name!r} cannot name a new op (a non-empty str that is "
+                             f"not one of the engine's own op names)")
+        self.name, self.rname = _OpName(name, self), _OpName("r" + name, self, reversed=True)
+        self.forward, self.derivatives = forward, tuple(derivatives)
+        self.singular = singular      # IEEE result where forward raises (default nan)
+        if len(derivatives) <= 2:               # the table's own ops, before _BUILTIN is filled,
+            attach_apply(self, vars(_engine()), own=not _BUILTIN)   # are written out; a user's
+                                                                # op is checked at each call
+        OPS[name] = self
+
+    def __call__(self, *inputs):
+        engine = _engine()
+        Value, _as_float, _apply = engine.Value, engine._as_float, engine._apply
+        if len(inputs) != len(self.derivatives):
+            raise TypeError(f"{self.name}: takes {len(self.derivatives)} input(s), "
+                            f"got {len(inputs)}")
+        if not any(isinstance(x, Value) for x in inputs):
+            return self.forward(*(_as_float(x, f"{self.name} input") for x in inputs))
+        if len(inputs) == 1:
+            return self.apply1(inputs[0])
+        if len(inputs) == 2 and isinstance(inputs[0], Value):
+            return self.apply2(*inputs)
+        return _apply(self, inputs)
+
+    def local_derivatives(self, inputs, out):
+        """d(out)/d(input) for each input, evaluated (floats or Values, as the inputs)."""
+        return [d(*inputs, out) if callable(d) else d for d in self.derivatives]
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+OPS = {}    # op name -> Op: every op the engine and its users have defined
+_BUILTIN = set()            # the engine's own op names (filled after the table)
+
+
+class _OpName(str):
+    """An op's name as a node stores it (``v.op == "tanh"``), knowing its own Op: a node
+    keeps the definition it was made with even if a later ``@op`` reuses the name."""
+
+    def __new__(cls, name, op, reversed=False):
+        self = super().__new__(cls, name)
+        self.op, self.reversed = op, reversed           # reversed: the constant on the left
+        return self
