@@ -76,7 +76,7 @@ class Value:
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
         self.grad = 0.0
-        self.op = self.label = ""
+        self.op = ""
         self.label = label
         self._p0 = self._p1 = self._d1 = None
 

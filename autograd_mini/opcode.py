@@ -218,7 +218,6 @@ def op(*derivatives: float | Callable[..., object],
     One derivative per input, each a function of the inputs (and optionally ``out``).
     """
     def define(forward):
-        from .engine import Op  # (engine imports this module)
         n = len(derivatives)
         return Op(name or forward.__name__, forward, [_takes_out(d, n) for d in derivatives])
     return define
@@ -250,7 +249,7 @@ def _engine():
 class Op:
     """An op: ``forward`` on floats and, per input, its local derivative d(out)/d(input):
     a number where it is constant (``+``: 1.0), else a function of (inputs..., out)
-    written with + - * / ** and this module's functions, so that it works on floats
+    written with + - * / ** and scalar.py's functions, so that it works on floats
     (backward) and on Values (create_graph). A derivative may return ``MASKED``: then
     exactly 0 passes back to that input, whatever arrives (an inactive relu)."""
 
@@ -280,13 +279,19 @@ class Op:
         if len(inputs) != len(self.derivatives):
             raise TypeError(f"{self.name}: takes {len(self.derivatives)} input(s), "
                             f"got {len(inputs)}")
-        if not any(isinstance(x, Value) for x in inputs):
-            return self.forward(*(_as_float(x, f"{self.name} input") for x in inputs))
+        if not any(isinstance(x, Value) for x in inputs):     # plain numbers: a number
+            out = self.forward(*(_as_float(x, f"{self.name} input") for x in inputs))
+            return out if type(out) is float else _as_float(out, f"{self.name} result")
         if len(inputs) == 1:
-            return self.apply1(inputs[0])
-        if len(inputs) == 2 and isinstance(inputs[0], Value):
-            return self.apply2(*inputs)
-        return _apply(self, inputs)
+            out = self.apply1(inputs[0])
+        elif len(inputs) == 2 and isinstance(inputs[0], Value):
+            out = self.apply2(*inputs)
+        else:
+            out = _apply(self, inputs)
+        if out is NotImplemented:                   # apply2's answer to a non-number
+            raise TypeError(f"{self.name}: inputs must be Values or real numbers, got "
+                            f"{', '.join(type(x).__name__ for x in inputs)}")
+        return out
 
     def local_derivatives(self, inputs, out):
         """d(out)/d(input) for each input, evaluated (floats or Values, as the inputs)."""

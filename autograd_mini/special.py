@@ -26,6 +26,8 @@ def apply(op, inputs):
     """Any op on any inputs, and every case the fast paths hand over: a domain error
     (raised, naming the op and operand), IEEE results (non-finite inputs, derivatives at
     singular points: inf/nan as PyTorch gives them), constants on the left, n inputs."""
+    if len(inputs) > 2 and not all(isinstance(v, Value) for v in inputs):
+        raise TypeError(f"{op.name}: an op of {len(inputs)} inputs takes Values only")
     xs = [v.data if isinstance(v, Value) else v for v in inputs]
     try:
         out = op.forward(*xs)
@@ -50,8 +52,6 @@ def apply(op, inputs):
         node._p0, node._d0 = inputs[parents[0]], ds[parents[0]]     # _d1: the constant
     elif len(inputs) == 2:
         node._p0, node._d0, node._p1, node._d1 = inputs[0], ds[0], inputs[1], ds[1]
-    elif constants:
-        raise TypeError(f"{op.name}: an op of {len(inputs)} inputs takes Values only")
     else:
         node._p0, node._d0, node._p1 = tuple(inputs), tuple(ds), _MANY
     return node

@@ -163,3 +163,25 @@ def test_another_threads_comparisons_are_not_traced_as_guards():
     finally:
         stop.set()
         t.join()
+
+
+def test_an_op_of_three_inputs_refuses_a_number_with_or_without_grad():
+    from autograd_mini import no_grad
+    prod3 = op(lambda a, b, c: b * c, lambda a, b, c: a * c,
+               lambda a, b, c: a * b)(lambda a, b, c: a * b * c)
+    x, z = Value(2.0), Value(4.0)
+    assert prod3(x, Value(3.0), z).data == 24.0
+    with pytest.raises(TypeError, match="an op of 3 inputs takes Values only"):
+        prod3(x, 3.0, z)
+    with no_grad(), pytest.raises(TypeError, match="an op of 3 inputs takes Values only"):
+        prod3(x, 3.0, z)
+
+
+def test_calling_an_op_gives_a_number_or_a_value_never_a_stray_object():
+    from autograd_mini.engine import ADD
+    root = op(lambda x, out: 0.5 / out)(lambda x: x ** 0.5)
+    with pytest.raises(TypeError, match="result must be a real number.*complex"):
+        root(-4.0)                                  # plain numbers: checked too
+    assert root(4.0) == 2.0
+    with pytest.raises(TypeError, match=r"\+: inputs must be Values or real numbers"):
+        ADD(Value(1.0), "x")
