@@ -2,14 +2,14 @@
 teaching and checking backpropagation."""
 
 from . import data, example, losses, nn, optim, reference, train
-from .animate import animate
-from .autograd import GradcheckError, grad, gradcheck
-from .compile import CompileError, compile  # autograd_mini.compile is the function
-from .engine import MASKED, Op, Value, op, topological_order
-from .explain import explain
-from .gc_pause import collector_paused
-from .grad_mode import enable_grad, is_grad_enabled, no_grad
-from .viz import draw  # graphviz itself is imported only if installed
+from .compiler.trace import CompileError, compile  # autograd_mini.compile is the function
+from .core.autograd import GradcheckError, grad, gradcheck
+from .core.engine import MASKED, Op, Value, op, topological_order
+from .core.grad_mode import enable_grad, is_grad_enabled, no_grad
+from .explain import explain  # the module autograd_mini.explain keeps paths, Path
+from .util.gc_pause import collector_paused
+from .visual.animate import animate
+from .visual.viz import draw  # graphviz itself is imported only if installed
 
 __version__ = "0.1.0"
 __all__ = ["Value", "op", "Op", "MASKED", "grad", "no_grad", "enable_grad",

@@ -55,8 +55,8 @@ def image_path_problem(path):
     file system is found here), a renderer."""
     from pathlib import Path
 
-    from .fileio import write_problem
-    from .viz import IMAGE_SUFFIXES, RendererNotFound, find_program
+    from .util.fileio import write_problem
+    from .visual.viz import IMAGE_SUFFIXES, RendererNotFound, find_program
 
     if not path:
         return "give a file name, e.g. --svg graph.svg"
@@ -82,8 +82,8 @@ def write_example_svg(path):
     from pathlib import Path
 
     from .example import WEIGHTS, build_worked_example
-    from .fileio import write_atomic
-    from .viz import IMAGE_SUFFIXES, RendererNotFound, draw
+    from .util.fileio import write_atomic
+    from .visual.viz import IMAGE_SUFFIXES, RendererNotFound, draw
 
     ex = build_worked_example()
     graph = draw(ex.output, precision=9, params=[ex[w] for w in WEIGHTS])

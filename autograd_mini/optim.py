@@ -12,7 +12,7 @@
 
 import math
 
-from .engine import Value
+from .core.engine import Value
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 

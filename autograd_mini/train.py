@@ -14,11 +14,11 @@ printed otherwise). For 0/1 labels, give the model a linear output and use
 import random
 from dataclasses import dataclass, field
 
-from .engine import Value
-from .gc_pause import collector_paused as _collector_paused
-from .grad_mode import no_grad
+from .core.engine import Value
+from .core.grad_mode import no_grad
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, hinge, mse
 from .optim import SGD, Optimizer
+from .util.gc_pause import collector_paused as _collector_paused
 
 __all__ = ["fit", "History", "accuracy"]
 

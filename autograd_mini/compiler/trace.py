@@ -42,11 +42,11 @@ import threading
 from collections import Counter
 from numbers import Real
 
-from . import engine
+from ..core import engine
+from ..core.engine import Value, topological_order
+from ..core.grad_mode import enable_grad
+from ..util.gc_pause import collector_paused
 from .codegen import CompileError, Graph, GuardFailed, generate, show
-from .engine import Value, topological_order
-from .gc_pause import collector_paused
-from .grad_mode import enable_grad
 
 __all__ = ["compile", "CompiledFunction", "CompileError"]
 

@@ -15,12 +15,12 @@ graphviz = pytest.importorskip("graphviz")
 
 from autograd_mini import Value, draw, topological_order  # noqa: E402
 from autograd_mini.example import WEIGHTS, build_worked_example  # noqa: E402
-from autograd_mini.graph import number  # noqa: E402
 from autograd_mini.nn import MLP  # noqa: E402
-from autograd_mini.viz import RendererNotFound, find_program, op_text  # noqa: E402
+from autograd_mini.visual.graph import number  # noqa: E402
+from autograd_mini.visual.viz import RendererNotFound, find_program, op_text  # noqa: E402
 from builders import labelled_expression  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NEW_ENGINE = hasattr(Value(1.0) + 1.0, "constant")
 
 
@@ -353,7 +353,7 @@ def test_svg_names_a_font_the_renderer_has():
 
 
 def _command_line(path):
-    from autograd_mini.viz import font_for
+    from autograd_mini.visual.viz import font_for
     font = font_for(path)
     return [f"-{k}fontname={font}" for k in "GNE"]
 
@@ -571,7 +571,7 @@ def test_import_works_without_graphviz():
             "x = am.Value(2.0, 'x'); y = x * x\n"
             "print(am.explain(y, x).gradient)\n"
             "try:\n    am.draw(y)\nexcept ImportError as e:\n    print(e)\n"
-            "from autograd_mini.viz import RendererNotFound, find_program\n"
+            "from autograd_mini.visual.viz import RendererNotFound, find_program\n"
             "try:\n    find_program()\nexcept RendererNotFound as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))

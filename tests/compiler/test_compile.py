@@ -154,7 +154,7 @@ def test_the_code_grows_with_layers_not_with_neurons():
 def test_neurons_are_table_rows_even_with_shared_inputs():
     """Consecutive neurons of one shape are one loop; a neuron whose inputs repeat a
     Value (w*w) adds up its gradient in backward()'s order."""
-    from autograd_mini.wsum import weighted_sum
+    from autograd_mini.core.wsum import weighted_sum
     w, x, b = Value(0.5, "w"), Value(-1.5, "x"), Value(0.25, "b")
 
     def f():

@@ -21,7 +21,7 @@ from autograd_mini.example import (
 )
 from autograd_mini.reference import backprop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # The notes' table, as published (the string keeps the number of published decimals).
 PUBLISHED = {

@@ -8,8 +8,8 @@ import pytest
 
 import autograd_mini
 from autograd_mini import Value
-from autograd_mini.gc_pause import collector_paused as _collector_paused
 from autograd_mini.nn import MLP
+from autograd_mini.util.gc_pause import collector_paused as _collector_paused
 
 
 @pytest.fixture(params=[True, False], ids=["gc-on", "gc-off"])

@@ -27,8 +27,8 @@ import math
 import operator
 from typing import TYPE_CHECKING, Union
 
-from .gc_pause import collector_paused
-from .opcode import _BUILTIN, OPS, Op, op  # noqa: F401  (op: defining your own)
+from ..util.gc_pause import collector_paused
+from .opdef import _BUILTIN, OPS, Op, op  # noqa: F401  (op: defining your own)
 from .scalar import (
     MASKED,
     cos,

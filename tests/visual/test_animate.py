@@ -13,10 +13,10 @@ import pytest
 pytest.importorskip("graphviz")
 
 from autograd_mini import Value, topological_order  # noqa: E402
-from autograd_mini.animate import Animation, animate, changes  # noqa: E402
 from autograd_mini.example import build_worked_example  # noqa: E402
-from autograd_mini.graph import number  # noqa: E402
-from autograd_mini.viz import RendererNotFound, find_program  # noqa: E402
+from autograd_mini.visual.animate import Animation, animate, changes  # noqa: E402
+from autograd_mini.visual.graph import number  # noqa: E402
+from autograd_mini.visual.viz import RendererNotFound, find_program  # noqa: E402
 from builders import labelled_expression  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"

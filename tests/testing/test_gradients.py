@@ -18,7 +18,7 @@ import pytest
 from autograd_mini import Value
 from autograd_mini.testing import assert_gradients, check_gradients
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- the worked 2-2-2 example

@@ -29,7 +29,7 @@ import operator
 import struct
 from bisect import bisect_right
 
-from . import engine
+from ..core import engine
 
 MIN_RUN = 2                 # the shortest chain of + nodes written as a loop
 

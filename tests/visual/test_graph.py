@@ -9,8 +9,15 @@ import pytest
 
 from autograd_mini import Value, topological_order
 from autograd_mini.example import build_worked_example
-from autograd_mini.graph import backward_steps, constant_of, more_than, node_names, number, op_text
 from autograd_mini.nn import MLP
+from autograd_mini.visual.graph import (
+    backward_steps,
+    constant_of,
+    more_than,
+    node_names,
+    number,
+    op_text,
+)
 
 NEW_ENGINE = hasattr(Value(1.0) + 1.0, "constant")
 

@@ -22,8 +22,8 @@ import math
 import os
 from dataclasses import dataclass
 
-from .fileio import check_path, write_atomic
-from .nn import ACTIVATIONS, number
+from ..util.fileio import check_path, write_atomic
+from .module import ACTIVATIONS, number
 
 __all__ = ["FORMAT", "VERSION", "Checkpoint", "to_json", "save", "read", "parse", "load",
            "load_json", "from_file"]
@@ -229,7 +229,7 @@ def from_file(path, cls=None):
     """A new ``cls`` (default ``MLP``) built from the file at ``path``, after the whole
     file has been checked."""
     if cls is None:
-        from .nn import MLP as cls
+        from .module import MLP as cls
     source = source_name(path)
     ckpt = parse(read(path), source)
     hidden = set(ckpt.activations[:-1])

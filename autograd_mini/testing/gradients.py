@@ -30,10 +30,10 @@ import math
 import time
 from numbers import Real
 
-from .engine import Value, topological_order
-from .explain import _fmt, explain
-from .gc_pause import collector_paused
-from .grad_mode import enable_grad
+from ..core.engine import Value, topological_order
+from ..core.grad_mode import enable_grad
+from ..util.gc_pause import collector_paused
+from ..visual.explain import _fmt, explain
 
 __all__ = ["check_gradients", "assert_gradients", "GradientReport", "ParameterCheck"]
 

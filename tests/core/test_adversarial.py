@@ -178,7 +178,7 @@ def test_an_op_of_three_inputs_refuses_a_number_with_or_without_grad():
 
 
 def test_calling_an_op_gives_a_number_or_a_value_never_a_stray_object():
-    from autograd_mini.engine import ADD
+    from autograd_mini.core.engine import ADD
     root = op(lambda x, out: 0.5 / out)(lambda x: x ** 0.5)
     with pytest.raises(TypeError, match="result must be a real number.*complex"):
         root(-4.0)                                  # plain numbers: checked too

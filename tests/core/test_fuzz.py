@@ -13,7 +13,7 @@ import random
 import pytest
 
 from autograd_mini import Value, grad
-from autograd_mini.engine import op_inputs
+from autograd_mini.core.engine import op_inputs
 
 torch = pytest.importorskip("torch")
 
