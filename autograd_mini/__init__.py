@@ -3,9 +3,19 @@ teaching and checking backpropagation."""
 
 from . import data, example, losses, nn, optim, reference, train
 from .compiler.trace import CompileError, compile  # autograd_mini.compile is the function
-from .core.autograd import GradcheckError, grad, gradcheck
-from .core.engine import MASKED, Op, Value, op, topological_order
-from .core.grad_mode import enable_grad, is_grad_enabled, no_grad
+from .core import (
+           MASKED,
+           GradcheckError,
+           Op,
+           Value,
+           enable_grad,
+           grad,
+           gradcheck,
+           is_grad_enabled,
+           no_grad,
+           op,
+           topological_order,
+)
 from .explain import explain  # the module autograd_mini.explain keeps paths, Path
 from .util.gc_pause import collector_paused
 from .visual.animate import animate

@@ -27,7 +27,7 @@ Every node has a label, so the graph reads like the notes:
 import math
 from dataclasses import dataclass, field
 
-from .core.engine import Value
+from .core import Value
 from .losses import mse
 from .nn import MLP
 
@@ -222,7 +222,7 @@ def worked_example(steps=1, lr=LEARNING_RATE, update_biases=False):
 def _derivative(output, x):
     """d output / d x, read off the graph without touching any ``.grad`` (the package's
     ``grad``, imported here: it is defined after this module is loaded)."""
-    from .core.autograd import grad
+    from .core import grad
     return grad(output, x).data
 
 

@@ -17,7 +17,7 @@
 import sys
 from numbers import Real
 
-from .core.engine import Value
+from .core import Value
 
 __all__ = ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge"]
 

@@ -12,7 +12,7 @@
 
 import math
 
-from .core.engine import Value
+from .core import Value
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 

@@ -14,8 +14,7 @@ printed otherwise). For 0/1 labels, give the model a linear output and use
 import random
 from dataclasses import dataclass, field
 
-from .core.engine import Value
-from .core.grad_mode import no_grad
+from .core import Value, no_grad
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, hinge, mse
 from .optim import SGD, Optimizer
 from .util.gc_pause import collector_paused as _collector_paused

@@ -29,7 +29,7 @@ import operator
 import struct
 from bisect import bisect_right
 
-from ..core import engine
+from .. import core
 
 MIN_RUN = 2                 # the shortest chain of + nodes written as a loop
 
@@ -73,18 +73,18 @@ class Maybe(str):
 def _op_code(node, inputs, out, ns):
     """``(forward expression, [local derivative per parent])`` of one node, from its op in
     ``engine.OPS``: ``inputs`` are the expressions of the op's inputs (the constant in
-    its place, as ``engine.op_inputs`` gives them), ``out`` the node's own value. A
+    its place, as ``core.op_inputs`` gives them), ``out`` the node's own value. A
     derivative is a float where the op defines a number, else an expression: the op's
     own function called, or its lambda's body written out (see ``_inline``)."""
-    spec, operands = engine.op_inputs(node)
+    spec, operands = core.op_inputs(node)
     if spec is None:
         raise CompileError(f"compile: op {node.op!r} is not in engine.OPS: cannot compile it")
-    if spec.name not in engine._BUILTIN:            # a user's op: called, results checked
+    if not core.is_builtin(spec.name):            # a user's op: called, results checked
         return _user_op_code(spec, operands, inputs, out, ns)
     template = _OPERATORS.get(spec.forward)
     forward = template.format(*inputs) if template else _call(spec.forward, inputs, ns)
     local = [d if type(d) is float else _call(d, inputs + [out], ns)
-             for d, x in zip(spec.derivatives, operands) if isinstance(x, engine.Value)]
+             for d, x in zip(spec.derivatives, operands) if isinstance(x, core.Value)]
     return forward, local
 
 
@@ -95,7 +95,7 @@ def _user_op_code(spec, operands, inputs, out, ns):
     local = [d if type(d) is float else
              Maybe(f"{ns.function(_checked(d, 'a local derivative', True))}"
                    f"({', '.join(inputs + [out])})")
-             for d, x in zip(spec.derivatives, operands) if isinstance(x, engine.Value)]
+             for d, x in zip(spec.derivatives, operands) if isinstance(x, core.Value)]
     return forward, local
 
 
@@ -114,7 +114,7 @@ def _checked(f, what, masked=False):
         r = f(*args)
         if type(r) is float or (masked and r is None):
             return r
-        return engine._as_float(r, what)
+        return core.as_float(r, what)
     _CHECKED[key] = (f, checked)
     return checked
 
@@ -549,8 +549,8 @@ class _Writer:
         v = g.nodes[i]
         if g.ops[i] == "wsum":
             return self._forward_wsum(i)
-        _, operands = engine.op_inputs(v)
-        inputs = [self.val[g.index[x]] if isinstance(x, engine.Value) else self.ns.literal(x)
+        _, operands = core.op_inputs(v)
+        inputs = [self.val[g.index[x]] if isinstance(x, core.Value) else self.ns.literal(x)
                   for x in operands]
         forward, self.local[i] = _op_code(v, inputs, self.val[i], self.ns)
         line = f"{self.val[i]} = {forward}"
@@ -622,8 +622,8 @@ class _Writer:
         key = (node.op, node.constant, value)
         code = self.activations.get(key)
         if code is None:
-            _, operands = engine.op_inputs(node)
-            inputs = [value if isinstance(x, engine.Value) else self.ns.literal(x)
+            _, operands = core.op_inputs(node)
+            inputs = [value if isinstance(x, core.Value) else self.ns.literal(x)
                       for x in operands]
             code = self.activations[key] = _op_code(node, inputs, "V[h]", self.ns)
         return code
@@ -856,8 +856,8 @@ def _guard_text(graph, a, op, b, number):
 
 def _shown(node, operands, index, val):
     """The node's op written with its operands' labels, for a comment: ``a * b``."""
-    spec, _ = engine.op_inputs(node)
-    names = [(show(x.label) or val[index[x]]) if isinstance(x, engine.Value) else repr(x)
+    spec, _ = core.op_inputs(node)
+    names = [(show(x.label) or val[index[x]]) if isinstance(x, core.Value) else repr(x)
              for x in operands]
     template = _OPERATORS.get(spec.forward)
     return template.format(*names) if template else f"{spec.name}({', '.join(names)})"

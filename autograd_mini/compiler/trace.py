@@ -42,9 +42,8 @@ import threading
 from collections import Counter
 from numbers import Real
 
-from ..core import engine
-from ..core.engine import Value, topological_order
-from ..core.grad_mode import enable_grad
+from .. import core
+from ..core import Value, enable_grad, topological_order
 from ..util.gc_pause import collector_paused
 from .codegen import CompileError, Graph, GuardFailed, generate, show
 
@@ -127,6 +126,9 @@ def _number_key(x):
 
 
 # ------------------------------------------------------------------------ tracing
+_COMPARISONS = ("<", "<=", ">", ">=")
+
+
 class _Recorder:
     """Collects every comparison of Values the engine reports while fn runs, in the
     thread that traces (another thread's comparisons at the same time are not fn's)."""
@@ -135,23 +137,23 @@ class _Recorder:
         self.comparisons = []
         self.thread = threading.get_ident()
 
-    def __call__(self, a, op, b, result):
-        if threading.get_ident() == self.thread:
-            self.comparisons.append((a, op, b, result))
+    def __call__(self, kind, a, b, result):
+        if kind in _COMPARISONS and threading.get_ident() == self.thread:
+            self.comparisons.append((a, kind, b, result))
 
 
 @contextlib.contextmanager
 def _recording():
-    """Run with ``engine.comparison_hook`` reporting to a new _Recorder (one at a time)."""
-    if engine.comparison_hook is not None:
-        raise CompileError("compile: another function is being traced right now (tracing "
-                           "is process-wide: trace from one thread at a time)")
-    recorder = engine.comparison_hook = _Recorder()
+    """Run with the engine's observer reporting to a new _Recorder (one at a time)."""
+    recorder = _Recorder()
     try:
-        with enable_grad(), collector_paused():
+        with core.observing(recorder), enable_grad(), collector_paused():
             yield recorder
-    finally:
-        engine.comparison_hook = None
+    except RuntimeError as error:
+        if "another observer" not in str(error):
+            raise
+        raise CompileError("compile: another function is being traced right now (tracing "
+                           "is process-wide: trace from one thread at a time)") from None
 
 
 def _name(v):

@@ -15,8 +15,11 @@ No closure is stored (micrograd stores one per node), so a node holds no referen
 
 Hooks, the only places where other modules reach into the core:
 - ``recording``: a ContextVar, False under ``no_grad()`` (``grad_mode.py`` sets it).
-- ``comparison_hook``: None, or a function ``(a, op, b, result)`` called on each comparison
-  of Values (``compile`` sets it while it traces).
+- ``observer``: None, or a function ``(kind, a, b, result)`` told of every read of a
+  Value's number that is not an op: comparisons (kind "<", "<=", ">", ">="; b the other
+  operand) and conversions (kind "float", "int", "round", "floor", "ceil", "trunc",
+  "format", "bool"; b the argument or None). ``compile`` sets it (``observing``) while it
+  traces, to guard or refuse them.
 """
 
 from __future__ import annotations
@@ -45,7 +48,28 @@ from .scalar import (
 __all__ = ["Value", "Op", "op", "OPS", "MASKED", "topological_order", "op_inputs"]
 
 recording = contextvars.ContextVar("autograd_mini_recording", default=True)
-comparison_hook = None
+observer = None
+
+
+class observing:
+    """``with observing(hook):`` sets ``observer`` to hook, one at a time (process-wide),
+    and puts None back on every exit path."""
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def __enter__(self):
+        global observer
+        if observer is not None:
+            raise RuntimeError("another observer is set: Values are observed by one "
+                               "tracer at a time (tracing is process-wide)")
+        observer = self.hook
+        return self.hook
+
+    def __exit__(self, *exc):
+        global observer
+        observer = None
+        return False
 
 Operand = Union["Value", float, int]       # what an op takes: a Value or a plain number
 
@@ -123,8 +147,17 @@ class Value:
     def __ge__(self, other: Operand) -> bool: return _compare(self, ">=", other)
 
     # ---------------------------------------------------------------- reading a node
-    def __float__(self) -> float: return float(self.data)
-    def item(self) -> float: return self.data           # as in PyTorch
+    # Conversions read the number: compile sees them through ``observer``.
+    def __float__(self) -> float: return _read(self, "float", None, self.data)
+    def __int__(self) -> int: return _read(self, "int", None, int(self.data))
+    def __round__(self, ndigits=None):
+        return _read(self, "round", ndigits, round(self.data, ndigits))
+    def __floor__(self) -> int: return _read(self, "floor", None, math.floor(self.data))
+    def __ceil__(self) -> int: return _read(self, "ceil", None, math.ceil(self.data))
+    def __trunc__(self) -> int: return _read(self, "trunc", None, math.trunc(self.data))
+    def __format__(self, spec: str) -> str:
+        return _read(self, "format", spec, format(self.data, spec) if spec else repr(self))
+    def item(self) -> float: return _read(self, "float", None, self.data)   # as in PyTorch
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
@@ -350,6 +383,7 @@ from .special import (  # noqa: E402, F401
     _check_differentiable,
     _compare,
     _constant,
+    _read,
     op_inputs,
 )
 from .special import apply as _apply  # noqa: E402, F401  (read by the apply functions)

@@ -151,6 +151,19 @@ def _as_float(x, what):
     raise TypeError(f"{what} must be a real number (int or float), got {kind}: {x!r}{hint}")
 
 
+def as_float(x, what):
+    """x as a float, or a TypeError / OverflowError naming ``what`` was given: the one
+    check of a plain number the whole package uses."""
+    return x if type(x) is float else _as_float(x, what)
+
+
+def is_builtin(name):
+    """True for the engine's own op names (``"*"``, ``"tanh"``, ``"r-"``), False for a
+    user's op (``@op``)."""
+    from .opdef import _BUILTIN
+    return name in _BUILTIN or name[:1] == "r" and name[1:] in _BUILTIN
+
+
 def _constant(x):
     """A plain number operand as a float; None for anything else (-> NotImplemented)."""
     if type(x) is float:
@@ -167,9 +180,18 @@ def _compare(a, op, b):
         raise TypeError(f"cannot compare Value with {type(b).__name__}: {b!r}")
     x = a.data
     result = x < y if op == "<" else x <= y if op == "<=" else x > y if op == ">" else x >= y
-    hook = engine.comparison_hook
+    hook = engine.observer
     if hook is not None:
-        hook(a, op, b, result)
+        hook(op, a, b, result)
+    return result
+
+
+def _read(v, kind, arg, result):
+    """A conversion of a Value's number (float(v), round(v), f"{v:.3f}"), told to the
+    observer (compile guards or refuses it); returns result."""
+    hook = engine.observer
+    if hook is not None:
+        hook(kind, v, arg, result)
     return result
 
 

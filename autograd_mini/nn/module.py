@@ -15,8 +15,7 @@ import random
 from numbers import Real
 from operator import mul
 
-from ..core.engine import Value
-from ..core.wsum import weighted_sum
+from ..core import Value, weighted_sum
 from ..util.gc_pause import collector_paused as _collector_paused
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]

@@ -30,8 +30,7 @@ import math
 import time
 from numbers import Real
 
-from ..core.engine import Value, topological_order
-from ..core.grad_mode import enable_grad
+from ..core import Value, enable_grad, topological_order
 from ..util.gc_pause import collector_paused
 from ..visual.explain import _fmt, explain
 

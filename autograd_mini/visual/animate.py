@@ -26,7 +26,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import namedtuple
 
-from ..core.engine import Value, topological_order
+from ..core import Value, topological_order
 from .graph import backward_steps, more_than, node_names, number
 from .viz import (
     Style,

@@ -31,7 +31,7 @@ from itertools import pairwise
 from numbers import Integral
 from typing import Callable, NamedTuple
 
-from ..core.engine import Value, topological_order
+from ..core import Value, topological_order
 from ..util.gc_pause import collector_paused
 from .graph import ACTIVATION_OPS, node_names, simple_name
 

@@ -18,7 +18,7 @@ import math
 import re
 from collections import namedtuple
 
-from ..core.engine import Value
+from ..core import Value
 
 __all__ = ["ACTIVATION_OPS", "number", "constant_of", "constant_operand", "op_text",
            "parameter_names", "clusters", "cluster_outputs", "parameter_terms",

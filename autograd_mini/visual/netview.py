@@ -10,7 +10,7 @@ e.g. ``16×16 weights`` (with the largest gradient among them) instead of a blac
 
 from numbers import Real
 
-from ..core.engine import Value
+from ..core import Value
 from .graph import number
 from .viz import Scene, bundle
 
@@ -61,7 +61,7 @@ def _inputs(inputs, nin):
 
 def _forward(layers, numbers):
     """Each layer's outputs (floats) for the input numbers, computed under no_grad."""
-    from ..core.grad_mode import no_grad
+    from ..core import no_grad
     outputs = []
     x = list(numbers)
     with no_grad():

@@ -23,7 +23,7 @@ import html
 import re
 from collections import Counter
 
-from ..core.engine import Value, topological_order
+from ..core import Value, topological_order
 from .graph import (  # noqa: F401
     ACTIVATION_OPS,
     cluster_outputs,
