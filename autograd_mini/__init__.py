@@ -2,7 +2,7 @@
 teaching and checking backpropagation."""
 
 from . import data, example, losses, nn, optim, reference, train
-from .compiler.trace import CompileError, compile  # autograd_mini.compile is the function
+from .compiler import CompileError, compile  # autograd_mini.compile is the function
 from .core import (
            MASKED,
            GradcheckError,

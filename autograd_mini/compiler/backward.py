@@ -1,0 +1,164 @@
+"""Writing the backward pass: d(output)/d(node) node by node in exactly the order
+``backward()`` takes them (``g_parent += d(node)/d(parent) * g``), so every float is the
+eager engine's, bit for bit."""
+
+from .reader import Maybe, atomic, paren
+
+__all__ = ["BackwardWriter", "LOOP_BACKWARD"]
+
+LOOP_BACKWARD = {       # "a": terms last to first, as backward() meets them; "o": each
+    ("*", "a", "a"): "for i, j in reversed({T}): G[i] += V[j]{g}; G[j] += V[i]{g}",
+    ("*", "o", "o"): "for p, q in {T}: p.grad += q.data{g}; q.grad += p.data{g}",
+    ("+", "a"): "for j in reversed({T}): G[j] += {gt}",     # leaf gets one contribution:
+    ("+", "o"): "for p in {T}: p.grad += {gt}",             # any order is that order
+}
+
+
+class BackwardWriter:
+    """Writes the backward lines of a Layout from the output back, reusing what the
+    ForwardWriter kept. A gradient lives in ``G`` (slotted nodes) or, for a node kept in
+    locals, in ``gstate``: a float known now, a name, or nothing yet."""
+
+    def __init__(self, layout, ns, kernels, forward):
+        self.layout = layout
+        self.g = layout.tape
+        self.val, self.slot = layout.val, layout.slot
+        self.ns = ns
+        self.kernels = kernels
+        self.fw = forward
+        self.lines = []
+        self.gstate = {}                # node kept in locals -> its gradient so far
+        self.deferred = []              # loops writing .grad directly: at the very end
+        self.tail_lines = []            # the output's own sum, when it goes last
+
+    def write(self):
+        """The backward lines, from the output back."""
+        g, L = self.g, self.layout
+        self._add(g.n_main - 1, 1.0)
+        for i in range(g.n_main - 1, -1, -1):
+            if i in L.neurons_end:
+                self._neurons(L.neurons_end[i])
+            elif i in L.in_neurons:
+                pass
+            elif i in L.run_at:
+                self._run(L.run_at[i])
+            elif g.parents[i] and self.val[i] is not None:
+                self._node(i)
+        return self.lines
+
+    def _text(self, x):
+        return self.ns.literal(x) if type(x) is float else x
+
+    def _grad(self, i):
+        if self.slot[i] >= 0:
+            return f"G[{self.slot[i]}]"
+        return self.gstate.get(i, 0.0)
+
+    def _times(self, local, g):
+        """``local * g`` as the engine computes it, folded where exact: x * 1.0 is x, and
+        two known numbers are multiplied now."""
+        if type(local) is float and type(g) is float:
+            return local * g
+        if type(local) is float and local == 1.0:
+            return g
+        if type(g) is float and g == 1.0:
+            return local
+        return f"{paren(self._text(local))} * {paren(self._text(g))}"
+
+    def _add(self, p, c):
+        """Add the contribution c (a float or text) to node p's gradient."""
+        if self.slot[p] >= 0:
+            self.lines.append(f"G[{self.slot[p]}] += {self._text(c)}")
+            return
+        s, own = self.gstate.get(p), f"g{p}"
+        if s is None and type(c) is float:
+            self.gstate[p] = 0.0 + c                # the engine starts every sum at 0.0
+        elif s is None and atomic(c):
+            self.gstate[p] = c                      # an alias: no line
+        elif s is None:
+            self.lines.append(f"{own} = {c}")
+            self.gstate[p] = own
+        elif type(s) is float and type(c) is float:
+            self.gstate[p] = s + c
+        elif s == own:
+            self.lines.append(f"{own} += {self._text(c)}")
+        else:
+            self.lines.append(f"{own} = {self._text(s)} + {self._text(c)}")
+            self.gstate[p] = own
+
+    def _node(self, i):
+        g = self._grad(i)
+        if self.g.ops[i] == "wsum":
+            return self._wsum(i, g)
+        for p, local in zip(self.g.parents[i], self.fw.local[i]):
+            self._add(p, self._contribution(local, g))
+
+    def _contribution(self, local, g):
+        """local * g, as the engine's backward() computes it; 0.0 where local is MASKED
+        (the engine adds nothing then: the same sum, up to the sign of a zero)."""
+        if not isinstance(local, Maybe):
+            return self._times(local, g)
+        g = paren(self._text(g))
+        if local.times:
+            return local.times.replace("_G_", g)
+        self.lines.append(f"_d = {local}")
+        return f"(0.0 if _d is None else _d * {g})"
+
+    def _wsum(self, i, g):
+        """d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 1: the w's, then the x's,
+        then b, as backward() goes through the parents (one loop if they are distinct)."""
+        parents, T = self.g.parents[i], self.fw.tuples[i]
+        times = "" if type(g) is float and g == 1.0 else f" * {paren(self._text(g))}"
+        if len(set(parents)) == len(parents):
+            self.lines.append(f"for i, j in {T}: G[i] += V[j]{times}; G[j] += V[i]{times}")
+        else:
+            self.lines += [f"for i, j in {T}: G[i] += V[j]{times}",
+                           f"for i, j in {T}: G[j] += V[i]{times}"]
+        self._add(parents[-1], g)
+
+    def _run(self, run):
+        g = self._grad(run.end)
+        if type(g) is float:
+            gt = 0.0 + g
+        else:
+            gt = f"gr{run.end}"
+            self.lines.append(f"{gt} = 0.0 + {g}")
+        factor = "" if gt == 1.0 else f" * {self._text(gt)}"
+        # a loop that writes .grad itself goes last, after every line that could raise
+        if run is self.layout.tail:
+            self.tail_lines = self._tail_loop(run, factor, self._text(gt))
+        else:
+            loop = LOOP_BACKWARD[run.pattern].format(T=self.fw.tuples[run.end], g=factor,
+                                                    gt=self._text(gt))
+            (self.deferred if "o" in run.pattern else self.lines).append(loop)
+        self._add(run.start, gt)
+
+    def _tail_loop(self, run, factor, gt):
+        """The output's own sum of leaves used nowhere else, forward and backward in one
+        pass at the very end (nothing after it can raise): out = start + sum of terms,
+        each leaf's .grad += its derivative * d(out)/d(out)."""
+        acc, T = self.val[run.end], self.fw.operands(run)
+        if run.pattern[0] == "*":
+            body = [f"for p, q in {T}:", "    a = p.data", "    b = q.data",
+                    f"    {acc} += a * b", f"    p.grad = p.grad + b{factor}",
+                    f"    q.grad = q.grad + a{factor}"]
+        else:
+            body = [f"for p in {T}:", f"    {acc} += p.data", f"    p.grad = p.grad + {gt}"]
+        return [f"{acc} = {self.val[run.start]}"] + body
+
+    def _neurons(self, group):
+        """dh/dz, then d(z)/dw_k = x_k, d(z)/dx_k = w_k, d(z)/db = 1, neuron by neuron
+        from the last, as backward() takes them."""
+        w, a = group[0]
+        outer, self.lines = self.lines, []
+        c = self._contribution(self.fw.activation(a, "V[z]")[1][0], "G[h]")
+        body, self.lines = self.lines + [f"_g = {self._text(c)}"], outer
+        if len(set(self.g.parents[w])) == len(self.g.parents[w]):
+            body.append("for i, j in T: G[i] += V[j] * _g; G[j] += V[i] * _g")
+        else:
+            body += ["for i, j in T: G[i] += V[j] * _g", "for i, j in T: G[j] += V[i] * _g"]
+        body.append("G[b] += _g")
+        shape = self.fw.shape[group[-1][1]]
+        kernel = self.kernels.add("(V, G, U)", ["for b, T, z, h in reversed(U):"] +
+                                  ["    " + line for line in body], f"backward, {shape}")
+        self.lines.append(f"{kernel}(V, G, {self.fw.tuples[group[-1][1]]})")

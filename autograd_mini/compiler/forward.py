@@ -1,0 +1,150 @@
+"""Writing the forward pass: one line per node (the Wengert list), loops for long sums and
+for layers of neurons, each traced comparison checked as soon as its operands exist."""
+
+from .. import core
+from .reader import OPERATORS, op_code
+from .source import show
+
+__all__ = ["ForwardWriter", "LOOP_FORWARD"]
+
+LOOP_FORWARD = {
+    ("*", "a", "a"): "for i, j in {T}: {acc} += V[i] * V[j]",
+    ("*", "o", "o"): "for p, q in {T}: {acc} += p.data * q.data",
+    ("+", "a"): "for j in {T}: {acc} += V[j]",
+    ("+", "o"): "for p in {T}: {acc} += p.data",
+}
+
+
+class ForwardWriter:
+    """Writes the forward lines of a Layout; keeps what the backward pass reuses: each
+    node's local derivatives (``local``), each loop's tuple of operands (``tuples``),
+    each neuron shape's activation code and description."""
+
+    def __init__(self, layout, ns, kernels):
+        self.layout = layout
+        self.g = layout.tape
+        self.val, self.slot = layout.val, layout.slot
+        self.ns = ns
+        self.kernels = kernels
+        self.lines = []
+        self.local = {}                 # node -> its local derivatives (floats or text)
+        self.tuples = {}                # run end or wsum -> name of its tuple of operands
+        self.shape, self.activations = {}, {}
+
+    def write(self):
+        """The forward lines, node by node in topological order."""
+        g, L = self.g, self.layout
+        ready = {}
+        for k, (a, _, b, _, _) in enumerate(L.guards):
+            ready.setdefault(max(a, -1 if b is None else b), []).append(k)
+        for i in range(len(g.nodes)):
+            if i in L.neurons_at:
+                self._neurons(L.neurons_at[i])
+            elif i in L.in_neurons:
+                pass
+            elif i in L.run_at:
+                if L.run_at[i] is not L.tail:       # the output's own sum: last
+                    self._run(L.run_at[i])
+            elif g.parents[i] and self.val[i] is not None:
+                self._node(i)
+            for k in ready.get(i, ()):
+                self._guard(k)
+        return self.lines
+
+    def _node(self, i):
+        g = self.g
+        v = g.nodes[i]
+        if g.ops[i] == "wsum":
+            return self._wsum(i)
+        _, operands = core.op_inputs(v)
+        inputs = [self.val[g.index[x]] if isinstance(x, core.Value) else self.ns.literal(x)
+                  for x in operands]
+        forward, self.local[i] = op_code(v, inputs, self.val[i], self.ns)
+        line = f"{self.val[i]} = {forward}"
+        if v.label:
+            line += f"  # {show(v.label)} = {_shown(v, operands, g.index, self.val)}"
+        self.lines.append(line)
+
+    def _wsum(self, i):
+        """net = b + w_1 x_1 + ... + w_n x_n, as ``core.weighted_sum`` adds it up."""
+        parents, slot = self.g.parents[i], self.slot
+        n = len(parents) // 2
+        pairs = tuple((slot[w], slot[x]) for w, x in zip(parents[:n], parents[n:2 * n]))
+        T = self.tuples[i] = self.ns.constant(pairs, "_W")
+        acc = self.val[i] if slot[i] < 0 else "_s"
+        self.lines += [f"{acc} = {self.val[parents[-1]]}",
+                       f"for i, j in {T}: {acc} += V[i] * V[j]"]
+        if acc == "_s":
+            self.lines.append(f"{self.val[i]} = _s")
+
+    def _run(self, run):
+        T = self.tuples[run.end] = self.operands(run)
+        acc = self.val[run.end] if self.slot[run.end] < 0 else "_s"
+        self.lines.append(f"{acc} = {self.val[run.start]}")
+        self.lines.append(LOOP_FORWARD[run.pattern].format(T=T, acc=acc))
+        if acc == "_s":
+            self.lines.append(f"{self.val[run.end]} = _s")
+
+    def operands(self, run):
+        """What a run's loop iterates over: a tuple of V indices (pairs for products), or
+        of the leaf Values themselves (zip of two tuples for products)."""
+        if run.pattern[1] == "a":
+            out = tuple(tuple(self.slot[x] for x in xs) if len(xs) == 2 else self.slot[xs[0]]
+                        for xs in run.operands)
+            return self.ns.constant(out, "_T")
+        nodes = self.g.nodes
+        columns = [self.ns.constant(tuple(nodes[xs[k]] for xs in run.operands), "_L")
+                   for k in range(len(run.operands[0]))]
+        return columns[0] if len(columns) == 1 else f"zip({columns[0]}, {columns[1]})"
+
+    def _guard(self, k):
+        a, op, b, number, result = self.layout.guards[k]
+        rhs = self.val[b] if b is not None else self.ns.literal(number)
+        test = f"{self.val[a]} {op} {rhs}"
+        self.lines.append(f"if not ({test}): _fail({k})" if result else
+                          f"if {test}: _fail({k})")
+
+    def activation(self, a, value):
+        """The activation node a's op code with ``value`` as its input (the same for
+        every neuron of a shape: worked out once)."""
+        node = self.g.nodes[a]
+        key = (node.op, node.constant, value)
+        code = self.activations.get(key)
+        if code is None:
+            _, operands = core.op_inputs(node)
+            inputs = [value if isinstance(x, core.Value) else self.ns.literal(x)
+                      for x in operands]
+            code = self.activations[key] = op_code(node, inputs, "V[h]", self.ns)
+        return code
+
+    def _neurons(self, group):
+        """z = b + w_1 x_1 + ... (as core.weighted_sum adds it up), h = act(z): one
+        row of a table per neuron, one call of the shape's kernel per layer."""
+        g, slot = self.g, self.slot
+        get = slot.__getitem__
+        rows = []
+        for w, a in group:
+            ps = g.parents[w]
+            n = len(ps) // 2
+            rows.append((slot[ps[-1]], tuple(zip(map(get, ps[:n]), map(get, ps[n:2 * n]))),
+                         slot[w], slot[a]))
+        U = self.tuples[group[-1][1]] = self.ns.constant(tuple(rows), "_U")
+        w, a = group[0]
+        activation = self.activation(a, "_s")[0]
+        self.shape[group[-1][1]] = shape = (f"neurons of {len(g.parents[w]) // 2} inputs: "
+                                            f"h = {activation.replace('_s', 'z')}")
+        kernel = self.kernels.add("(V, U)", [
+            "for b, T, z, h in U:", "    _s = V[b]",
+            "    for i, j in T: _s += V[i] * V[j]      # z = b + w_1 x_1 + ...",
+            "    V[z] = _s", f"    V[h] = {activation}"], f"forward, {shape}")
+        self.lines.append(f"{kernel}(V, {U})  # {len(group)} {shape}".replace(
+            "1 neurons", "1 neuron"))
+
+
+def _shown(node, operands, index, val):
+    """The node's op written with its operands' labels, for a comment: ``a * b``."""
+    spec, _ = core.op_inputs(node)
+    names = [(show(x.label) or val[index[x]]) if isinstance(x, core.Value) else repr(x)
+             for x in operands]
+    template = OPERATORS.get(spec.forward)
+    return template.format(*names) if template else f"{spec.name}({', '.join(names)})"
