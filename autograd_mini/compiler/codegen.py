@@ -16,6 +16,7 @@ not of nodes, and CPython compiles it quickly.
 
 from .backward import BackwardWriter
 from .forward import ForwardWriter
+from .guards import guard_text
 from .plan import Layout, Program
 from .source import Kernels, Namespace, show
 
@@ -26,8 +27,8 @@ def generate(tape, arg_of, n_args, guards, title):
     """The Program that replays ``tape``: see the module docstring.
 
     ``arg_of`` maps the position of each argument leaf to its argument index (of
-    ``n_args`` Value arguments); ``guards`` are the traced comparisons as (position, op,
-    position or None, number, result).
+    ``n_args`` Value arguments); ``guards`` are the traced reads of numbers (see
+    ``guards.py``).
     """
     layout = Layout(tape, arg_of, n_args, guards)
     ns, kernels = Namespace(), Kernels()
@@ -44,7 +45,7 @@ def generate(tape, arg_of, n_args, guards, title):
             + _write_back(layout, bw, ns) + [f"return {root}"])
     source = "".join(k + "\n\n" for k in kernels.text) + "def step(_A, _X):\n" + \
         "".join(f"    # {line}\n" for line in title) + "".join(f"    {line}\n" for line in body)
-    texts = [_guard_text(tape, a, op, b, number) for a, op, b, number, _ in guards]
+    texts = [guard_text(guard, _namer(tape)) for guard in guards]
     return Program(source, ns, tape.signature(), layout.captured, texts, tape.n_main)
 
 
@@ -86,8 +87,9 @@ def _write_back(layout, bw, ns):
     return lines + bw.tail_lines
 
 
-def _guard_text(tape, a, op, b, number):
+def _namer(tape):
+    """Names a node for a message: its label, else v<position>."""
     def name(i):
         label = tape.nodes[i].label
         return show(label) if label else f"v{i}"
-    return f"{name(a)} {op} {name(b) if b is not None else repr(number)}"
+    return name

@@ -1,39 +1,51 @@
 """``compile(fn)``: trace a function of Values, then replay it as generated Python.
 
-The first call runs ``fn`` eagerly and records its graph. From that graph a plain Python
-function on floats is generated (``codegen``): the forward pass, then backward one
-chain-rule step at a time in exactly the order ``backward()`` takes them, then each
-leaf's gradient added to its ``.grad``. Each op's forward and derivatives come from
-``core.OPS``, the engine's own definitions. Every call reads the leaves' current
-``.data`` (a training loop that updates parameters works) and returns the output as a
-float, equal to the eager result bit for bit (a NaN is a NaN: which of two NaNs an
-operation passes on depends on the machine instruction). ``step.source`` shows the code.
+The first call runs ``fn`` eagerly (its result is eager's) and records its graph. From
+that graph a plain Python function on floats is generated (``codegen``): the forward
+pass, then backward one chain-rule step at a time in exactly the order ``backward()``
+takes them, then each leaf's gradient added to its ``.grad``. Each op's forward and
+derivatives come from ``core.OPS``, the engine's own definitions. The second call of a
+trace replays it and runs fn eagerly too, and both must agree bit for bit (the graph,
+the output, every gradient) and fn must leave every Value's ``.data`` as it was; later
+calls replay alone. Every replay reads the leaves' current ``.data`` (a training loop
+that updates parameters works) and returns the output as a float, equal to the eager
+result bit for bit (a NaN is a NaN: which of two NaNs an operation passes on depends on
+the machine instruction). ``step.source`` shows the code.
 
 A trace holds only for what it saw, so each one is guarded, as ``torch.compile`` does:
-  - the arguments' structure (nesting, which are Values and which numbers);
+  - the arguments' structure (nesting, which are Values and which numbers, keyword
+    names);
   - which Value arguments are the same Value, and whether one is a Value fn also reads
     directly (a captured parameter);
   - the value of each number argument: numbers reach fn as the numbers they are, so
     ``range(n)`` and ``if mode == 1`` work, and the trace is specialised on them;
-  - each comparison of Values (``<``, ``<=``, ``>``, ``>=``: ``max``, ``sorted``,
-    ``if a > b``): the generated code checks it comes out as traced.
+  - each read of a Value's number: comparisons (``<``, ``<=``, ``>``, ``>=``: ``max``,
+    ``sorted``, ``if a > b``) and conversions (``float``, ``int``, ``round``,
+    ``math.floor``/``ceil``/``trunc``; ``math.isfinite(v)`` and ``v.item()`` are
+    ``float``): the generated code checks each comes out as traced.
 When a guard fails, fn is traced again and the new trace kept beside the old ones (up to
 8; ``step.traces`` counts them); past that, ``CompileError`` names the guard that keeps
 failing. Where an op meets an IEEE special case (inf or nan data, a derivative at a
 singular point), that call is an eager step. A compiled call returns what eager
 returns, or raises what eager raises, or CompileError; never another number.
 
-Not seen by the guards: branching on ``.data`` or ``float(v)``, plain numbers fn reads
-from outside (``alpha * reg`` is baked in), Values fn makes under ``no_grad()``, Values
-it reads that were computed before it was called, and ops whose results fn throws away
-(not replayed, so an error they would raise eagerly is not raised). ``step.check()``
-runs fn eagerly and compares everything: the graph, which leaves it reads (so a
-replaced model is caught), and every number.
+Refused with a CompileError naming the cause: formatting a Value as text inside fn
+(``f"{v:.3f}"``: a replay would not show it); fn changing the ``.data`` of an argument
+(at the first call) or of a Value the trace reads (at the second call), or of a Value it
+computed (the second call's replay differs); a compiled function called while another
+is traced (call its ``.fn``). Not seen: ``.data`` read directly, plain numbers fn reads
+from outside once the second call has passed (``alpha * reg`` is baked in), ``str(v)``,
+a change to ``.data`` that happens only at later calls, Values it reads that were
+computed before it was called, and ops whose results fn throws away (not replayed, so
+an error they would raise eagerly is not raised). ``step.check()`` runs fn eagerly and
+compares everything: the graph, which leaves it reads (so a replaced model is caught),
+every ``.data`` and every number. See docs/compile.md.
 
-Arguments must be leaf Values (or numbers, or lists/tuples of them): the gradient of a
-non-leaf argument would have to go on into its own graph, and a second backward pass
-there would add up a shared leaf's gradient in another order than ``backward()``, so
-the numbers could differ in the last bits. Compute such an op inside fn instead.
+Arguments must be leaf Values (or numbers, or lists/tuples of them), positional or by
+keyword: the gradient of a non-leaf argument would have to go on into its own graph,
+and a second backward pass there would add up a shared leaf's gradient in another order
+than ``backward()``, so the numbers could differ in the last bits. Compute such an op
+inside fn instead.
 """
 
 from collections import Counter
@@ -41,7 +53,7 @@ from collections import Counter
 from ..util.gc_pause import collector_paused
 from . import check as _check
 from .guards import Arguments, CompileError, GuardFailed, number_key
-from .tracing import eager_step, trace
+from .tracing import eager_step, trace, tracing_now
 
 __all__ = ["compile", "CompiledFunction", "CompileError"]
 
@@ -99,8 +111,21 @@ class CompiledFunction:
                  if self._traces else "not traced yet")
         return f"<compiled {self.name}: {state}>"
 
-    def __call__(self, *args):
-        arguments = Arguments(args)
+    def __call__(self, *args, **kwargs):
+        return self.call(args, kwargs)
+
+    def call(self, args, kwargs, confirm=True):
+        """One call: the replay of the trace whose guards hold (its first replay checked
+        against fn run eagerly, unless ``confirm`` is False), else a new trace."""
+        outer = tracing_now()
+        if outer is not None:
+            raise CompileError(
+                f"compile: {outer} calls the compiled function {self.name} while {outer} "
+                f"is traced. A compiled function runs its own backward pass and returns a "
+                f"float, which the trace of {outer} cannot replay: call its plain function "
+                f"inside {outer} (`inner.fn(...)`, which returns a Value), or compile only "
+                f"the outer function")
+        arguments = Arguments(args, kwargs)
         failed = []
         for t in self._traces:
             if t.key != arguments.key:
@@ -110,7 +135,10 @@ class CompiledFunction:
                 failed.append(why)
                 continue
             try:
-                value = t.step(arguments.unique, [v.data for v in arguments.unique])
+                if confirm and not t.confirmed:     # its first replay: checked against fn
+                    value = _check.confirm(self, t, args, kwargs, arguments)
+                else:
+                    value = t.step(arguments.unique, [v.data for v in arguments.unique])
             except GuardFailed as e:
                 failed.append(t.guard(e.k))
                 continue
@@ -119,15 +147,15 @@ class CompiledFunction:
                 continue
             self._use(t)
             return value
-        return self._retrace(args, arguments, failed)
+        return self._retrace(args, kwargs, arguments, failed)
 
-    def check(self, *args):
+    def check(self, *args, **kwargs):
         """Run fn eagerly (twice) and compare with the compiled replay for these
         arguments: the graph, which leaves it reads and writes (a compiled function keeps
         the Values it traced: a replaced model is caught here), the output and every
         leaf's gradient, bit for bit. Every ``.grad`` is left as it was. True, or a
         CompileError saying what differs."""
-        return _check.check(self, args)
+        return _check.check(self, args, kwargs)
 
     def _use(self, t):
         self.last = t
@@ -135,16 +163,16 @@ class CompiledFunction:
             self._traces.remove(t)
             self._traces.insert(0, t)
 
-    def _retrace(self, args, arguments, failed):
-        """Trace fn for these arguments (an eager run: its errors are fn's errors), keep
-        the trace, and replay it. Where the replay raises and eager did not (an op's
-        IEEE special case: inf or nan inputs, a derivative at a singular point), this
-        call's result is the eager run's own: backward() on its graph."""
+    def _retrace(self, args, kwargs, arguments, failed):
+        """Trace fn for these arguments and keep the trace. The call is the eager run
+        itself (its errors are fn's errors): its result is backward() on its graph. The
+        trace's next call is checked against fn run eagerly (``check.confirm``); the ones
+        after it replay."""
         reason = failed[-1] if failed else self._mismatch(arguments)
         full = len(self._traces) >= MAX_TRACES
         with collector_paused():            # a graph walk makes no cycles: no collections
             new, out, stand_ins = trace(self.fn, self.name, len(self._traces) + 1, args,
-                                        arguments, compile_code=not full)
+                                        kwargs, arguments, compile_code=not full)
         if full:
             self._retraced[reason] += 1
             raise CompileError(self._limit_message(reason))
@@ -155,14 +183,7 @@ class CompiledFunction:
             self._traces.insert(0, new)
         else:
             new = same
-        try:
-            value = new.step(arguments.unique, [v.data for v in arguments.unique])
-        except GuardFailed as e:
-            raise CompileError(f"compile: {self.name} does not build the same graph "
-                               f"twice for the same arguments ({new.guard(e.k)} changed); "
-                               f"does it depend on something else?") from None
-        except (ArithmeticError, ValueError):
-            value = eager_step(out, arguments.unique, stand_ins)
+        value = eager_step(out, arguments.unique, stand_ins)
         self._use(new)
         return value
 

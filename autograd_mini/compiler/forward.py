@@ -1,7 +1,11 @@
 """Writing the forward pass: one line per node (the Wengert list), loops for long sums and
 for layers of neurons, each traced comparison checked as soon as its operands exist."""
 
+import math
+import struct
+
 from .. import core
+from .guards import CONVERSIONS
 from .reader import OPERATORS, op_code
 from .source import show
 
@@ -13,6 +17,15 @@ LOOP_FORWARD = {
     ("+", "a"): "for j in {T}: {acc} += V[j]",
     ("+", "o"): "for p in {T}: {acc} += p.data",
 }
+
+
+CONVERT = {"int": int, "floor": math.floor, "ceil": math.ceil, "trunc": math.trunc}
+
+
+def same_float(a, b):
+    """The same float, bit for bit (-0.0 is not 0.0); any NaN is any NaN."""
+    return type(a) is float and (a != a and b != b or struct.pack("<d", a) == struct.pack(
+        "<d", b))
 
 
 class ForwardWriter:
@@ -35,7 +48,7 @@ class ForwardWriter:
         """The forward lines, node by node in topological order."""
         g, L = self.g, self.layout
         ready = {}
-        for k, (a, _, b, _, _) in enumerate(L.guards):
+        for k, (_, a, b, _, _) in enumerate(L.guards):
             ready.setdefault(max(a, -1 if b is None else b), []).append(k)
         for i in range(len(g.nodes)):
             if i in L.neurons_at:
@@ -98,11 +111,30 @@ class ForwardWriter:
         return columns[0] if len(columns) == 1 else f"zip({columns[0]}, {columns[1]})"
 
     def _guard(self, k):
-        a, op, b, number, result = self.layout.guards[k]
+        """The traced read k, checked: ``_fail(k)`` where it comes out differently."""
+        kind, a, b, number, result = self.layout.guards[k]
+        if kind in CONVERSIONS:
+            test = self._conversion_differs(kind, self.val[a], number, result)
+            self.lines.append(f"if {test}: _fail({k})")
+            return
         rhs = self.val[b] if b is not None else self.ns.literal(number)
-        test = f"{self.val[a]} {op} {rhs}"
+        test = f"{self.val[a]} {kind} {rhs}"
         self.lines.append(f"if not ({test}): _fail({k})" if result else
                           f"if {test}: _fail({k})")
+
+    def _conversion_differs(self, kind, x, number, result):
+        """An expression that is true where ``kind(x)`` (``round(x, number)``) differs from
+        ``result``: ints compared with ==, floats by their bits (NaN is NaN)."""
+        ns = self.ns
+        if kind == "float":
+            call = x                                    # x is the float itself
+        elif kind == "round":
+            call = f"round({x})" if number is None else f"round({x}, {ns.constant(number)})"
+        else:
+            call = f"{ns.function(CONVERT[kind])}({x})"
+        if type(result) is float:
+            return f"not {ns.function(same_float)}({call}, {ns.literal(result)})"
+        return f"{call} != {ns.constant(result) if type(result) is not int else result}"
 
     def activation(self, a, value):
         """The activation node a's op code with ``value`` as its input (the same for

@@ -141,7 +141,7 @@ class Program:
         self.namespace = namespace
         self.signature = signature
         self.leaves = leaves        # [(position, Value)] of the captured leaves
-        self.guards = guards        # one text per traced comparison, e.g. "x > 0.0"
+        self.guards = guards        # one text per guard, e.g. "x > 0.0", "floor(x)"
         self.n_main = n_main
 
 
@@ -158,13 +158,13 @@ class Layout:
         self.tape = tape
         self.n_args = n_args
         self.arg_of = arg_of            # position of an argument leaf -> argument index
-        self.guards = guards            # (position, op, position or None, number, result)
+        self.guards = guards            # (kind, position, position or None, number, result)
         pinned = {tape.n_main - 1}
-        for a, _, b, _, _ in guards:
+        for _, a, b, _, _ in guards:
             pinned.update((a, b))
         self.runs = find_runs(tape, pinned, arg_of.__contains__)
         root = tape.n_main - 1
-        compared = {x for a, _, b, _, _ in guards for x in (a, b)}
+        compared = {x for _, a, b, _, _ in guards for x in (a, b)}
         self.tail = next((r for r in self.runs if r.end == root and r.pattern[1] == "o"
                           and root not in compared), None)
         self.neurons = find_neurons(tape, pinned)

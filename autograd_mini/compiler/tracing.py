@@ -1,10 +1,12 @@
 """Tracing: fn runs eagerly once, recorded, and its graph becomes generated code.
 
-While fn runs, the engine's observer (``core.observing``) reports every comparison of
-Values (``<``, ``<=``, ``>``, ``>=``), which become the trace's guards. The output's graph
-(plus the nodes only compared) becomes a ``Tape``, and ``codegen.generate`` writes it out.
-fn gets a stand-in leaf for each Value argument, so that a Value it also reads directly
-(a captured parameter) stays a leaf of its own.
+While fn runs, the engine's observer (``core.observing``) reports every read of a
+Value's number that is not an op: comparisons and conversions, which become the trace's
+guards (``guards.py``); formatting a Value as text is refused. The output's graph (plus
+the nodes only read) becomes a ``Tape``, and ``codegen.generate`` writes it out. fn gets
+a stand-in leaf for each Value argument, so that a Value it also reads directly (a
+captured parameter) stays a leaf of its own, and so that fn changing an argument's
+``.data`` is seen (and refused: a replay would not do it).
 """
 
 import builtins
@@ -15,30 +17,42 @@ from .. import core
 from ..core import Value, enable_grad, topological_order
 from ..util.gc_pause import collector_paused
 from .codegen import generate
-from .guards import COMPARISONS, CompileError, comparison_guard
+from .guards import COMPARISONS, CONVERSIONS, REFUSED, CompileError, guard_of
 from .source import show
 from .tape import Tape
 
-__all__ = ["Trace", "trace", "run", "tape_of", "eager_step", "name_of"]
+__all__ = ["Trace", "trace", "run", "tape_of", "eager_step", "name_of", "tracing_now",
+           "same_bits", "data_changes"]
+
+_GUARDED = frozenset(COMPARISONS + CONVERSIONS)
+_here = threading.local()                   # .name: the function this thread traces
+
+
+def tracing_now():
+    """The name of the function this thread is tracing (running fn recorded), or None."""
+    return getattr(_here, "name", None)
 
 
 class _Recorder:
-    """Collects every comparison of Values the engine reports while fn runs, in the
-    thread that traces (another thread's comparisons at the same time are not fn's)."""
+    """Collects every read of a Value's number the engine reports while fn runs, in the
+    thread that traces (another thread's reads at the same time are not fn's):
+    ``observed`` (kind, a, b, result) to guard, ``refused`` what cannot be replayed."""
 
     def __init__(self):
-        self.comparisons = []
+        self.observed = []
+        self.refused = []
         self.thread = threading.get_ident()
 
     def __call__(self, kind, a, b, result):
-        if kind in COMPARISONS and threading.get_ident() == self.thread:
-            self.comparisons.append((a, kind, b, result))
+        if threading.get_ident() == self.thread:
+            (self.observed if kind in _GUARDED else self.refused).append((kind, a, b, result))
 
 
 @contextlib.contextmanager
-def _recording():
+def _recording(name):
     """Run with the engine's observer reporting to a new _Recorder (one at a time)."""
     recorder = _Recorder()
+    _here.name = name
     try:
         with core.observing(recorder), enable_grad(), collector_paused():
             yield recorder
@@ -47,6 +61,8 @@ def _recording():
             raise
         raise CompileError("compile: another function is being traced right now (tracing "
                            "is process-wide: trace from one thread at a time)") from None
+    finally:
+        _here.name = None
 
 
 def name_of(v):
@@ -54,13 +70,23 @@ def name_of(v):
     return f"{v.label!r}" if v.label else f"(value {v.data!r})"
 
 
+def same_bits(a, b):
+    """The same float bits (-0.0 is not 0.0); any NaN is any NaN."""
+    return a.hex() == b.hex() if type(a) is float and type(b) is float else a == b
+
+
+def data_changes(snapshot):
+    """(Value, before, now) for each (Value, its data before) whose data changed."""
+    return [(v, d, v.data) for v, d in snapshot if not same_bits(v.data, d)]
+
+
 def tape_of(out, recorder):
-    """The output's graph, then the nodes only compared (for the guards), as a Tape."""
+    """The output's graph, then the nodes only read (for the guards), as a Tape."""
     order = topological_order(out)
     n_main = len(order)
-    if recorder.comparisons:
+    if recorder.observed:
         seen = set(order)
-        for a, _, b, _ in recorder.comparisons:
+        for _, a, b, _ in recorder.observed:
             for v in (a, b):
                 if isinstance(v, Value) and v not in seen:
                     for u in topological_order(v):
@@ -82,6 +108,7 @@ class Trace:
         self.arg_of = arg_of                    # position of an argument leaf -> its index
         self.captured_ids = {id(v): k for k, (_, v) in enumerate(program.leaves)}
         self.step = None
+        self.confirmed = False                  # its first replay was checked against fn
 
     def refuses(self, arguments):
         """Why this trace cannot replay these arguments (a Value argument is, or is no
@@ -94,7 +121,8 @@ class Trace:
         return None
 
     def guard(self, k):
-        return f"the comparison `{self.program.guards[k]}` (traced {self.comparisons[k]})"
+        kind = "conversion" if self.program.guards[k][-1:] == ")" else "comparison"
+        return f"the {kind} `{self.program.guards[k]}` (traced {self.comparisons[k]!r})"
 
     def same_as(self, other):
         """The same graph under the same guards (an identical trace)."""
@@ -113,10 +141,19 @@ def eager_step(out, arguments, stand_ins):
     return out.data
 
 
-def run(fn, name, args, arguments, values):
+def run(fn, name, args, kwargs, arguments, values):
     """Run fn eagerly, recording, with ``values`` standing for the Value arguments."""
-    with _recording() as recorder:
-        out = fn(*arguments.rebuild(args, values))
+    args, kwargs = arguments.rebuild(args, kwargs, values)
+    with _recording(name) as recorder:
+        out = fn(*args, **kwargs)
+    if recorder.refused:
+        kind, a, b, _ = recorder.refused[0]
+        what = REFUSED.get(kind, f"reads a Value's number in a way compile cannot guard "
+                                 f"({kind!r})")
+        raise CompileError(f"compile: {name} {what} while it is traced: the compiled "
+                           f"replay would not run that code (nothing shown, logged or "
+                           f"decided from the text). Do it outside fn, with the float the "
+                           f"compiled call returns, or call fn eagerly")
     if not isinstance(out, Value):
         raise CompileError(f"compile: {name} must return one Value, got {type(out).__name__}")
     if out.op and not out.parents:
@@ -125,7 +162,25 @@ def run(fn, name, args, arguments, values):
     return out, recorder
 
 
-def trace(fn, name, number, args, arguments, compile_code=True):
+def _argument_changes(name, arguments, stand_ins, snapshot):
+    """Refuse a trace in which fn changed an argument's .data (through its stand-in or,
+    for an argument fn also reads directly, itself): a replay would not change it."""
+    changed = [(k, s.data) for k, (v, s) in enumerate(zip(arguments.unique, stand_ins))
+               if not same_bits(s.data, v.data)] + \
+        [(k, v.data) for k, (v, d) in enumerate(snapshot) if not same_bits(v.data, d)]
+    if changed:
+        for v, d in snapshot:
+            v.data = d
+        k, now = changed[0]
+        v = arguments.unique[k]
+        raise CompileError(f"compile: {name} changes the .data of {arguments.where[k]} "
+                           f"{name_of(v)} "
+                           f"({snapshot[k][1]!r} -> {now!r}) while it runs: a compiled step "
+                           f"replays the graph only, not assignments to .data. Change the "
+                           f"Value before calling the step (or call fn eagerly)")
+
+
+def trace(fn, name, number, args, kwargs, arguments, compile_code=True):
     """Trace fn for these arguments and generate its code: (Trace or None, the eager
     output, the stand-ins). ``number`` counts the traces of fn (for the code's title).
 
@@ -133,20 +188,23 @@ def trace(fn, name, number, args, arguments, compile_code=True):
     directly stays a leaf of its own; if it does read one directly, fn is traced
     again with that argument itself (eager makes them one node).
     """
+    snapshot = [(v, v.data) for v in arguments.unique]
     stand_ins = [Value(v.data, v.label) for v in arguments.unique]
-    out, recorder = run(fn, name, args, arguments, stand_ins)
+    out, recorder = run(fn, name, args, kwargs, arguments, stand_ins)
+    _argument_changes(name, arguments, stand_ins, snapshot)
     tape = tape_of(out, recorder)
     merged = {k for k, v in enumerate(arguments.unique) if v in tape.index}
     if merged:
         stand_ins = [v if k in merged else s
                      for k, (v, s) in enumerate(zip(arguments.unique, stand_ins))]
-        out, recorder = run(fn, name, args, arguments, stand_ins)
+        out, recorder = run(fn, name, args, kwargs, arguments, stand_ins)
+        _argument_changes(name, arguments, stand_ins, snapshot)
         tape = tape_of(out, recorder)
     if not compile_code:
         return None, out, stand_ins
     index = tape.index
     arg_of = {index[s]: k for k, s in enumerate(stand_ins) if k not in merged and s in index}
-    guards = [comparison_guard(index, *c) for c in recorder.comparisons]
+    guards = [guard_of(index, *read) for read in recorder.observed]
     n_leaves = sum(1 for ps in tape.parents[:tape.n_main] if not ps)
     title = [f"{show(name)}, trace {number}: {tape.n_main} nodes ({n_leaves} leaves)",
              "v<i>, g<i>: node i's value and d(output)/d(node i); V[k], G[k]: the same "
