@@ -6,11 +6,15 @@ from .reader import Maybe, atomic, paren
 
 __all__ = ["BackwardWriter", "LOOP_BACKWARD"]
 
-LOOP_BACKWARD = {       # "a": terms last to first, as backward() meets them; "o": each
+# "a": terms last to first, as backward() meets them; "o": each leaf gets one
+# contribution (any order is that order), added to its .grad directly as backward() adds
+# a pass to what a leaf held: ``(p.grad or 0.0) + d`` (a held -0.0 is not kept).
+LOOP_BACKWARD = {
     ("*", "a", "a"): "for i, j in reversed({T}): G[i] += V[j]{g}; G[j] += V[i]{g}",
-    ("*", "o", "o"): "for p, q in {T}: p.grad += q.data{g}; q.grad += p.data{g}",
-    ("+", "a"): "for j in reversed({T}): G[j] += {gt}",     # leaf gets one contribution:
-    ("+", "o"): "for p in {T}: p.grad += {gt}",             # any order is that order
+    ("*", "o", "o"): "for p, q in {T}: p.grad = (p.grad or 0.0) + q.data{g}; "
+                     "q.grad = (q.grad or 0.0) + p.data{g}",
+    ("+", "a"): "for j in reversed({T}): G[j] += {gt}",
+    ("+", "o"): "for p in {T}: p.grad = (p.grad or 0.0) + {gt}",
 }
 
 
@@ -140,10 +144,11 @@ class BackwardWriter:
         acc, T = self.val[run.end], self.fw.operands(run)
         if run.pattern[0] == "*":
             body = [f"for p, q in {T}:", "    a = p.data", "    b = q.data",
-                    f"    {acc} += a * b", f"    p.grad = p.grad + b{factor}",
-                    f"    q.grad = q.grad + a{factor}"]
+                    f"    {acc} += a * b", f"    p.grad = (p.grad or 0.0) + b{factor}",
+                    f"    q.grad = (q.grad or 0.0) + a{factor}"]
         else:
-            body = [f"for p in {T}:", f"    {acc} += p.data", f"    p.grad = p.grad + {gt}"]
+            body = [f"for p in {T}:", f"    {acc} += p.data",
+                    f"    p.grad = (p.grad or 0.0) + {gt}"]
         return [f"{acc} = {self.val[run.start]}"] + body
 
     def _neurons(self, group):

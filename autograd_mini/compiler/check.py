@@ -37,7 +37,7 @@ def confirm(compiled, trace, args, kwargs, arguments):
         grads.restore()
         raise
     passes = {id(v): s.grad for v, s in zip(arguments.unique, stand_ins) if s is not v}
-    passes.update((id(v), v.grad) for v in tape.nodes if not v.parents)
+    passes.update((id(v), v.grad) for v in tape.nodes[:tape.n_main] if not v.parents)
     grads.accumulate(passes)
     trace.confirmed = True
     return out.data

@@ -226,3 +226,55 @@ def test_user_defined_ops_compile_through_their_own_definitions():
     for data in ((1.5, 2.0), (-0.5, 3.0), (0.0, -1.0)):
         x.data, y.data = data
         assert outcome(step, [x, y]) == eager(f, [x, y], ())
+
+
+@pytest.mark.parametrize("seed", range(0, 400, 4))
+def test_signed_zeros_in_data_and_in_the_grads_held_before(seed):
+    """-0.0 data, and .grad holding -0.0 before a call (backward() does not add a held
+    -0.0: it starts from 0.0), give eager's bits on every call."""
+    rng = random.Random(seed)
+    steps = random_program(rng, depth=8)
+    data = [rng.choice([-0.0, 0.0, 1.5, -2.0, 0.5]) for _ in range(3)]
+    held = [rng.choice([-0.0, 0.0, 0.25]) for _ in range(3)]
+    world_e, world_c = [Value(d) for d in data], [Value(d) for d in data]
+    step = compile(lambda: run(steps, world_c, 1.0))
+    for _ in range(3):
+        for world in (world_e, world_c):
+            for v, g in zip(world, held):
+                v.grad = g
+        expected = eager(lambda: run(steps, world_e, 1.0), [], ())
+        expected = expected if isinstance(expected, type) else \
+            (expected[0], [bits(v.grad) for v in world_e])
+        try:
+            value = step()
+        except (ArithmeticError, ValueError) as e:
+            assert expected is type(e)
+            continue
+        assert (bits(value), [bits(v.grad) for v in world_c]) == expected, (steps, data)
+
+
+def test_a_leaf_only_compared_keeps_a_held_negative_zero():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    step = compile(lambda: b * 2.0 if a > 0.0 else b * 3.0)
+    for _ in range(3):                      # trace, checked call, replay
+        a.grad = -0.0
+        assert step() == 4.0
+        assert bits(a.grad) == bits(-0.0)   # eager's backward never reaches a
+
+
+def test_a_sum_of_leaves_written_directly_keeps_eagers_zero_signs():
+    """Loops that add to .grad directly (leaves used once) add as backward() does:
+    the pass, then what the leaf held if it held something (-0.0 is nothing)."""
+    for make in (lambda xs, ws: sum(x * w for x, w in zip(xs, ws)),
+                 lambda xs, ws: sum(x * w for x, w in zip(xs, ws)) * ws[0] + xs[0],
+                 lambda xs, ws: sum(xs[1:], xs[0]) * ws[0]):
+        worlds = [([Value(-0.0) for _ in range(5)], [Value(1.0) for _ in range(5)])
+                  for _ in "ec"]
+        (xs_e, ws_e), (xs_c, ws_c) = worlds
+        step = compile(lambda: make(xs_c, ws_c))
+        for _ in range(3):
+            for v in xs_e + ws_e + xs_c + ws_c:
+                v.grad = -0.0
+            make(xs_e, ws_e).backward()
+            step()
+            assert [bits(v.grad) for v in xs_c + ws_c] == [bits(v.grad) for v in xs_e + ws_e]
