@@ -271,7 +271,7 @@ def test_a_sum_of_leaves_written_directly_keeps_eagers_zero_signs():
         worlds = [([Value(-0.0) for _ in range(5)], [Value(1.0) for _ in range(5)])
                   for _ in "ec"]
         (xs_e, ws_e), (xs_c, ws_c) = worlds
-        step = compile(lambda: make(xs_c, ws_c))
+        step = compile(lambda make=make, xs=xs_c, ws=ws_c: make(xs, ws))
         for _ in range(3):
             for v in xs_e + ws_e + xs_c + ws_c:
                 v.grad = -0.0
