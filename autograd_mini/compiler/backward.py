@@ -13,6 +13,8 @@ LOOP_BACKWARD = {
     ("*", "a", "a"): "for i, j in reversed({T}): G[i] += V[j]{g}; G[j] += V[i]{g}",
     ("*", "o", "o"): "for p, q in {T}: p.grad = (p.grad or 0.0) + q.data{g}; "
                      "q.grad = (q.grad or 0.0) + p.data{g}",
+    ("*c", "a"): "for j, c in reversed({T}): G[j] += c{g}",
+    ("*c", "o"): "for p, c in {T}: p.grad = (p.grad or 0.0) + c{g}",
     ("+", "a"): "for j in reversed({T}): G[j] += {gt}",
     ("+", "o"): "for p in {T}: p.grad = (p.grad or 0.0) + {gt}",
 }
@@ -23,8 +25,9 @@ class BackwardWriter:
     ForwardWriter kept. A gradient lives in ``G`` (slotted nodes) or, for a node kept in
     locals, in ``gstate``: a float known now, a name, or nothing yet."""
 
-    def __init__(self, layout, ns, kernels, forward):
+    def __init__(self, layout, ns, kernels, forward, loops):
         self.layout = layout
+        self.loops = loops
         self.g = layout.tape
         self.val, self.slot = layout.val, layout.slot
         self.ns = ns
@@ -38,9 +41,15 @@ class BackwardWriter:
     def write(self):
         """The backward lines, from the output back."""
         g, L = self.g, self.layout
-        self._add(g.n_main - 1, 1.0)
-        for i in range(g.n_main - 1, -1, -1):
-            if i in L.neurons_end:
+        self.add(g.n_main - 1, 1.0)
+        i = g.n_main
+        while i > 0:
+            i -= 1
+            if i in L.segment_end:
+                seg = L.segment_end[i]
+                self.loops.backward(seg, self)
+                i = seg.start
+            elif i in L.neurons_end:
                 self._neurons(L.neurons_end[i])
             elif i in L.in_neurons:
                 pass
@@ -50,10 +59,10 @@ class BackwardWriter:
                 self._node(i)
         return self.lines
 
-    def _text(self, x):
+    def text(self, x):
         return self.ns.literal(x) if type(x) is float else x
 
-    def _grad(self, i):
+    def grad_text(self, i):
         if self.slot[i] >= 0:
             return f"G[{self.slot[i]}]"
         return self.gstate.get(i, 0.0)
@@ -67,12 +76,12 @@ class BackwardWriter:
             return g
         if type(g) is float and g == 1.0:
             return local
-        return f"{paren(self._text(local))} * {paren(self._text(g))}"
+        return f"{paren(self.text(local))} * {paren(self.text(g))}"
 
-    def _add(self, p, c):
+    def add(self, p, c):
         """Add the contribution c (a float or text) to node p's gradient."""
         if self.slot[p] >= 0:
-            self.lines.append(f"G[{self.slot[p]}] += {self._text(c)}")
+            self.lines.append(f"G[{self.slot[p]}] += {self.text(c)}")
             return
         s, own = self.gstate.get(p), f"g{p}"
         if s is None and type(c) is float:
@@ -85,24 +94,46 @@ class BackwardWriter:
         elif type(s) is float and type(c) is float:
             self.gstate[p] = s + c
         elif s == own:
-            self.lines.append(f"{own} += {self._text(c)}")
+            self.lines.append(f"{own} += {self.text(c)}")
         else:
-            self.lines.append(f"{own} = {self._text(s)} + {self._text(c)}")
+            self.lines.append(f"{own} = {self.text(s)} + {self.text(c)}")
             self.gstate[p] = own
 
+    def accumulate(self, s, own, c):
+        """A gradient kept as text ``s`` (None: nothing yet) plus the contribution text c,
+        written as add() writes a local's: the new text."""
+        if s is None and atomic(c):
+            return c                                # an alias: no line
+        if s is None:
+            self.lines.append(f"{own} = {c}")
+        elif s == own:
+            self.lines.append(f"{own} += {c}")
+        else:
+            self.lines.append(f"{own} = {self.text(s)} + {c}")
+        return own
+
+    def materialize(self, p):
+        """Node p's gradient (a local) as the variable ``g<p>``, so that a loop can add
+        to it."""
+        own, s = f"g{p}", self.gstate.get(p)
+        if s != own:
+            self.lines.append(f"{own} = {self.text(0.0 if s is None else s)}")
+            self.gstate[p] = own
+        return own
+
     def _node(self, i):
-        g = self._grad(i)
+        g = self.grad_text(i)
         if self.g.ops[i] == "wsum":
             return self._wsum(i, g)
         for p, local in zip(self.g.parents[i], self.fw.local[i]):
-            self._add(p, self._contribution(local, g))
+            self.add(p, self.contribution(local, g))
 
-    def _contribution(self, local, g):
+    def contribution(self, local, g):
         """local * g, as the engine's backward() computes it; 0.0 where local is MASKED
         (the engine adds nothing then: the same sum, up to the sign of a zero)."""
         if not isinstance(local, Maybe):
             return self._times(local, g)
-        g = paren(self._text(g))
+        g = paren(self.text(g))
         if local.times:
             return local.times.replace("_G_", g)
         self.lines.append(f"_d = {local}")
@@ -112,30 +143,30 @@ class BackwardWriter:
         """d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 1: the w's, then the x's,
         then b, as backward() goes through the parents (one loop if they are distinct)."""
         parents, T = self.g.parents[i], self.fw.tuples[i]
-        times = "" if type(g) is float and g == 1.0 else f" * {paren(self._text(g))}"
+        times = "" if type(g) is float and g == 1.0 else f" * {paren(self.text(g))}"
         if len(set(parents)) == len(parents):
             self.lines.append(f"for i, j in {T}: G[i] += V[j]{times}; G[j] += V[i]{times}")
         else:
             self.lines += [f"for i, j in {T}: G[i] += V[j]{times}",
                            f"for i, j in {T}: G[j] += V[i]{times}"]
-        self._add(parents[-1], g)
+        self.add(parents[-1], g)
 
     def _run(self, run):
-        g = self._grad(run.end)
+        g = self.grad_text(run.end)
         if type(g) is float:
             gt = 0.0 + g
         else:
             gt = f"gr{run.end}"
             self.lines.append(f"{gt} = 0.0 + {g}")
-        factor = "" if gt == 1.0 else f" * {self._text(gt)}"
+        factor = "" if gt == 1.0 else f" * {self.text(gt)}"
         # a loop that writes .grad itself goes last, after every line that could raise
         if run is self.layout.tail:
-            self.tail_lines = self._tail_loop(run, factor, self._text(gt))
+            self.tail_lines = self._tail_loop(run, factor, self.text(gt))
         else:
             loop = LOOP_BACKWARD[run.pattern].format(T=self.fw.tuples[run.end], g=factor,
-                                                    gt=self._text(gt))
+                                                    gt=self.text(gt))
             (self.deferred if "o" in run.pattern else self.lines).append(loop)
-        self._add(run.start, gt)
+        self.add(run.start, gt)
 
     def _tail_loop(self, run, factor, gt):
         """The output's own sum of leaves used nowhere else, forward and backward in one
@@ -146,6 +177,9 @@ class BackwardWriter:
             body = [f"for p, q in {T}:", "    a = p.data", "    b = q.data",
                     f"    {acc} += a * b", f"    p.grad = (p.grad or 0.0) + b{factor}",
                     f"    q.grad = (q.grad or 0.0) + a{factor}"]
+        elif run.pattern[0] == "*c":
+            body = [f"for p, c in {T}:", f"    {acc} += p.data * c",
+                    f"    p.grad = (p.grad or 0.0) + c{factor}"]
         else:
             body = [f"for p in {T}:", f"    {acc} += p.data",
                     f"    p.grad = (p.grad or 0.0) + {gt}"]
@@ -156,8 +190,8 @@ class BackwardWriter:
         from the last, as backward() takes them."""
         w, a = group[0]
         outer, self.lines = self.lines, []
-        c = self._contribution(self.fw.activation(a, "V[z]")[1][0], "G[h]")
-        body, self.lines = self.lines + [f"_g = {self._text(c)}"], outer
+        c = self.contribution(self.fw.activation(a, "V[z]")[1][0], "G[h]")
+        body, self.lines = self.lines + [f"_g = {self.text(c)}"], outer
         if len(set(self.g.parents[w])) == len(self.g.parents[w]):
             body.append("for i, j in T: G[i] += V[j] * _g; G[j] += V[i] * _g")
         else:

@@ -17,6 +17,7 @@ not of nodes, and CPython compiles it quickly.
 from .backward import BackwardWriter
 from .forward import ForwardWriter
 from .guards import guard_text
+from .loops import LoopWriter
 from .plan import Layout, Program
 from .source import Kernels, Namespace, show
 
@@ -33,9 +34,10 @@ def generate(tape, arg_of, n_args, guards, title):
     layout = Layout(tape, arg_of, n_args, guards)
     ns, kernels = Namespace(), Kernels()
     head = _arrays(layout, ns)
-    fw = ForwardWriter(layout, ns, kernels)
+    loops = LoopWriter(layout, ns)
+    fw = ForwardWriter(layout, ns, kernels, loops)
     forward = fw.write()
-    bw = BackwardWriter(layout, ns, kernels, fw)
+    bw = BackwardWriter(layout, ns, kernels, fw, loops)
     backward = bw.write()
     root = layout.val[tape.n_main - 1]
     body = (head + ["# forward: one line per node (the Wengert list); loops for long sums"]

@@ -14,6 +14,8 @@ __all__ = ["ForwardWriter", "LOOP_FORWARD"]
 LOOP_FORWARD = {
     ("*", "a", "a"): "for i, j in {T}: {acc} += V[i] * V[j]",
     ("*", "o", "o"): "for p, q in {T}: {acc} += p.data * q.data",
+    ("*c", "a"): "for j, c in {T}: {acc} += V[j] * c",
+    ("*c", "o"): "for p, c in {T}: {acc} += p.data * c",
     ("+", "a"): "for j in {T}: {acc} += V[j]",
     ("+", "o"): "for p in {T}: {acc} += p.data",
 }
@@ -33,8 +35,9 @@ class ForwardWriter:
     node's local derivatives (``local``), each loop's tuple of operands (``tuples``),
     each neuron shape's activation code and description."""
 
-    def __init__(self, layout, ns, kernels):
+    def __init__(self, layout, ns, kernels, loops):
         self.layout = layout
+        self.loops = loops
         self.g = layout.tape
         self.val, self.slot = layout.val, layout.slot
         self.ns = ns
@@ -50,7 +53,13 @@ class ForwardWriter:
         ready = {}
         for k, (_, a, b, _, _) in enumerate(L.guards):
             ready.setdefault(max(a, -1 if b is None else b), []).append(k)
-        for i in range(len(g.nodes)):
+        i, n = 0, len(g.nodes)
+        while i < n:
+            if i in L.segment_at:
+                seg = L.segment_at[i]
+                self.lines += self.loops.forward(seg)
+                i = seg.end
+                continue
             if i in L.neurons_at:
                 self._neurons(L.neurons_at[i])
             elif i in L.in_neurons:
@@ -62,6 +71,7 @@ class ForwardWriter:
                 self._node(i)
             for k in ready.get(i, ()):
                 self._guard(k)
+            i += 1
         return self.lines
 
     def _node(self, i):
@@ -70,12 +80,14 @@ class ForwardWriter:
         if g.ops[i] == "wsum":
             return self._wsum(i)
         _, operands = core.op_inputs(v)
-        inputs = [self.val[g.index[x]] if isinstance(x, core.Value) else self.ns.literal(x)
-                  for x in operands]
+        parents = iter(g.parents[i])                # the Value operands, in their order
+        where = [next(parents) if isinstance(x, core.Value) else None for x in operands]
+        inputs = [self.val[p] if p is not None else self.ns.literal(x)
+                  for p, x in zip(where, operands)]
         forward, self.local[i] = op_code(v, inputs, self.val[i], self.ns)
         line = f"{self.val[i]} = {forward}"
         if v.label:
-            line += f"  # {show(v.label)} = {_shown(v, operands, g.index, self.val)}"
+            line += f"  # {show(v.label)} = {_shown(v, operands, where, g.nodes, self.val)}"
         self.lines.append(line)
 
     def _wsum(self, i):
@@ -99,16 +111,23 @@ class ForwardWriter:
             self.lines.append(f"{self.val[run.end]} = _s")
 
     def operands(self, run):
-        """What a run's loop iterates over: a tuple of V indices (pairs for products), or
-        of the leaf Values themselves (zip of two tuples for products)."""
+        """What a run's loop iterates over: a tuple of V indices (pairs for products, (index,
+        constant) pairs for products with constants), or the leaf Values themselves (a zip
+        of two tuples for products)."""
+        slot = self.slot
         if run.pattern[1] == "a":
-            out = tuple(tuple(self.slot[x] for x in xs) if len(xs) == 2 else self.slot[xs[0]]
-                        for xs in run.operands)
+            if run.pattern[0] == "*c":
+                out = tuple(zip([slot[xs[0]] for xs in run.operands], run.constants))
+            else:
+                out = tuple(tuple(slot[x] for x in xs) if len(xs) == 2 else slot[xs[0]]
+                            for xs in run.operands)
             return self.ns.constant(out, "_T")
         nodes = self.g.nodes
         columns = [self.ns.constant(tuple(nodes[xs[k]] for xs in run.operands), "_L")
                    for k in range(len(run.operands[0]))]
-        return columns[0] if len(columns) == 1 else f"zip({columns[0]}, {columns[1]})"
+        if run.pattern[0] == "*c":
+            columns.append(self.ns.constant(tuple(run.constants), "_C"))
+        return columns[0] if len(columns) == 1 else f"zip({', '.join(columns)})"
 
     def _guard(self, k):
         """The traced read k, checked: ``_fail(k)`` where it comes out differently."""
@@ -173,10 +192,10 @@ class ForwardWriter:
             "1 neurons", "1 neuron"))
 
 
-def _shown(node, operands, index, val):
+def _shown(node, operands, where, nodes, val):
     """The node's op written with its operands' labels, for a comment: ``a * b``."""
     spec, _ = core.op_inputs(node)
-    names = [(show(x.label) or val[index[x]]) if isinstance(x, core.Value) else repr(x)
-             for x in operands]
+    names = [(show(nodes[p].label) or val[p]) if p is not None else repr(x)
+             for p, x in zip(where, operands)]
     template = OPERATORS.get(spec.forward)
     return template.format(*names) if template else f"{spec.name}({', '.join(names)})"

@@ -9,107 +9,12 @@ local ``v<i>``, or a slot of the arrays ``V``/``G`` (leaves, arguments, and node
 reads), or nowhere (nodes inside a loop).
 """
 
-from bisect import bisect_right
+from array import array
 
-__all__ = ["MIN_RUN", "Run", "find_runs", "find_neurons", "Program", "Layout"]
+from .rolling import find_segments
+from .runs import find_runs
 
-MIN_RUN = 2                 # the shortest chain of + nodes written as a loop
-
-
-class Run:
-    """A chain of + nodes written as one loop: ``end = start + t_1 + ... + t_m``, each term
-    a product ``a * b`` (kind "*") or a node (kind "+"), each operand read from the arrays
-    ("a") or straight from a leaf Value that nothing else uses ("o")."""
-
-    def __init__(self, graph, links, pattern):
-        self.links = links
-        self.pattern = pattern
-        self.start = graph.parents[links[0]][0]
-        self.end = links[-1]
-        self.inside = set(links)
-        self.operands = []      # per term: its operand positions (one or two)
-        self.events = []        # (operand, position of the node whose backward step feeds it)
-        for c in links:
-            t = graph.parents[c][1]
-            if pattern[0] == "*":
-                self.inside.add(t)
-                self.operands.append(graph.parents[t])
-                self.events += [(x, t) for x in graph.parents[t]]
-            else:
-                self.operands.append((t,))
-                self.events.append((t, c))
-
-    def reorders(self, graph):
-        """Where moving this run's backward steps to its end would change, for some node,
-        the order in which its gradient contributions arrive (so their sum would round
-        differently): the position of the node in the way, else None."""
-        if self.start in self.operands[0]:
-            return self.links[0]
-        events = self.events + [(self.start, self.links[0])]
-        for x, e in events:
-            consumers = graph.consumers[x]
-            k = bisect_right(consumers, e)
-            while k < len(consumers) and consumers[k] < self.end:
-                if consumers[k] not in self.inside:
-                    return consumers[k]
-                k += 1
-        return None
-
-
-def find_runs(graph, pinned, is_arg):
-    """The chains of + nodes worth a loop: at least MIN_RUN terms of one kind, products
-    ("*") or nodes ("+"); operands read from leaf Values ("o") if every one is a leaf
-    that nothing else uses, else from the arrays ("a")."""
-    ops, parents, consts, consumers = graph.ops, graph.parents, graph.constants, graph.consumers
-
-    def single(x):                                  # used once, not compared
-        return len(consumers[x]) == 1 and x not in pinned
-
-    def kind(c):
-        t = parents[c][1]
-        return "*" if ops[t] == "*" and len(parents[t]) == 2 and consts[t] is None \
-            and single(t) else "+"
-
-    chains, chain_of = [], {}
-    for c in range(graph.n_main):
-        if ops[c] != "+" or len(parents[c]) != 2 or consts[c] is not None:
-            continue
-        p = parents[c][0]
-        chain = chain_of.get(p)
-        if chain is None or not single(p):
-            chain = []
-            chains.append(chain)
-        chain.append((c, kind(c)))
-        chain_of[c] = chain
-    runs = []
-    for chain in chains:
-        k = 0
-        while k < len(chain):
-            j = k
-            while j < len(chain) and chain[j][1] == chain[k][1]:
-                j += 1
-            run = _run(graph, [c for c, _ in chain[k:j]], chain[k][1], single, is_arg)
-            if run is not None:
-                runs.append(run)
-            k = j
-    return runs
-
-
-def _run(graph, links, kind, single, is_arg):
-    """The longest run from these links (cut short where it would reorder), or None."""
-    parents = graph.parents
-    while len(links) >= MIN_RUN:
-        terms = [parents[c][1] for c in links]
-        operands = [x for t in terms for x in parents[t]] if kind == "*" else terms
-        mode = "o" if all(not parents[x] and not is_arg(x) and single(x)
-                          for x in operands) else "a"
-        run = Run(graph, links, (kind,) + (mode,) * (2 if kind == "*" else 1))
-        stop = run.reorders(graph)
-        if stop is None:
-            return run
-        links = [c for c in links if c < stop]
-    return None
-
+__all__ = ["find_neurons", "Program", "Layout"]
 
 def find_neurons(graph, pinned):
     """Neurons written as one loop each layer: consecutive pairs (wsum node, the one op
@@ -119,7 +24,7 @@ def find_neurons(graph, pinned):
     groups, last, last_shape = [], -1, None
     for w in range(graph.n_main - 1):
         a = w + 1
-        if (ops[w] != "wsum" or w in pinned or consumers[w] != [a] or a in pinned
+        if (ops[w] != "wsum" or w in pinned or consumers(w) != [a] or a in pinned
                 or len(parents[a]) != 1 or ops[a] == "wsum"):
             continue
         ps = parents[w]
@@ -140,7 +45,7 @@ class Program:
         self.source = source
         self.namespace = namespace
         self.signature = signature
-        self.leaves = leaves        # [(position, Value)] of the captured leaves
+        self.leaf_positions, self.leaf_values = leaves      # the captured leaves
         self.guards = guards        # one text per guard, e.g. "x > 0.0", "floor(x)"
         self.n_main = n_main
 
@@ -172,46 +77,121 @@ class Layout:
         self.neurons_end = {group[-1][1]: group for group in self.neurons}  # backward
         self.in_neurons = {i for group in self.neurons for unit in group for i in unit}
         self.run_at = {run.end: run for run in self.runs}
+        self.segments = find_segments(tape, self._excluded(pinned))
+        for k, seg in enumerate(self.segments):
+            seg.number = k
+        self.segment_at = {seg.start: seg for seg in self.segments}       # forward
+        self.segment_end = {seg.end - 1: seg for seg in self.segments}    # backward
         self._place()
+
+    def _excluded(self, pinned):
+        """Positions no rolled loop may take: guarded and argument nodes, the output,
+        nodes of runs and neurons, n-ary nodes."""
+        out = bytearray(self.tape.n_main)
+        for i in list(pinned) + list(self.arg_of) + list(self.in_neurons):
+            if i is not None and i < len(out):
+                out[i] = 1
+        for run in self.runs:
+            for i in run.positions:
+                out[i] = 1
+        for i, op in enumerate(self.tape.ops[:self.tape.n_main]):
+            if op == "wsum":
+                out[i] = 1
+        return out
 
     def _place(self):
         """Decide each node's home: ``val[i]`` and ``slot[i]``."""
         g, n = self.tape, len(self.tape.nodes)
-        self.val = [f"v{i}" for i in range(n)]
-        self.slot = [-1] * n
-        objects, arrays = set(), set()
+        self.slot = slot = [-1] * n
+        self.val = Names(slot)
+        objects, arrays = self._loop_operands()
+        captured = array("l", [i for i in range(n) if not g.parents[i] and i not in self.arg_of])
+        self.main_leaves = [i for i in captured if i < g.n_main and i not in objects]
+        order = self.main_leaves + [i for i in captured if i >= g.n_main]
+        for k, i in enumerate(order):
+            slot[i] = k
+        base = len(order)
+        for i, k in self.arg_of.items():
+            slot[i] = base + k
+        computed = sorted(i for i in arrays if g.parents[i])
+        base += self.n_args
+        for k, i in enumerate(computed):
+            slot[i] = base + k
+        self.n_computed = len(computed) + self._place_segments(base + len(computed))
+        for i in objects:
+            self.val[i] = None
+        self.read_leaves = [g.nodes[i] for i in order]      # V starts with their data
+        self.captured = (captured, [g.nodes[i] for i in captured])
+
+    def _loop_operands(self):
+        """The nodes loops read straight from their Values (``objects``) and from the
+        arrays V/G (``arrays``); run-internal nodes get no home."""
+        g, objects, arrays = self.tape, set(), set()
         for run in self.runs:
             for c in run.links[:-1]:
                 self.val[c] = None
-            if run.pattern[0] == "*":
+            if run.pattern[0] != "+":
                 for c in run.links:
                     self.val[g.parents[c][1]] = None
             modes = run.pattern[1:]
             for operands in run.operands:
                 for x, m in zip(operands, modes):
                     (objects if m == "o" else arrays).add(x)
-        for i in range(n):
-            if g.ops[i] == "wsum":
-                arrays.update(g.parents[i])
+        for i in [i for i, op in enumerate(g.ops) if op == "wsum"]:
+            arrays.update(g.parents[i])
         arrays.update(self.in_neurons)
-        captured = [i for i in range(n) if not g.parents[i] and i not in self.arg_of]
-        self.main_leaves = [i for i in captured if i < g.n_main and i not in objects]
-        extra_leaves = [i for i in captured if i >= g.n_main]
-        order = self.main_leaves + extra_leaves
-        for k, i in enumerate(order):
-            self.slot[i] = k
-        base = len(order)
-        for i, k in self.arg_of.items():
-            self.slot[i] = base + k
-        computed = sorted(i for i in arrays if g.parents[i])
-        base += self.n_args
-        for k, i in enumerate(computed):
-            self.slot[i] = base + k
-        self.n_computed = len(computed)
-        for i in range(n):
-            if self.slot[i] >= 0:
-                self.val[i] = f"V[{self.slot[i]}]"
-            elif i in objects:
-                self.val[i] = None
-        self.read_leaves = [g.nodes[i] for i in order]      # V starts with their data
-        self.captured = [(i, g.nodes[i]) for i in captured]
+        for seg in self.segments:
+            arrays.update(seg.index_reads())
+        return objects, arrays
+
+    def _place_segments(self, base):
+        """Slots for the stored nodes of rolled loops (one per iteration, one more before
+        the first for a carried node's entry value), names for the last iteration's
+        nodes read after the loop; no home for the others. Returns how many slots."""
+        self.segment_slots = {}
+        used = 0
+        for seg in self.segments:
+            for j in range(seg.period):
+                positions = seg.positions(j)
+                if seg.leaf[j]:
+                    continue
+                if j in seg.stored:
+                    first = base + used + (1 if j in seg.carried else 0)
+                    self.segment_slots[(seg.number, j)] = base + used
+                    used += seg.count + (1 if j in seg.carried else 0)
+                    for r, i in enumerate(positions):
+                        self.slot[i] = first + r
+                    continue
+                for i in positions:
+                    self.val[i] = None
+                if j in seg.exits:
+                    self.val[seg.exits[j]] = f"t{seg.number}_{j}"
+        return used
+
+
+class Names:
+    """``val[i]``: the text of node i's value in the generated code: ``V[k]`` for a node
+    with a slot, ``v<i>`` for one in a local, None for one with no home (inside a loop),
+    or a name set for it (``t<S>_<j>``: the last iteration of a rolled loop). One byte
+    per node, not one string."""
+
+    __slots__ = ("slot", "kind", "texts")
+
+    def __init__(self, slot):
+        self.slot = slot
+        self.kind = bytearray(len(slot))        # 0: by its slot; 1: no home; 2: texts
+        self.texts = {}
+
+    def __getitem__(self, i):
+        k = self.kind[i]
+        if k == 0:
+            s = self.slot[i]
+            return f"V[{s}]" if s >= 0 else f"v{i}"
+        return None if k == 1 else self.texts[i]
+
+    def __setitem__(self, i, text):
+        if text is None:
+            self.kind[i] = 1
+        else:
+            self.kind[i] = 2
+            self.texts[i] = text

@@ -14,12 +14,12 @@ import contextlib
 import threading
 
 from .. import core
-from ..core import Value, enable_grad, topological_order
+from ..core import Value, enable_grad
 from ..util.gc_pause import collector_paused
 from .codegen import generate
 from .guards import COMPARISONS, CONVERSIONS, REFUSED, CompileError, guard_of
 from .source import show
-from .tape import Tape
+from .tape import Tape, graph_order
 
 __all__ = ["Trace", "trace", "run", "tape_of", "eager_step", "name_of", "tracing_now",
            "same_bits", "data_changes"]
@@ -76,24 +76,15 @@ def same_bits(a, b):
 
 
 def data_changes(snapshot):
-    """(Value, before, now) for each (Value, its data before) whose data changed."""
-    return [(v, d, v.data) for v, d in snapshot if not same_bits(v.data, d)]
+    """(Value, before, now) for each Value whose data changed; ``snapshot`` is (Values,
+    their data before)."""
+    return [(v, d, v.data) for v, d in zip(*snapshot)
+            if v.data is not d and not same_bits(v.data, d)]
 
 
 def tape_of(out, recorder):
     """The output's graph, then the nodes only read (for the guards), as a Tape."""
-    order = topological_order(out)
-    n_main = len(order)
-    if recorder.observed:
-        seen = set(order)
-        for _, a, b, _ in recorder.observed:
-            for v in (a, b):
-                if isinstance(v, Value) and v not in seen:
-                    for u in topological_order(v):
-                        if u not in seen:
-                            seen.add(u)
-                            order.append(u)
-    return Tape(order, n_main)
+    return Tape(*graph_order(out, recorder.observed))
 
 
 class Trace:
@@ -106,14 +97,18 @@ class Trace:
         self.arg_pattern = arg_pattern          # per argument: captured index, or -1
         self.comparisons = comparisons          # (op, result) per guard
         self.arg_of = arg_of                    # position of an argument leaf -> its index
-        self.captured_ids = {id(v): k for k, (_, v) in enumerate(program.leaves)}
+        self._captured_ids = None
         self.step = None
         self.confirmed = False                  # its first replay was checked against fn
 
     def refuses(self, arguments):
         """Why this trace cannot replay these arguments (a Value argument is, or is no
         longer, one of the Values fn reads directly), or None."""
-        ids = self.captured_ids
+        if not arguments.unique:
+            return None
+        if self._captured_ids is None:
+            self._captured_ids = {id(v): k for k, v in enumerate(self.program.leaf_values)}
+        ids = self._captured_ids
         for k, v in enumerate(arguments.unique):
             if ids.get(id(v), -1) != self.arg_pattern[k]:
                 return (f"whether argument Value {k} is one of the Values fn reads "
@@ -128,8 +123,13 @@ class Trace:
         """The same graph under the same guards (an identical trace)."""
         return (self.key == other.key and self.comparisons == other.comparisons
                 and self.arg_pattern == other.arg_pattern
-                and self.program.leaves == other.program.leaves
+                and self.program.leaf_positions == other.program.leaf_positions
+                and _same_objects(self.program.leaf_values, other.program.leaf_values)
                 and self.program.signature == other.program.signature)
+
+
+def _same_objects(a, b):
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def eager_step(out, arguments, stand_ins):
@@ -167,15 +167,15 @@ def _argument_changes(name, arguments, stand_ins, snapshot):
     for an argument fn also reads directly, itself): a replay would not change it."""
     changed = [(k, s.data) for k, (v, s) in enumerate(zip(arguments.unique, stand_ins))
                if not same_bits(s.data, v.data)] + \
-        [(k, v.data) for k, (v, d) in enumerate(snapshot) if not same_bits(v.data, d)]
+        [(k, v.data) for k, (v, d) in enumerate(zip(*snapshot)) if not same_bits(v.data, d)]
     if changed:
-        for v, d in snapshot:
+        for v, d in zip(*snapshot):
             v.data = d
         k, now = changed[0]
         v = arguments.unique[k]
         raise CompileError(f"compile: {name} changes the .data of {arguments.where[k]} "
                            f"{name_of(v)} "
-                           f"({snapshot[k][1]!r} -> {now!r}) while it runs: a compiled step "
+                           f"({snapshot[1][k]!r} -> {now!r}) while it runs: a compiled step "
                            f"replays the graph only, not assignments to .data. Change the "
                            f"Value before calling the step (or call fn eagerly)")
 
@@ -188,7 +188,7 @@ def trace(fn, name, number, args, kwargs, arguments, compile_code=True):
     directly stays a leaf of its own; if it does read one directly, fn is traced
     again with that argument itself (eager makes them one node).
     """
-    snapshot = [(v, v.data) for v in arguments.unique]
+    snapshot = (arguments.unique, [v.data for v in arguments.unique])
     stand_ins = [Value(v.data, v.label) for v in arguments.unique]
     out, recorder = run(fn, name, args, kwargs, arguments, stand_ins)
     _argument_changes(name, arguments, stand_ins, snapshot)
@@ -205,12 +205,13 @@ def trace(fn, name, number, args, kwargs, arguments, compile_code=True):
     index = tape.index
     arg_of = {index[s]: k for k, s in enumerate(stand_ins) if k not in merged and s in index}
     guards = [guard_of(index, *read) for read in recorder.observed]
+    tape.drop_index()                       # positions are all known now: free its memory
     n_leaves = sum(1 for ps in tape.parents[:tape.n_main] if not ps)
     title = [f"{show(name)}, trace {number}: {tape.n_main} nodes ({n_leaves} leaves)",
              "v<i>, g<i>: node i's value and d(output)/d(node i); V[k], G[k]: the same "
              "for leaves and loop operands"]
     program = generate(tape, arg_of, len(arguments.unique), guards, title)
-    position = {id(v): j for j, (_, v) in enumerate(program.leaves)}
+    position = {id(v): j for j, v in enumerate(program.leaf_values)}
     pattern = tuple(position[id(v)] if k in merged else -1
                     for k, v in enumerate(arguments.unique))
     result = Trace(arguments.key, list(arguments.numbers), program, pattern,

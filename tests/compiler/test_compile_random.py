@@ -6,9 +6,9 @@ trace limit) CompileError."""
 
 import math
 import random
-import struct
 
 import pytest
+from compile_checks import bits, eager, outcome
 
 from autograd_mini import CompileError, Value, compile
 from autograd_mini.core.engine import OPS
@@ -90,32 +90,6 @@ def run(steps, regs, number):
             r = regs[step[1]].leaky_relu(0.1 + step[3])
         regs.append(r)
     return sum(regs[3:-1], regs[-1] * regs[-2])     # every step reaches the output
-
-
-def bits(x):
-    """The float's bits; every NaN alike (which NaN an operation on two NaNs returns
-    depends on the machine instruction's operand order, eager's or compiled's)."""
-    return b"nan" if x != x else struct.pack("<d", x)
-
-
-def outcome(f, leaves):
-    """(output bits, gradient bits) of f(), or the type of what it raised; .grad zeroed."""
-    for v in leaves:
-        v.grad = 0.0
-    try:
-        value = f()
-    except (ArithmeticError, ValueError) as e:
-        return type(e)
-    value = value.data if isinstance(value, Value) else value
-    return bits(value), [bits(v.grad) for v in leaves]
-
-
-def eager(fn, leaves, args):
-    def f():
-        out = fn(*args)
-        out.backward()
-        return out
-    return outcome(f, leaves)
 
 
 def inputs(rng):
@@ -278,3 +252,33 @@ def test_a_sum_of_leaves_written_directly_keeps_eagers_zero_signs():
             make(xs_e, ws_e).backward()
             step()
             assert [bits(v.grad) for v in xs_c + ws_c] == [bits(v.grad) for v in xs_e + ws_e]
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_sums_of_products_with_constants_are_loops_and_bit_for_bit(seed):
+    """sum(c_i * w_i) with plain-number c_i (data) and Value w_i: leaves used once (read
+    and written directly), leaves used again, computed terms, constants on either side,
+    terms built before the sum; edge constants included."""
+    rng = random.Random(seed)
+    n = rng.choice([3, 40, 300])
+    cs = [rng.choice(EDGE) if rng.random() < 0.1 else rng.uniform(-2, 2) for _ in range(n)]
+    ws = [Value(rng.uniform(-1, 1)) for _ in range(n)]
+    style = seed % 4
+
+    def f():
+        terms = [c * w if k % 2 else w * c for k, (c, w) in enumerate(zip(cs, ws))]
+        if style == 1:                                    # terms of computed nodes
+            terms = [c * w.tanh() for c, w in zip(cs, ws)]
+        total = sum(terms)
+        if style == 2:                                    # a leaf used again
+            total = total * ws[n // 2]
+        if style == 3:                                    # the sum is not the output
+            total = (total * 0.5).tanh() + ws[0]
+        return total
+    step = compile(f)
+    for _ in range(4):
+        assert outcome(step, ws) == eager(f, ws, ()), (seed, n, style)
+        for w in ws[::3]:
+            w.data = rng.uniform(-1, 1)
+    if n == 300:
+        assert len(step.source.splitlines()) < 60           # a loop, not a line per term
