@@ -8,16 +8,25 @@ __all__ = ["BackwardWriter", "LOOP_BACKWARD"]
 
 # "a": terms last to first, as backward() meets them; "o": each leaf gets one
 # contribution (any order is that order), added to its .grad directly as backward() adds
-# a pass to what a leaf held: ``(p.grad or 0.0) + d`` (a held -0.0 is not kept).
+# a pass to what a leaf held: ``(p.grad or 0.0) + d`` (a held -0.0 is not kept), or
+# ``p.grad += d`` where d cannot be -0.0 (a gradient; a constant that is not -0.0).
 LOOP_BACKWARD = {
     ("*", "a", "a"): "for i, j in reversed({T}): G[i] += V[j]{g}; G[j] += V[i]{g}",
     ("*", "o", "o"): "for p, q in {T}: p.grad = (p.grad or 0.0) + q.data{g}; "
                      "q.grad = (q.grad or 0.0) + p.data{g}",
     ("*c", "a"): "for j, c in reversed({T}): G[j] += c{g}",
     ("*c", "o"): "for p, c in {T}: p.grad = (p.grad or 0.0) + c{g}",
+    ("*c", "o", "+0"): "for p, c in {T}: p.grad += c",
     ("+", "a"): "for j in reversed({T}): G[j] += {gt}",
-    ("+", "o"): "for p in {T}: p.grad = (p.grad or 0.0) + {gt}",
+    ("+", "o"): "for p in {T}: p.grad += {gt}",
 }
+
+
+def _no_negative_zero(run, factor):
+    """A run of constant products whose every contribution ``c`` is a constant that is
+    not -0.0 (so adding it straight to a held -0.0 gives eager's bits)."""
+    return run.pattern == ("*c", "o") and not factor and not any(
+        c == 0.0 and str(c)[0] == "-" for c in run.constants)
 
 
 class BackwardWriter:
@@ -163,8 +172,9 @@ class BackwardWriter:
         if run is self.layout.tail:
             self.tail_lines = self._tail_loop(run, factor, self.text(gt))
         else:
-            loop = LOOP_BACKWARD[run.pattern].format(T=self.fw.tuples[run.end], g=factor,
-                                                    gt=self.text(gt))
+            key = run.pattern + (("+0",) if _no_negative_zero(run, factor) else ())
+            loop = LOOP_BACKWARD[key].format(T=self.fw.tuples[run.end], g=factor,
+                                             gt=self.text(gt))
             (self.deferred if "o" in run.pattern else self.lines).append(loop)
         self.add(run.start, gt)
 
@@ -178,11 +188,11 @@ class BackwardWriter:
                     f"    {acc} += a * b", f"    p.grad = (p.grad or 0.0) + b{factor}",
                     f"    q.grad = (q.grad or 0.0) + a{factor}"]
         elif run.pattern[0] == "*c":
-            body = [f"for p, c in {T}:", f"    {acc} += p.data * c",
-                    f"    p.grad = (p.grad or 0.0) + c{factor}"]
+            add = "p.grad += c" if _no_negative_zero(run, factor) else \
+                f"p.grad = (p.grad or 0.0) + c{factor}"
+            body = [f"for p, c in {T}:", f"    {acc} += p.data * c", f"    {add}"]
         else:
-            body = [f"for p in {T}:", f"    {acc} += p.data",
-                    f"    p.grad = (p.grad or 0.0) + {gt}"]
+            body = [f"for p in {T}:", f"    {acc} += p.data", f"    p.grad += {gt}"]
         return [f"{acc} = {self.val[run.start]}"] + body
 
     def _neurons(self, group):

@@ -241,7 +241,11 @@ def test_a_sum_of_leaves_written_directly_keeps_eagers_zero_signs():
     the pass, then what the leaf held if it held something (-0.0 is nothing)."""
     for make in (lambda xs, ws: sum(x * w for x, w in zip(xs, ws)),
                  lambda xs, ws: sum(x * w for x, w in zip(xs, ws)) * ws[0] + xs[0],
-                 lambda xs, ws: sum(xs[1:], xs[0]) * ws[0]):
+                 lambda xs, ws: sum(xs[1:], xs[0]) * ws[0],
+                 lambda xs, ws: sum(c * w for c, w in zip([-0.0, 0.0, 2.0, -1.5, 0.5], ws)),
+                 lambda xs, ws: sum(c * w for c, w in zip([1.0, 0.0, 2.0, -1.5, 0.5], ws)),
+                 lambda xs, ws: sum(c * w for c, w in zip([-0.0, 0.0, 2.0, -1.5, 0.5], xs))
+                 * ws[1]):
         worlds = [([Value(-0.0) for _ in range(5)], [Value(1.0) for _ in range(5)])
                   for _ in "ec"]
         (xs_e, ws_e), (xs_c, ws_c) = worlds
