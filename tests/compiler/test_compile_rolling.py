@@ -4,6 +4,7 @@ iteration, the same iteration, a Value fixed for all iterations, a different lea
 iteration, constants that stay or change, values read again after the loop."""
 
 import math
+import operator
 import random
 
 import pytest
@@ -11,6 +12,8 @@ from compile_checks import bits, eager, outcome
 
 from autograd_mini import Value, compile
 
+BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+          "^": operator.pow}
 UNARY = ["tanh", "exp", "sigmoid", "relu", "sin", "neg", "abs", "softplus", "log", "sqrt",
          "leaky_relu", "cos"]
 
@@ -46,19 +49,17 @@ def run(steps, x, fixed, params, count, keep):
                     u.leaky_relu(0.1) if op == "leaky_relu" else getattr(u, op)()
             elif kind == "const":
                 c = 0.5 if step[3] == "same" else 0.25 + (r % 5) * 0.125
-                v = {"+": lambda: u + c, "-": lambda: u - c, "*": lambda: u * c,
-                     "/": lambda: u / c, "^": lambda: u ** 2.0}[op]()
+                v = u ** 2.0 if op == "^" else BINARY[op](u, c)
             elif kind == "rconst":
                 c = 1.5 if step[3] == "same" else 1.0 + (r % 3)
-                v = {"+": lambda: c + u, "-": lambda: c - u, "*": lambda: c * u,
-                     "/": lambda: c / (u * u + 1.0), "^": lambda: c ** u}[op]()
+                v = BINARY[op](c, u * u + 1.0 if op == "/" else u)
+            elif kind == "param":
+                w = params[r % len(params)]
+                v = w - u if op == "-" else BINARY[op](u, w)
             else:
-                w = params[r % len(params)] if kind == "param" else fixed
                 b = y if step[3] == "prev" else mine
-                v = {"+": lambda: u + w, "-": lambda: w - u, "*": lambda: u * w,
-                     "/": lambda: u / w}[op]() if kind == "param" else \
-                    {"+": lambda: u + w * b, "-": lambda: u - w * b, "*": lambda: u * w,
-                     "/": lambda: u / w}[op]()
+                v = u + fixed * b if op == "+" else u - fixed * b if op == "-" else \
+                    BINARY[op](u, fixed)
             mine = v
         y = mine
         if keep and r % keep == 0:
