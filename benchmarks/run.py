@@ -30,12 +30,17 @@ ROOT = os.path.dirname(HERE)
 # memory: 20,000 products, as micrograd's graph under tracemalloc takes minutes at 100,000
 # (time grows faster than the size); bytes per node do not depend on the size.
 FULL = {"rounds": 5, "mlp": (100, 2), "chain": 100_000, "wide": 100_000, "memory": 20_000,
-        "depth": 1_000_000, "big_chain": 1_000_000,
-        "reps": {"mlp": 2, "chain": 1, "wide": 1}}
+        "depth": 1_000_000, "big_chain": 1_000_000, "wconst": 100_000,
+        "compile_chain": 300_000, "compile_memory": 30_000,
+        "reps": {"mlp": 2, "chain": 1, "wide": 1, "wconst": 1}}
 QUICK = {"rounds": 1, "mlp": (100, 1), "chain": 2_000, "wide": 2_000, "memory": 2_000,
-         "depth": 20_000, "big_chain": 20_000, "reps": {"mlp": 1, "chain": 1, "wide": 1}}
+         "depth": 20_000, "big_chain": 20_000, "wconst": 2_000,
+         "compile_chain": 6_000, "compile_memory": 2_000,
+         "reps": {"mlp": 1, "chain": 1, "wide": 1, "wconst": 1}}
+# the parts of a run (``--only``): the timed benchmarks, then the probes
+PARTS = ["mlp", "chain", "wide", "wconst", "memory", "depth", "big_chain", "compile_cost"]
 BIG_CHAIN = ("autograd_mini", "floor")     # the 10^6 chain: only these (peers take minutes)
-TIMED = ["mlp", "chain", "wide"]
+TIMED = ["mlp", "chain", "wide", "wconst"]
 LABELS = {"autograd_mini": "autograd_mini (eager)", "compiled": "autograd_mini.compile",
           "micrograd": "micrograd 0.1.0", "torch": "PyTorch 0-d float64",
           "floor": "hand-written floats (floor)"}
@@ -122,12 +127,14 @@ def run(config, engines, log=print):
         else:
             skipped[e] = w.note
             log(f"  skipping {e}: {w.note}")
+    parts = config.get("only") or PARTS
     times = {b: {e: [] for e in live} for b in TIMED}
     checks = {b: {} for b in TIMED}
     setup = {b: {} for b in TIMED}
     errors = {}
-    sizes = {"mlp": config["mlp"][0], "chain": config["chain"], "wide": config["wide"]}
-    for bench in TIMED:
+    sizes = {"mlp": config["mlp"][0], "chain": config["chain"], "wide": config["wide"],
+             "wconst": config["wconst"]}
+    for bench in (b for b in TIMED if b in parts):
         workers = {e: Worker(e) for e in live}
         try:
             for r in range(config["rounds"]):
@@ -152,22 +159,58 @@ def run(config, engines, log=print):
                 w.close()
     memory, depth = {}, {}
     for e in live:
-        memory[e] = _probe(e, bench="memory", size=config["memory"])
-        if e not in ("floor", "compiled"):          # compiled: same limits as eager
+        if "memory" in parts:
+            memory[e] = _probe(e, bench="memory", size=config["memory"])
+        if e not in ("floor", "compiled") and "depth" in parts:   # compiled: eager's limits
             depth[e] = _probe(e, bench="depth", size=config["depth"])
-        log(f"  memory/depth {e}: {memory[e]!r} {depth.get(e)!r}")
+        log(f"  memory/depth {e}: {memory.get(e)!r} {depth.get(e)!r}")
     big = {}
-    for e in (e for e in BIG_CHAIN if e in live):   # one timed run each, fresh processes
-        runs = []
+    for e in (e for e in BIG_CHAIN if e in live and "big_chain" in parts):
+        runs = []                                   # one timed run each, fresh processes
         for _ in range(min(3, config["rounds"])):
             runs += _ask(e, bench="chain", size=config["big_chain"], reps=1).get("times", [])
         big[e] = median(runs)
         log(f"  chain {config['big_chain']:,} {e}: {big[e]!r}")
+    cost = compile_costs(config, log) if "compiled" in live and "compile_cost" in parts \
+        else {}
     return {"config": config, "engines": live, "machine": machine(), "versions": versions(),
-            "big_chain": big,
+            "big_chain": big, "compile_cost": cost,
             "skipped": skipped, "times": times, "checks": checks, "setup": setup,
             "errors": {f"{b}/{e}": m for (b, e), m in errors.items()},
             "memory": memory, "depth": depth, "sizes": sizes}
+
+
+def compile_costs(config, log):
+    """compile() of the chain, each measurement in a fresh process: seconds at n and at
+    n/3 (is it linear?), peak bytes at the memory size; each (eager, first call, second)."""
+    n, m = config["compile_chain"], config["compile_memory"]
+    out = {"n": n, "m": m}
+    for key, size, mem in (("time", n, False), ("time_third", n // 3, False),
+                           ("memory", m, True)):
+        out[key] = _probe("compiled", bench="compile_cost", size=size, memory=mem)
+        log(f"  compile cost {key} ({size:,} ops): {out[key]!r}")
+    return out
+
+
+def compile_lines(results):
+    """The compile-cost rows: the first call's time, linear or not, and its memory."""
+    cost = results.get("compile_cost") or {}
+    t, t3, mem = cost.get("time"), cost.get("time_third"), cost.get("memory")
+    if not (isinstance(t, list) and isinstance(t3, list) and isinstance(mem, list)):
+        why = t if isinstance(t, str) else t3 if isinstance(t3, str) else mem
+        return [f"compile of the chain: not measured ({why})", ""] if cost else []
+    n, m = cost["n"], cost["m"]
+    return [
+        f"compile of the chain of {n:,} ops (first call: trace, generate and compile the "
+        f"code; second call: checked against an eager run):",
+        f"- first call {t[1]:.2f} s, second {t[2]:.2f} s; one eager forward + backward "
+        f"{t[0]:.2f} s ({t[1] / t[0]:.1f}x)",
+        f"- time linear in the graph: {n // 3:,} ops {t3[1]:.2f} s, {n:,} ops {t[1]:.2f} s "
+        f"({t[1] / t3[1]:.2f}x for 3x the ops)",
+        f"- peak memory at {m:,} ops: first call {mem[1] / mem[0]:.2f}x, second "
+        f"{mem[2] / mem[0]:.2f}x the eager graph's ({mem[0] / 1e6:.1f} MB: forward + "
+        f"backward, tracemalloc)",
+        ""]
 
 
 def _probe(engine, **cmd):
@@ -203,9 +246,12 @@ def table(results):
     sizes = results["sizes"]
     names = {"mlp": f"mlp (one step, {sizes['mlp']} points)",
              "chain": f"chain ({sizes['chain']:,} ops)",
-             "wide": f"wide ({sizes['wide']:,} products)"}
+             "wide": f"wide ({sizes['wide']:,} products)",
+             "wconst": f"wconst ({sizes.get('wconst', 0):,} products, data x Value)"}
     for bench in TIMED:
-        meds = {e: median(results["times"][bench].get(e, [])) for e in live}
+        meds = {e: median(results["times"].get(bench, {}).get(e, [])) for e in live}
+        if not any(meds.values()):
+            continue                                    # not run (--only)
         for e in live:
             m = meds[e]
             mg, fl = meds.get("micrograd"), meds.get("floor")
@@ -217,7 +263,7 @@ def table(results):
             rows.append(f"| {names[bench]} | {LABELS[e]} | "
                         f"{'error: ' + err if err else fmt_time(m)} | {vs_mg} | {vs_fl} |")
     mem = results["memory"]
-    for e in live:
+    for e in (e for e in live if e in mem):
         v = mem.get(e)
         mg = mem.get("micrograd")
         cell = f"{v:.0f} B/node" if isinstance(v, (int, float)) else \
@@ -299,6 +345,15 @@ def targets(results):
                        "20x", ratio("wide", "autograd_mini", "floor"), 20))
     out.append(at_most("`wide` compiled / floor at most 1.5x", ratio("wide", "compiled",
                                                                       "floor"), 1.5))
+    out.append(at_most("`wconst` (sum of products of data and Values, built by user code) "
+                       "compiled / floor at most 1.5x", ratio("wconst", "compiled", "floor"),
+                       1.5))
+    trace = results.get("setup", {}).get("wconst", {}).get("compiled")
+    out.append(at_most("`wconst` compiled first call (trace + code) at most 1 s", trace, 1,
+                       " s"))
+    cost = (results.get("compile_cost") or {}).get("memory")
+    out.append(at_most("compile of a chain: peak memory at most 3x the eager graph's",
+                       max(cost[1:]) / cost[0] if isinstance(cost, list) else None, 3))
     m = results["memory"].get("autograd_mini")
     out.append(line("`memory` at most 160 bytes per node on `wide`",
                     f"{m:.0f} B/node" if isinstance(m, (int, float)) else None,
@@ -310,8 +365,8 @@ def targets(results):
     out.append(at_most("`mlp` compiled / floor at most 1.5x", r, 1.5))
     limit = results["config"]["depth"]
     d = results["depth"].get("autograd_mini", "?")
-    out.append(line(f"a {limit:,}-node chain works", "works" if d is None else f"fails at {d}",
-                    d is None))
+    out.append(line(f"a {limit:,}-node chain works", None if d == "?" else "works" if d is None
+                    else f"fails at {d}", d is None))
     return out
 
 
@@ -372,6 +427,7 @@ def markdown(results):
         "",
         *gaps(),
         *compile_cost(results),
+        *compile_lines(results),
         "Chain depth:",
         *depth_lines(results),
         "",
@@ -391,6 +447,8 @@ def markdown(results):
         "- `chain`: `y = y * 1.0000001 + 1e-7` until the chain has that many ops, then "
         "backward (micrograd needs `sys.setrecursionlimit` raised for it; the run raises it).",
         "- `wide`: `sum(x_i * w_i)` over leaves made beforehand, forward + backward.",
+        "- `wconst`: `sum(x_i * w_i)` of plain numbers x_i (a linear model's data) and "
+        "leaves w_i made beforehand, forward + backward.",
         f"- `memory`: tracemalloc bytes per node (leaves, products and sums) of the `wide` "
         f"graph of {cfg['memory']:,} products after forward + backward, graph alive (bytes "
         f"per node do not depend on the size; micrograd under tracemalloc is too slow at "
@@ -410,8 +468,14 @@ def main(argv=None):
     parser.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"),
                         help="where to write the markdown results ('-' for none)")
     parser.add_argument("--json", help="also write the raw results as JSON here")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help=f"comma-separated subset of {','.join(PARTS)}")
     args = parser.parse_args(argv)
     config = dict(QUICK if args.quick else FULL, quick=args.quick)
+    config["only"] = [p.strip() for p in args.only.split(",") if p.strip()]
+    if set(config["only"]) - set(PARTS):
+        parser.error(f"unknown part(s) {sorted(set(config['only']) - set(PARTS))}; choose "
+                     f"from {PARTS}")
     if args.rounds:
         config["rounds"] = args.rounds
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]

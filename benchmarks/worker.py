@@ -5,7 +5,8 @@ lives in its own process so that one engine's memory (PyTorch's allocator, a big
 micrograd heap) does not slow the next. The collector is left as the interpreter
 starts it (on, default thresholds): the benchmarks measure what a user sees.
 
-Commands: {"bench": "mlp"|"chain"|"wide"|"memory"|"depth", "size": n, "reps": r}.
+Commands: {"bench": "mlp"|"chain"|"wide"|"wconst"|"memory"|"depth"|"compile_cost",
+"size": n, "reps": r} ("compile_cost" also takes "memory": true for peak bytes).
 Answer: {"times": [seconds, ...], "check": number} or {"error": "..."}.
 """
 
@@ -46,6 +47,8 @@ def run(obj, cmd, setup_done):
         return {"value": workloads.memory_per_node(obj, n)}
     if bench == "depth":
         return {"value": workloads.max_depth(obj, n)}
+    if bench == "compile_cost":
+        return {"value": workloads.compile_cost(n, memory=cmd.get("memory", False))}
     key = (bench, n)
     if key not in setup_done:
         t0 = time.perf_counter()
@@ -58,7 +61,7 @@ def run(obj, cmd, setup_done):
     else:
         setup = None
     fn = {"mlp": lambda: obj.mlp_step(), "chain": lambda: obj.chain(n),
-          "wide": lambda: obj.wide(n)}[bench]
+          "wide": lambda: obj.wide(n), "wconst": lambda: obj.wconst(n)}[bench]
     if setup is not None:
         fn()                                        # one untimed warm-up run per engine
     times, check = [], None

@@ -14,13 +14,19 @@ Workloads:
           backward, returns dy/dx
   wide    sum of n products ``x_i * w_i`` of leaves made beforehand; forward +
           backward, returns the sum
+  wconst  a linear model's score: sum of n products ``x_i * w_i`` of plain numbers
+          ``x_i`` (data) and leaves ``w_i``, built by user code; forward + backward
   memory  bytes per node (tracemalloc) of the ``wide`` graph (leaves included) after
           forward + backward, with the graph alive
+  compile_cost  ``autograd_mini.compile`` of the ``chain`` of n ops: the first call (trace,
+          generate and compile the code) and the second (checked against an eager run),
+          in seconds or in peak bytes (tracemalloc), beside one eager forward + backward
 """
 
 import gc
 import random
 import sys
+import time
 import tracemalloc
 
 from autograd_mini.data import make_moons
@@ -131,6 +137,19 @@ class ScalarEngine:
         return s, 4 * n                                 # leaves, products, sums
 
 
+    def wconst_setup(self, n):
+        rng = random.Random(3)
+        self.cx = [rng.uniform(-1, 1) for _ in range(n)]
+        self.cw = [self.Value(rng.uniform(-1, 1)) for _ in range(n)]
+
+    def wconst(self, n):
+        for v in self.cw:
+            v.grad = 0.0
+        s = sum(x * w for x, w in zip(self.cx, self.cw))
+        s.backward()
+        return s.data
+
+
 class AutogradMini(ScalarEngine):
     def __init__(self):
         from autograd_mini import Value
@@ -187,6 +206,18 @@ class Compiled(AutogradMini):
         for v in self.ws:
             v.grad = 0.0
         return self.wide_step()
+
+    def wconst_setup(self, n):
+        from autograd_mini import compile
+        super().wconst_setup(n)
+        xs, ws = self.cx, self.cw
+        self.wconst_step = compile(lambda: sum(x * w for x, w in zip(xs, ws)))
+        self.wconst_step()                              # trace + generate code, untimed
+
+    def wconst(self, n):
+        for v in self.cw:
+            v.grad = 0.0
+        return self.wconst_step()
 
     def wide_graph(self, n):
         raise NotImplementedError("a compiled step keeps no graph")
@@ -261,6 +292,18 @@ class Torch:
         for v in self.xs + self.ws:
             v.grad = None
         s = sum(x * w for x, w in zip(self.xs, self.ws))
+        s.backward()
+        return s.item()
+
+    def wconst_setup(self, n):
+        rng = random.Random(3)
+        self.cx = [rng.uniform(-1, 1) for _ in range(n)]
+        self.cw = [self.t(rng.uniform(-1, 1), True) for _ in range(n)]
+
+    def wconst(self, n):
+        for v in self.cw:
+            v.grad = None
+        s = sum(x * w for x, w in zip(self.cx, self.cw))
         s.backward()
         return s.item()
 
@@ -368,6 +411,18 @@ class Floor:
         self.gw = [x * 1.0 for x in self.xs]          # ds/dw_i = x_i
         return s
 
+    def wconst_setup(self, n):
+        rng = random.Random(3)
+        self.cx = [rng.uniform(-1, 1) for _ in range(n)]
+        self.cw = [rng.uniform(-1, 1) for _ in range(n)]
+
+    def wconst(self, n):
+        s = 0.0
+        for x, w in zip(self.cx, self.cw):
+            s += x * w
+        self.gcw = [x * 1.0 for x in self.cx]         # ds/dw_i = x_i
+        return s
+
     def wide_graph(self, n):
         rng = random.Random(2)
         xs = [rng.uniform(-1, 1) for _ in range(n)]
@@ -400,6 +455,37 @@ def memory_per_node(engine_obj, n):
         tracemalloc.stop()
     del graph
     return (after - before) / nodes
+
+
+def compile_cost(n, memory=False):
+    """``autograd_mini.compile`` of the chain of n ops, beside one eager forward +
+    backward of it: seconds (``memory`` False) or tracemalloc peak bytes (True) of
+    (eager, the first call: trace + code, the second call: checked against eager)."""
+    from autograd_mini import Value, compile
+
+    def f(x):
+        y = x
+        for _ in range(n // 2):
+            y = y * CHAIN_A + CHAIN_B
+        return y
+
+    def measure(action):
+        gc.collect()
+        if memory:
+            tracemalloc.start()
+        t0 = time.perf_counter()
+        try:
+            action()
+            return tracemalloc.get_traced_memory()[1] if memory else time.perf_counter() - t0
+        finally:
+            if memory:
+                tracemalloc.stop()
+
+    def eager():
+        y = f(Value(0.5))
+        y.backward()
+    step, x = compile(f), Value(0.5)
+    return [measure(eager), measure(lambda: step(x)), measure(lambda: step(x))]
 
 
 def max_depth(engine_obj, limit):

@@ -102,3 +102,20 @@ def test_unknown_engine_is_an_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--engines", "tensorflow"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "unknown engine(s) ['tensorflow']" in proc.stderr
+
+
+def test_compile_rows_alone(tmp_path):
+    """`--only` runs just the compile rows: the data-times-Value sum (wconst) and the
+    cost of compiling a chain (time at two sizes, peak memory against eager's)."""
+    proc, md, raw = bench(tmp_path, "--engines", "autograd_mini,compiled,floor",
+                          "--only", "wconst,compile_cost")
+    assert "wconst (2,000 products, data x Value)" in md and "mlp (one step" not in md
+    assert raw["checks"]["wconst"]["autograd_mini"] == raw["checks"]["wconst"]["compiled"]
+    cost = raw["compile_cost"]
+    assert all(len(cost[k]) == 3 and all(x > 0 for x in cost[k])
+               for k in ("time", "time_third", "memory"))
+    assert "compile of the chain of 6,000 ops" in md and "peak memory at 2,000 ops" in md
+    assert "`wconst` compiled first call (trace + code) at most 1 s" in md
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "speed"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "unknown part(s) ['speed']" in proc.stderr
