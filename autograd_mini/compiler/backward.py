@@ -51,20 +51,16 @@ class BackwardWriter:
         """The backward lines, from the output back."""
         g, L = self.g, self.layout
         self.add(g.n_main - 1, 1.0)
-        i = g.n_main
-        while i > 0:
-            i -= 1
+        for i in reversed(L.visits):
+            if i >= g.n_main:
+                continue                            # read by a guard only: no gradient
             if i in L.segment_end:
-                seg = L.segment_end[i]
-                self.loops.backward(seg, self)
-                i = seg.start
+                self.loops.backward(L.segment_end[i], self)
             elif i in L.neurons_end:
                 self._neurons(L.neurons_end[i])
-            elif i in L.in_neurons:
-                pass
             elif i in L.run_at:
                 self._run(L.run_at[i])
-            elif g.parents[i] and self.val[i] is not None:
+            elif L.plain[i]:
                 self._node(i)
         return self.lines
 

@@ -49,29 +49,22 @@ class ForwardWriter:
 
     def write(self):
         """The forward lines, node by node in topological order."""
-        g, L = self.g, self.layout
+        L = self.layout
         ready = {}
         for k, (_, a, b, _, _) in enumerate(L.guards):
             ready.setdefault(max(a, -1 if b is None else b), []).append(k)
-        i, n = 0, len(g.nodes)
-        while i < n:
+        for i in L.visits:
             if i in L.segment_at:
-                seg = L.segment_at[i]
-                self.lines += self.loops.forward(seg)
-                i = seg.end
-                continue
-            if i in L.neurons_at:
+                self.lines += self.loops.forward(L.segment_at[i])
+            elif i in L.neurons_at:
                 self._neurons(L.neurons_at[i])
-            elif i in L.in_neurons:
-                pass
             elif i in L.run_at:
                 if L.run_at[i] is not L.tail:       # the output's own sum: last
                     self._run(L.run_at[i])
-            elif g.parents[i] and self.val[i] is not None:
+            elif L.plain[i]:
                 self._node(i)
             for k in ready.get(i, ()):
                 self._guard(k)
-            i += 1
         return self.lines
 
     def _node(self, i):

@@ -10,6 +10,7 @@ reads), or nowhere (nodes inside a loop).
 """
 
 from array import array
+from itertools import chain
 
 from .rolling import find_segments
 from .runs import find_runs
@@ -83,6 +84,25 @@ class Layout:
         self.segment_at = {seg.start: seg for seg in self.segments}       # forward
         self.segment_end = {seg.end - 1: seg for seg in self.segments}    # backward
         self._place()
+        self._visits()
+
+    def _visits(self):
+        """The positions the writers act at, ascending: nodes written one line each
+        (``plain``), and where loops and guards go; nothing inside a loop."""
+        g, n = self.tape, len(self.tape.nodes)
+        looped = bytearray(n)
+        for seg in self.segments:
+            looped[seg.start:seg.end] = b"\x01" * (seg.end - seg.start)
+        for i in self.in_neurons:
+            looped[i] = 1
+        kind, parents = self.val.kind, g.parents
+        self.plain = plain = bytearray(n)
+        for i in [i for i in range(n) if parents[i] and kind[i] != 1 and not looped[i]]:
+            plain[i] = 1
+        ready = [max(a, -1 if b is None else b) for _, a, b, _, _ in self.guards]
+        marks = set(self.segment_at) | set(self.segment_end) | set(self.neurons_at) | \
+            set(self.neurons_end) | set(ready)
+        self.visits = sorted(marks.union(i for i in range(n) if plain[i]))
 
     def _excluded(self, pinned):
         """Positions no rolled loop may take: guarded and argument nodes, the output,
@@ -105,7 +125,8 @@ class Layout:
         self.slot = slot = [-1] * n
         self.val = Names(slot)
         objects, arrays = self._loop_operands()
-        captured = array("l", [i for i in range(n) if not g.parents[i] and i not in self.arg_of])
+        arg_of = self.arg_of
+        captured = array("l", [i for i, ps in enumerate(g.parents) if not ps and i not in arg_of])
         self.main_leaves = [i for i in captured if i < g.n_main and i not in objects]
         order = self.main_leaves + [i for i in captured if i >= g.n_main]
         for k, i in enumerate(order):
@@ -118,8 +139,7 @@ class Layout:
         for k, i in enumerate(computed):
             slot[i] = base + k
         self.n_computed = len(computed) + self._place_segments(base + len(computed))
-        for i in objects:
-            self.val[i] = None
+        self.val.clear(objects)
         self.read_leaves = [g.nodes[i] for i in order]      # V starts with their data
         self.captured = (captured, [g.nodes[i] for i in captured])
 
@@ -128,15 +148,11 @@ class Layout:
         arrays V/G (``arrays``); run-internal nodes get no home."""
         g, objects, arrays = self.tape, set(), set()
         for run in self.runs:
-            for c in run.links[:-1]:
-                self.val[c] = None
+            self.val.clear(run.links[:-1])
             if run.pattern[0] != "+":
-                for c in run.links:
-                    self.val[g.parents[c][1]] = None
-            modes = run.pattern[1:]
-            for operands in run.operands:
-                for x, m in zip(operands, modes):
-                    (objects if m == "o" else arrays).add(x)
+                self.val.clear(run.terms)
+            (objects if run.pattern[1] == "o" else arrays).update(
+                chain.from_iterable(run.operands))
         for i in [i for i, op in enumerate(g.ops) if op == "wsum"]:
             arrays.update(g.parents[i])
         arrays.update(self.in_neurons)
@@ -162,8 +178,7 @@ class Layout:
                     for r, i in enumerate(positions):
                         self.slot[i] = first + r
                     continue
-                for i in positions:
-                    self.val[i] = None
+                self.val.clear(positions)
                 if j in seg.exits:
                     self.val[seg.exits[j]] = f"t{seg.number}_{j}"
         return used
@@ -188,6 +203,12 @@ class Names:
             s = self.slot[i]
             return f"V[{s}]" if s >= 0 else f"v{i}"
         return None if k == 1 else self.texts[i]
+
+    def clear(self, positions):
+        """No home for the nodes at these positions."""
+        kind = self.kind
+        for i in positions:
+            kind[i] = 1
 
     def __setitem__(self, i, text):
         if text is None:

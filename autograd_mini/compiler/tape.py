@@ -3,6 +3,7 @@ compact signature (what a later eager run must reproduce)."""
 
 import math
 from array import array
+from collections import Counter
 from itertools import chain
 
 from ..core import Value, topological_order
@@ -48,7 +49,7 @@ class Tape:
         self.ops = [v.op for v in order]
         self.parents = [tuple(map(get, v.parents)) for v in order]
         self.constants = [v.constant for v in order]
-        self._first = self._more = self._signature = None
+        self._first = self._more = self._signature = self._counts = None
 
     def drop_index(self):
         self.index = None
@@ -77,10 +78,10 @@ class Tape:
     def read_once(self):
         """A function telling whether node i is read by exactly one node (fast, for
         passes over every node)."""
-        if self._first is None:
-            self._readers()
-        first, more = self._first, self._more
-        return lambda i: first[i] >= 0 and i not in more
+        if self._counts is None:
+            self._counts = Counter(chain.from_iterable(self.parents))
+        counts = self._counts
+        return lambda i: counts[i] == 1
 
     def uses(self, i):
         """How many times other nodes read node i."""

@@ -206,12 +206,12 @@ def trace(fn, name, number, args, kwargs, arguments, compile_code=True):
     arg_of = {index[s]: k for k, s in enumerate(stand_ins) if k not in merged and s in index}
     guards = [guard_of(index, *read) for read in recorder.observed]
     tape.drop_index()                       # positions are all known now: free its memory
-    n_leaves = sum(1 for ps in tape.parents[:tape.n_main] if not ps)
+    n_leaves = tape.parents[:tape.n_main].count(())
     title = [f"{show(name)}, trace {number}: {tape.n_main} nodes ({n_leaves} leaves)",
              "v<i>, g<i>: node i's value and d(output)/d(node i); V[k], G[k]: the same "
              "for leaves and loop operands"]
     program = generate(tape, arg_of, len(arguments.unique), guards, title)
-    position = {id(v): j for j, v in enumerate(program.leaf_values)}
+    position = {id(v): j for j, v in enumerate(program.leaf_values)} if merged else {}
     pattern = tuple(position[id(v)] if k in merged else -1
                     for k, v in enumerate(arguments.unique))
     result = Trace(arguments.key, list(arguments.numbers), program, pattern,
