@@ -39,18 +39,19 @@ _NEAR = 2 * MAX_PERIOD      # parents further back than this are "far"
 
 def _keys(tape, lo, hi):
     """Per position in [lo, hi), what must repeat: (op, parent distances, has a
-    constant); "" for a leaf; a key of its own (the position) for an n-ary node."""
+    constant); "" for a leaf; a key of its own (the position) for an n-ary node. A leaf
+    parent counts as far away (a loop reads it by its slot, wherever it is)."""
     ops, parents, consts = tape.ops, tape.parents, tape.constants
     keys = list(range(lo, hi))
+
+    def away(i, p):
+        return i - p if i - p <= _NEAR and parents[p] else -1
     for k, i in enumerate(range(lo, hi)):
         ps = parents[i]
         if len(ps) == 2:
-            a, b = ps
-            keys[k] = (ops[i], i - a if i - a <= _NEAR else -1, i - b if i - b <= _NEAR else -1,
-                       consts[i] is None)
+            keys[k] = (ops[i], away(i, ps[0]), away(i, ps[1]), consts[i] is None)
         elif len(ps) == 1:
-            a = ps[0]
-            keys[k] = (ops[i], i - a if i - a <= _NEAR else -1, consts[i] is None)
+            keys[k] = (ops[i], away(i, ps[0]), consts[i] is None)
         elif not ps:
             keys[k] = ""
     return keys
