@@ -1,0 +1,239 @@
+"""Checking the lines: right or wrong by the digits written; for a wrong line, a new error
+or one carried forward from earlier lines, and its likely slip.
+
+Each line is computed twice: from the true numbers (is it right?) and from the learner's
+own other lines (their out_o1 in E_o1, their factors in a product, their gradient in a
+step). A wrong line whose number is what the learner's own lines give (within one unit of
+its last digit) carries those lines' errors forward; the lines it depends on are found by
+leaving each out. A right line that the learner's wrong lines would have changed "uses
+the true value". A new error is compared with the slips of ``derivation_slips`` and with
+the correct number's digits (a swap, a dropped or extra digit: a copying slip).
+"""
+
+import math
+
+from .derivation_graph import Given, Numbers
+from .derivation_names import display
+from .derivation_numbers import Number, agrees, same_digits
+from .derivation_slips import variants
+
+__all__ = ["Checker", "digit_slip"]
+
+_MAX_DIAGNOSED = 200            # new errors given a slip search (the rest: formula only)
+_FACTORS = ((-1.0, "the sign: yours is minus the correct value"),
+            (2.0, "a factor 2: yours is twice the correct value"),
+            (0.5, "a factor 1/2: yours is half the correct value"),
+            (-2.0, "a factor -2: yours is minus twice the correct value"),
+            (-0.5, "a factor -1/2: yours is minus half the correct value"),
+            (10.0, "a factor 10: the decimal point one place off"),
+            (0.1, "a factor 1/10: the decimal point one place off"))
+_HALF_HINT = " (the 1/2 in E = 1/2 (target - out)^2 and the 2 of the square cancel)"
+
+
+class Checker:
+    """Checks ``lines`` (LineCheck objects with ``key``, ``number``, ``eta``, ``line``)
+    against ``net``; the last line of each quantity is the one the others use."""
+
+    def __init__(self, net, lines):
+        self.net, self.lines = net, lines
+        self.source = {ln.key: ln for ln in lines}
+        self.given = Given({k: (ln.number, ln.line) for k, ln in self.source.items()})
+        self._true = {}
+
+    def true(self, eta):
+        if eta not in self._true:
+            self._true[eta] = Numbers(self.net, eta=eta)
+        return self._true[eta]
+
+    def _yours(self, ln, drop=(), given=None):
+        return Numbers(self.net, given or self.given, exclude={ln.key, *drop}, eta=ln.eta)
+
+    def run(self):
+        for ln in self.lines:
+            ln.correct = self.true(ln.eta).get(ln.key)
+            ln.ok = agrees(ln.number, ln.correct)
+        wrong = {k for k, ln in self.source.items() if not ln.ok}
+        only_wrong = Given({k: self.given.entries[k] for k in wrong})
+        diagnosed = 0
+        for ln in self.lines:
+            ctx = self._yours(ln)
+            ln.from_yours = _safe(ctx.get, ln.key)
+            if ln.ok:
+                self._uses_true(ln, ctx.used & wrong)
+                continue
+            if self._carried(ln, ctx, wrong) or self._carried(
+                    ln, self._yours(ln, given=only_wrong), wrong, only_wrong):
+                continue
+            ln.cause = "new"
+            if diagnosed < _MAX_DIAGNOSED:
+                ln.slips = self._slips(ln)
+                diagnosed += 1
+        self._copying_evidence()
+
+    # ------------------------------------------------------------------ carried / true
+    def _uses_true(self, ln, wrong_used):
+        """A right line that the learner's wrong lines would have changed."""
+        if not wrong_used or agrees(ln.number, ln.from_yours):
+            return
+        ln.uses_true = [k for k in sorted(wrong_used, key=self._line_of)
+                        if agrees(ln.number, _safe(self._yours(ln, drop={k}).get, ln.key))] \
+            or sorted(wrong_used, key=self._line_of)
+
+    def _carried(self, ln, ctx, wrong, given=None):
+        value = ln.from_yours if given is None else _safe(ctx.get, ln.key)
+        if not agrees(ln.number, value, units=1):
+            return False
+        used = sorted(ctx.used, key=self._line_of)
+        moved = [k for k in used if not agrees(
+            ln.number, _safe(self._yours(ln, drop={k}, given=given).get, ln.key), units=1)]
+        bad = [k for k in (moved or used) if k in wrong]
+        if not bad and not moved:
+            return False
+        ln.cause = "carried"
+        ln.carried_from = [self.source[k] for k in (bad or moved)]
+        ln.rounding = not bad
+        ln.carried_value = value
+        ln.carried_given = given or self.given
+        return True
+
+    def _line_of(self, key):
+        return self.source[key].line
+
+    # ------------------------------------------------------------------ slips
+    def _updated(self, ln):
+        """The weights already updated when ``ln`` was written: the learner's own steps
+        of earlier lines, else (for a checker of the notes' rule) every parameter's."""
+        mine = {k[1]: s.number.value for k, s in self.source.items()
+                if k[0] == "step" and s.line < ln.line and self.net.is_leaf(k[1])}
+        if mine:
+            return mine
+        true = self.true(ln.eta)
+        return {p: true.step(p) for p in self.net.params}
+
+    def _slips(self, ln):
+        bases = [({"eta": ln.eta}, ln.correct)]
+        if math.isfinite(ln.from_yours) and not agrees(ln.number, ln.from_yours, units=0):
+            bases.append(({"given": self.given, "exclude": {ln.key}, "eta": ln.eta},
+                          ln.from_yours))
+        found = []
+        for _, ref in bases:
+            if agrees(ln.number, ref, units=1):
+                found.append(f"the last digit is one off: {ln.number.text} for "
+                             f"{same_digits(ref, ln.number)} (rounding)")
+            for f, text in _FACTORS:
+                if _distinct(ln.number, f * ref, ref) and agrees(ln.number, f * ref, units=1):
+                    found.append(text + (_HALF_HINT if abs(f) in (2.0, 0.5) and
+                                         self._has_half_square(ln.key) else ""))
+        for text, evaluate in variants(self.net, ln.key, self._updated(ln)):
+            for base, ref in bases:
+                alt = _safe(evaluate, base)
+                if _distinct(ln.number, alt, ref) and agrees(ln.number, alt, units=1):
+                    found.append(text)
+                    break
+        digits = digit_slip(ln.number, ln.correct)
+        if digits:
+            found.append(digits)
+        return list(dict.fromkeys(found))
+
+    def _has_half_square(self, key):
+        names = self.net.between(key[1], key[2]) if key[0] == "d" else \
+            self.net.ancestors(key[1])
+        for n in names:
+            ops = {v.op for v in self.net.regions[n].interior} if n in self.net.regions else ()
+            if "**" in ops and "*" in ops:
+                return True
+        return False
+
+    def _copying_evidence(self):
+        """A new error whose own dependents are right copied its value wrongly."""
+        for ln in self.lines:
+            if ln.ok or ln.cause != "new":
+                continue
+            users = [u for u in self.lines if ln.key in (u.uses_true or [])]
+            if users:
+                shown = ", ".join(f"line {u.line} {display(u.key)}" for u in users[:4])
+                more = f" and {len(users) - 4} more" if len(users) > 4 else ""
+                ln.evidence = (f"the lines that use {display(ln.key)} ({shown}{more}) are "
+                               f"computed from its correct value: the slip is in writing "
+                               f"this line down, not in the computation")
+
+
+def _safe(f, *args):
+    try:
+        return f(*args)
+    except (ArithmeticError, ValueError, RecursionError):
+        return math.nan
+
+
+def _distinct(number, alt, ref):
+    """Is ``alt`` a number, different from ``ref`` at the digits written?"""
+    return math.isfinite(alt) and abs(alt - ref) > float(number.unit)
+
+
+# ---------------------------------------------------------------------- copying slips
+def _edits(r, w):
+    """The fewest edits turning the correct digits ``r`` into the written ``w``
+    (Damerau-Levenshtein): ("swap", i) | ("sub", i, c) | ("drop", i) | ("add", i, c)."""
+    n, m = len(r), len(w)
+    d = [[i + j if i * j == 0 else 0 for j in range(m + 1)] for i in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + (r[i - 1] != w[j - 1]))
+            if i > 1 and j > 1 and r[i - 1] == w[j - 2] and r[i - 2] == w[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    ops, i, j = [], n, m
+    while i or j:
+        if i and j and r[i - 1] == w[j - 1] and d[i][j] == d[i - 1][j - 1]:
+            i, j = i - 1, j - 1
+        elif i > 1 and j > 1 and r[i - 1] == w[j - 2] and r[i - 2] == w[j - 1] and \
+                d[i][j] == d[i - 2][j - 2] + 1:
+            ops.append(("swap", i - 2))
+            i, j = i - 2, j - 2
+        elif i and j and d[i][j] == d[i - 1][j - 1] + 1:
+            ops.append(("sub", i - 1, w[j - 1]))
+            i, j = i - 1, j - 1
+        elif i and d[i][j] == d[i - 1][j] + 1:
+            ops.append(("drop", i - 1))
+            i -= 1
+        else:
+            ops.append(("add", i, w[j - 1]))
+            j -= 1
+    return ops[::-1]
+
+
+def _edit_text(r, op):
+    i = op[1]
+    after = f"after {r[:i]}" if i else "at the start"
+    if op[0] == "swap":
+        return f"{r[i]}{r[i + 1]} written as {r[i + 1]}{r[i]}"
+    if op[0] == "sub":
+        return f"{op[2]} written for the {r[i]} {after}"
+    if op[0] == "drop":
+        return f"the {r[i]} {after} left out"
+    return f"an extra {op[2]} " + ("at the end" if i == len(r) else after)
+
+
+def digit_slip(number, true):
+    """A copying slip, if the digits written are the correct ones with one or two
+    digits swapped, changed, left out or added (at least 4 significant digits written)."""
+    if number.style or not math.isfinite(true) or (number.exact < 0) != (true < 0):
+        return None
+    w = f"{abs(number.exact):f}"
+    if len(w) > 40 or len(w.replace(".", "").lstrip("0")) < 4:
+        return None
+    best = None
+    for unit in (number.unit, number.unit * 10, number.unit / 10):
+        if unit >= 1 and "." in w:
+            continue
+        r = same_digits(abs(true), Number(w, 0.0, number.exact, unit))
+        ops = _edits(r, w)
+        if ops and len(ops) <= 2 and all(r[o[1]: o[1] + 1] != "." and
+                                         (len(o) < 3 or o[2] != ".") for o in ops):
+            if best is None or len(ops) < len(best[1]) or (len(ops) == len(best[1])
+                                                          and unit == number.unit):
+                best = (r, ops)
+    if best is None:
+        return None
+    r, ops = best
+    return (f"a copying slip: {w} for {r} ({'; '.join(_edit_text(r, o) for o in ops)})")
