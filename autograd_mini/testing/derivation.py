@@ -82,6 +82,8 @@ def _graph_network(graph, params):
         model, root = graph
     elif hasattr(graph, "values") and isinstance(getattr(graph, "output", None), Value):
         root, extra = graph.output, dict(graph.values)
+        if params is None:                      # a WorkedExample: the notes' weights
+            params = [extra[w] for w in WEIGHTS if w in extra]
     if not isinstance(root, Value):
         hint = " (pass the loss too: graph=(model, loss))" if callable(
             getattr(graph, "parameters", None)) else ""
@@ -189,7 +191,7 @@ def _numbers_text(ctx, given_text):
         if key == ("eta",):
             return fmt(ctx.eta)
         if given_text and key in ctx.given.entries and key not in ctx.exclude:
-            text = ctx.given.entries[key][0].text
+            text = ctx.given.pick(key, ctx.at).number.text
         else:
             x = ctx.get(key)
             text = fmt(x)
@@ -205,7 +207,7 @@ def _formulas(net, checker):
         ln.formula = render(parts)
         ln.formula_numbers = render(parts, _numbers_text(checker.true(ln.eta), False))
         if ln.cause == "carried":
-            ctx = Numbers(net, ln.carried_given, exclude={ln.key}, eta=ln.eta)
+            ctx = Numbers(net, ln.carried_given, exclude={ln.key}, eta=ln.eta, at=ln.line)
             ln.yours_formula = render(parts, _numbers_text(ctx, True))
 
 

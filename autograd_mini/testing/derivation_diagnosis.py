@@ -27,7 +27,8 @@ _FACTORS = ((-1.0, "the sign: yours is minus the correct value"),
             (-0.5, "a factor -1/2: yours is minus half the correct value"),
             (10.0, "a factor 10: the decimal point one place off"),
             (0.1, "a factor 1/10: the decimal point one place off"))
-_HALF_HINT = " (the 1/2 in E = 1/2 (target - out)^2 and the 2 of the square cancel)"
+_HALF_HINT = {"d": " (the 1/2 in E = 1/2 (target - out)^2 and the 2 of the square cancel)",
+              "value": " (the 1/2 in E = 1/2 (target - out)^2)"}
 
 
 class Checker:
@@ -36,8 +37,7 @@ class Checker:
 
     def __init__(self, net, lines):
         self.net, self.lines = net, lines
-        self.source = {ln.key: ln for ln in lines}
-        self.given = Given({k: (ln.number, ln.line) for k, ln in self.source.items()})
+        self.given = Given(lines)
         self._true = {}
 
     def true(self, eta):
@@ -46,18 +46,23 @@ class Checker:
         return self._true[eta]
 
     def _yours(self, ln, drop=(), given=None):
-        return Numbers(self.net, given or self.given, exclude={ln.key, *drop}, eta=ln.eta)
+        return Numbers(self.net, given or self.given, exclude={ln.key, *drop}, eta=ln.eta,
+                       at=ln.line)
+
+    def _source(self, key, ln):
+        """The learner's line of ``key`` that the computation of ``ln`` reads."""
+        return self.given.pick(key, ln.line)
 
     def run(self):
         for ln in self.lines:
             ln.correct = self.true(ln.eta).get(ln.key)
             ln.ok = agrees(ln.number, ln.correct)
-        wrong = {k for k, ln in self.source.items() if not ln.ok}
-        only_wrong = Given({k: self.given.entries[k] for k in wrong})
+        only_wrong = Given([ln for ln in self.lines if not ln.ok])
         diagnosed = 0
         for ln in self.lines:
             ctx = self._yours(ln)
             ln.from_yours = _safe(ctx.get, ln.key)
+            wrong = {k for k in self.given.entries if not self._source(k, ln).ok}
             if ln.ok:
                 self._uses_true(ln, ctx.used & wrong)
                 continue
@@ -72,39 +77,40 @@ class Checker:
 
     # ------------------------------------------------------------------ carried / true
     def _uses_true(self, ln, wrong_used):
-        """A right line that the learner's wrong lines would have changed."""
+        """A right line that the learner's wrong lines would have changed: the wrong
+        lines whose true value it uses (those without which their numbers give it)."""
         if not wrong_used or agrees(ln.number, ln.from_yours):
             return
-        ln.uses_true = [k for k in sorted(wrong_used, key=self._line_of)
-                        if agrees(ln.number, _safe(self._yours(ln, drop={k}).get, ln.key))] \
-            or sorted(wrong_used, key=self._line_of)
+        ordered = sorted(wrong_used, key=lambda k: self._source(k, ln).line)
+        ln.uses_true = [k for k in ordered
+                        if agrees(ln.number, _safe(self._yours(ln, drop={k}).get, ln.key))]
+        if not ln.uses_true and agrees(ln.number, _safe(self._yours(ln, drop=ordered).get,
+                                                        ln.key)):
+            ln.uses_true = ordered
 
     def _carried(self, ln, ctx, wrong, given=None):
         value = ln.from_yours if given is None else _safe(ctx.get, ln.key)
         if not agrees(ln.number, value, units=1):
             return False
-        used = sorted(ctx.used, key=self._line_of)
+        used = sorted(ctx.used, key=lambda k: self._source(k, ln).line)
         moved = [k for k in used if not agrees(
             ln.number, _safe(self._yours(ln, drop={k}, given=given).get, ln.key), units=1)]
         bad = [k for k in (moved or used) if k in wrong]
         if not bad and not moved:
             return False
         ln.cause = "carried"
-        ln.carried_from = [self.source[k] for k in (bad or moved)]
+        ln.carried_from = [self._source(k, ln) for k in (bad or moved)]
         ln.rounding = not bad
         ln.carried_value = value
         ln.carried_given = given or self.given
         return True
 
-    def _line_of(self, key):
-        return self.source[key].line
-
     # ------------------------------------------------------------------ slips
     def _updated(self, ln):
         """The weights already updated when ``ln`` was written: the learner's own steps
         of earlier lines, else (for a checker of the notes' rule) every parameter's."""
-        mine = {k[1]: s.number.value for k, s in self.source.items()
-                if k[0] == "step" and s.line < ln.line and self.net.is_leaf(k[1])}
+        mine = {s.key[1]: s.number.value for s in self.lines
+                if s.key[0] == "step" and s.line < ln.line and self.net.is_leaf(s.key[1])}
         if mine:
             return mine
         true = self.true(ln.eta)
@@ -113,8 +119,8 @@ class Checker:
     def _slips(self, ln):
         bases = [({"eta": ln.eta}, ln.correct)]
         if math.isfinite(ln.from_yours) and not agrees(ln.number, ln.from_yours, units=0):
-            bases.append(({"given": self.given, "exclude": {ln.key}, "eta": ln.eta},
-                          ln.from_yours))
+            bases.append(({"given": self.given, "exclude": {ln.key}, "eta": ln.eta,
+                           "at": ln.line}, ln.from_yours))
         found = []
         for _, ref in bases:
             if agrees(ln.number, ref, units=1):
@@ -122,8 +128,8 @@ class Checker:
                              f"{same_digits(ref, ln.number)} (rounding)")
             for f, text in _FACTORS:
                 if _distinct(ln.number, f * ref, ref) and agrees(ln.number, f * ref, units=1):
-                    found.append(text + (_HALF_HINT if abs(f) in (2.0, 0.5) and
-                                         self._has_half_square(ln.key) else ""))
+                    found.append(text + (_HALF_HINT.get(ln.key[0], "") if abs(f) in (2.0, 0.5)
+                                         and self._has_half_square(ln.key) else ""))
         for text, evaluate in variants(self.net, ln.key, self._updated(ln)):
             for base, ref in bases:
                 alt = _safe(evaluate, base)
@@ -131,7 +137,7 @@ class Checker:
                     found.append(text)
                     break
         digits = digit_slip(ln.number, ln.correct)
-        if digits:
+        if digits and not agrees(ln.number, ln.correct, units=1):   # not a rounding slip
             found.append(digits)
         return list(dict.fromkeys(found))
 
@@ -145,17 +151,22 @@ class Checker:
         return False
 
     def _copying_evidence(self):
-        """A new error whose own dependents are right copied its value wrongly."""
+        """A new error whose dependents all use its correct value: said, and when no
+        slip of the computation fits, it was most likely miscopied."""
         for ln in self.lines:
             if ln.ok or ln.cause != "new":
                 continue
-            users = [u for u in self.lines if ln.key in (u.uses_true or [])]
-            if users:
-                shown = ", ".join(f"line {u.line} {display(u.key)}" for u in users[:4])
-                more = f" and {len(users) - 4} more" if len(users) > 4 else ""
-                ln.evidence = (f"the lines that use {display(ln.key)} ({shown}{more}) are "
-                               f"computed from its correct value: the slip is in writing "
-                               f"this line down, not in the computation")
+            users = [u for u in self.lines if ln.key in u.uses_true]
+            carriers = [u for u in self.lines if any(c is ln for c in u.carried_from)]
+            if not users or carriers:
+                continue
+            shown = ", ".join(f"line {u.line} {display(u.key)}" for u in users[:4])
+            more = f" and {len(users) - 4} more" if len(users) > 4 else ""
+            ln.evidence = (f"the lines that use {display(ln.key)} ({shown}{more}) have its "
+                           f"correct value")
+            computed = [s for s in ln.slips if not s.startswith(("a copying slip", "the last"))]
+            if not computed:
+                ln.evidence += ": the slip is in writing this line down, not in the computation"
 
 
 def _safe(f, *args):

@@ -129,15 +129,18 @@ def _product(factors):
         rest.append((parts, prec))
     if not rest:
         return [fmt(c)], _ATOM
-    body = []
-    for parts, prec in rest:
-        body += (_wrap(parts, prec, _PRODUCT + (len(rest) > 1)) + [" × "])
-    body = body[:-1]
+    if len(rest) == 1:
+        body, prec = rest[0]
+    else:
+        body, prec = [], _PRODUCT
+        for parts, p in rest:
+            body += _wrap(parts, p, _PRODUCT) + [" × "]
+        body = body[:-1]
     if c == 1.0:
-        return body, (_PRODUCT if len(rest) > 1 else rest[0][1])
+        return body, prec
     if c == -1.0:
-        return ["-"] + _wrap(body, _PRODUCT if len(rest) > 1 else rest[0][1], _POW), _NEG
-    return [fmt(c), " × "] + _wrap(body, _PRODUCT, _PRODUCT + 1), _PRODUCT
+        return ["-"] + _wrap(body, prec, _POW), _NEG
+    return [fmt(c), " × "] + _wrap(body, prec, _PRODUCT), _PRODUCT
 
 
 def _local_formula(net, c, p):
@@ -178,12 +181,13 @@ def _unit(net, upper, lower):
 
 
 def _derivative(net, a, b):
-    points = [a] + net.cut_vertices(a, b)[::-1] + [b]
-    merged = [points[0]]
-    for i in range(1, len(points) - 1):
-        if not _unit(net, merged[-1], points[i]):
-            merged.append(points[i])
-    merged.append(b)
+    merged = [a] + net.cut_vertices(a, b)[::-1] + [b]
+    i = 0
+    while i < len(merged) - 1 and len(merged) > 2:      # a factor 1 merges into a neighbour:
+        if _unit(net, merged[i], merged[i + 1]):        # dE_total/dE_o1 into dE_o1/dout_o1,
+            del merged[i if 0 < i else i + 1]           # dd/de (d = e + c) into dL/dd
+        else:
+            i += 1
     if len(merged) > 2:
         parts = []
         for upper, lower in zip(merged, merged[1:]):

@@ -154,15 +154,27 @@ class Network:
 
 
 class Given:
-    """A learner's written quantities: ``entries`` key -> (Number, line); ``by_den``
-    the numerators of the derivatives written with respect to each name."""
+    """A learner's written quantities: ``lines`` (objects with ``key``, ``number`` (a
+    Number) and ``line``), by key in ``entries``; ``by_den`` the numerators of the
+    derivatives written with respect to each name."""
 
-    def __init__(self, entries=None):
-        self.entries = dict(entries or {})
+    def __init__(self, lines=()):
+        self.entries = {}
+        for ln in sorted(lines, key=lambda ln: ln.line):
+            self.entries.setdefault(ln.key, []).append(ln)
         self.by_den = {}
         for key in self.entries:
             if key[0] == "d":
                 self.by_den.setdefault(key[2], []).append(key[1])
+
+    def pick(self, key, at=None):
+        """The line of ``key`` a computation at line ``at`` uses: the last one before
+        it, else the first (None if the quantity was not written)."""
+        found = self.entries.get(key)
+        if not found:
+            return None
+        before = [ln for ln in found if at is not None and ln.line < at]
+        return before[-1] if before else found[0] if at is not None else found[-1]
 
 
 def _float(f, *xs):
@@ -176,7 +188,8 @@ def _float(f, *xs):
 class Numbers:
     """Quantities of ``net`` evaluated from numbers: the engine's own, or with the
     learner's written ones (``given``, a ``Given``; ``exclude`` the key being checked,
-    never used for itself). Variations for the diagnosis: ``values`` (key -> float used in
+    never used for itself; ``at`` the line it is computed for, which picks the learner's
+    last line of a quantity before it). Variations for the diagnosis: ``values`` (key -> float used in
     place of a value), ``leaf_data`` (name -> a leaf's number in the forward pass),
     ``backward_leaf`` (Value -> a leaf's number inside local derivatives only),
     ``forward_hook(node, xs)`` / ``local_hook(node, xs, out, ds)`` (a node's forward or
@@ -184,8 +197,9 @@ class Numbers:
     learner's keys read."""
 
     def __init__(self, net, given=None, exclude=None, eta=0.5, values=None, leaf_data=None,
-                 backward_leaf=None, forward_hook=None, local_hook=None, after_step=False):
-        self.net, self.given, self.eta = net, given or Given(), eta
+                 backward_leaf=None, forward_hook=None, local_hook=None, after_step=False,
+                 at=None):
+        self.net, self.given, self.eta, self.at = net, given or Given(), eta, at
         self.exclude = frozenset([exclude] if isinstance(exclude, tuple) else exclude or ())
         self.values, self.leaf_data = values or {}, leaf_data or {}
         self.backward_leaf = backward_leaf or {}
@@ -204,7 +218,7 @@ class Numbers:
             return None
         if mark:
             self.used.add(key)
-        return self.given.entries[key][0].value
+        return self.given.pick(key, self.at).number.value
 
     def get(self, key):
         """The value of any key."""
@@ -355,7 +369,7 @@ class Numbers:
         else:
             after = Numbers(self.net, self.given, self.exclude, self.eta,
                             leaf_data={p: self.step(p) for p in self.net.params},
-                            after_step=True)
+                            after_step=True, at=self.at)
             x = after.value(name)
             self.used |= {("step", k[1]) for k in after.used}
         self._step[name] = x

@@ -140,9 +140,11 @@ class Resolver:
         if names:
             hint += f"; did you mean {' or '.join(names)}?"
         elif not odd:
-            shown = self.net.order[-12:]
+            order = sorted(self.net.order, key=lambda n: (not self.net.is_leaf(n),
+                                                          self.net.index[n]))
+            shown = order if len(order) <= 40 else order[-12:]
             hint += (f"; the names are {', '.join(shown)}"
-                     f"{' and more' if len(self.net.order) > 12 else ''}")
+                     f"{f' and {len(order) - 12} more' if len(order) > 40 else ''}")
         return f"unknown name {s!r}{hint}"
 
     # ------------------------------------------------------------------ quantities
@@ -165,10 +167,11 @@ class Resolver:
             if not step and "/" not in s:
                 raise
             if "/" in rest:
+                key = self._fraction(rest, text)
                 if step:
                     raise Unreadable(f"{text.strip()!r}: a derivative after the step is not "
                                      f"checked; write the updated weight (w5+)") from None
-                return self._fraction(rest, text)
+                return key
             key = self._single(rest)
         if key[0] == "value" and not step and self.net.is_leaf(key[1]) and (
                 arrow or re.match(re.escape(s) + r"[ \t]*[-+−]", _normal(working))):

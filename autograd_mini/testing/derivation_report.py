@@ -69,7 +69,7 @@ class LineCheck:
             return "right"
         if self.cause == "carried":
             lines = ", ".join(str(c.line) for c in self.carried_from)
-            what = "rounding of line" if self.rounding else "carried from line"
+            what = "carried rounding from line" if self.rounding else "carried from line"
             return f"WRONG: {what}{'s' if len(self.carried_from) > 1 else ''} {lines}"
         return "WRONG: a new error"
 
@@ -100,9 +100,11 @@ class LineCheck:
             out.append(f"carried forward from {kind} ({sources}): from your numbers "
                        + self._equation(self.yours_formula,
                                         same_digits(self.carried_value, self.number)))
+            if self.rounding:
+                out.append("keep more digits in those lines, or write fewer digits here")
             return out
         if math.isfinite(self.from_yours) and \
-                same_digits(self.from_yours, self.number) != self.correct_text:
+                abs(self.from_yours - self.correct) > float(self.number.unit):
             out.append(f"a new error: from your own lines it would be "
                        f"{same_digits(self.from_yours, self.number)}")
         else:
@@ -142,9 +144,10 @@ class DerivationReport:
                 f"{len(self.unread)} line{'s' if len(self.unread) > 1 else ''} not read"
             return f"check_derivation: nothing could be read ({why})"
         n, bad = len(self.lines), len(self.wrong)
-        verdict = (f"all {n} quantities right" if not bad else
-                   f"{bad} of {n} quantities wrong (first: line {self.first_wrong.line}, "
-                   f"{self.first_wrong.quantity})")
+        things = "the quantity read is" if n == 1 else f"all {n} quantities read are"
+        verdict = (f"{things} right" if not bad else
+                   f"{bad} of {n} {'quantity' if n == 1 else 'quantities'} wrong (first: "
+                   f"line {self.first_wrong.line}, {self.first_wrong.quantity})")
         return f"check_derivation: {verdict}"
 
     def context(self):
@@ -212,10 +215,11 @@ class DerivationReport:
             if details:
                 text = "\n".join(details)
                 body.append(f"<tr{style}><td></td><td colspan=\"4\" style=\"{_CELL}\">"
-                            f"<pre style=\"{_PRE}\">{e(text)}</pre></td></tr>")
+                            f"<pre style=\"{_PRE};padding-left:0\">{e(text)}</pre></td></tr>")
         notes = "".join(f'<pre style="{_PRE}">{e(n)}</pre>' for n in self._notes())
-        table = (f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
-                 f"<tbody>{''.join(body)}</tbody></table>") if self.lines else ""
+        table = (f'<div style="overflow-x:auto"><table style="border-collapse:collapse">'
+                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+                 ) if self.lines else ""
         context = f"<p>{e(self.context())}</p>" if self.lines else ""
         return f"<p><b>{e(self.summary())}</b></p>{context}{table}{notes}"
 

@@ -27,6 +27,7 @@ _ACTIVATIONS = {"sigmoid", "tanh", "softplus"}
 _DERIVATIVES = [     # (formula of out and the input x, explanation, function)
     ("out (1 - out)", "the sigmoid's derivative", lambda x, o: o * (1.0 - o)),
     ("1 - out²", "tanh's derivative", lambda x, o: 1.0 - o * o),
+    ("1 - out", "1 - out² without the square", lambda x, o: 1.0 - o),
     ("net (1 - net)", "s(1 - s) of the input instead of the output", lambda x, o: x * (1.0 - x)),
     ("1 - net²", "1 - x² of the input instead of the output", lambda x, o: 1.0 - x * x),
     ("out", "the activation itself instead of its derivative", lambda x, o: o),
@@ -35,7 +36,7 @@ _DERIVATIVES = [     # (formula of out and the input x, explanation, function)
 _OWN = {"sigmoid": "out (1 - out)", "tanh": "1 - out²"}
 _FORWARDS = {"tanh": math.tanh, "sigmoid": lambda x: 1.0 / (1.0 + math.exp(min(-x, 700.0))),
              "no activation": lambda x: x, "relu": lambda x: max(x, 0.0)}
-_RATES = (1.0, 0.1, 0.01, 0.001, 0.05, 0.2, 0.25, 0.3, 0.75, 2.0, 0.9, 1.5)
+_RATES = (0.5, 1.0, 0.1, 0.01, 0.001, 0.05, 0.2, 0.25, 0.3, 0.75, 2.0, 0.9, 1.5)
 _MAX_PATHS = 12
 _MAX_NODES = 8
 
@@ -94,17 +95,20 @@ def _forward_variants(net, key):
                 def hook(node, xs, v=v, f=f):
                     return f(xs[0]) if node is v else None
                 yield (f"{other} where the {v.op} belongs", _evaluate(net, key, forward_hook=hook))
+    swaps = {}
     for p in net.parents[name]:
         yield (f"{p} left out (taken as 0)", _evaluate(net, key, values={("value", p): 0.0}))
         inner = net.regions.get(p)
-        if inner and len(inner.interior) == 1 and inner.interior[0].op in _ACTIVATIONS:
-            q = net.parents[p]
-            if len(q) == 1:
-                def use_q(base, p=p, q=q[0]):
-                    x = Numbers(net, **base).value(q)
-                    return Numbers(net, **base, values={("value", p): x}).get(key)
-                yield (f"{q[0]} used where {p} belongs (the input of the activation instead "
-                       f"of its output)", use_q)
+        if inner and len(inner.interior) == 1 and inner.interior[0].op in _ACTIVATIONS \
+                and len(net.parents[p]) == 1:
+            swaps[p] = net.parents[p][0]
+    for chosen in [[p] for p in swaps] + ([list(swaps)] if len(swaps) > 1 else []):
+        def use_input(base, chosen=chosen):
+            n = Numbers(net, **base)
+            values = {("value", p): n.value(swaps[p]) for p in chosen}
+            return Numbers(net, **base, values=values).get(key)
+        which = " and ".join(f"{swaps[p]} used where {p} belongs" for p in chosen)
+        yield f"{which} (the input of the activation instead of its output)", use_input
 
 
 def _step_variants(net, key, updated):
@@ -141,7 +145,8 @@ def _early(net, own, updated):
     new = {p: x for p, x in updated.items() if p != own}
     if not new:
         return []
-    names = ", ".join(sorted(new, key=net.index.get))
+    rank = {p: i for i, p in enumerate(net.params)}
+    names = ", ".join(sorted(new, key=lambda p: (rank.get(p, len(rank)), net.index[p])))
     rule = "all gradients come from the same forward pass, before any weight changes"
     return [(f"the gradient taken with {names} already updated ({rule})",
              {"backward_leaf": {net.node[p]: x for p, x in new.items()}}),
