@@ -153,7 +153,8 @@ def _read_derivation(path):
     except OSError as e:
         return None, f"cannot read {path!r}: {e.strerror or e}"
     if len(data) > limit:
-        return None, f"{path!r} is larger than {limit:,} bytes (a derivation is a few hundred lines)"
+        return None, (f"{path!r} is larger than {limit:,} bytes (a derivation is a few "
+                      f"hundred lines)")
     encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
         return data.decode(encoding), None

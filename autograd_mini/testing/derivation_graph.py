@@ -189,8 +189,8 @@ class Numbers:
     """Quantities of ``net`` evaluated from numbers: the engine's own, or with the
     learner's written ones (``given``, a ``Given``; ``exclude`` the key being checked,
     never used for itself; ``at`` the line it is computed for, which picks the learner's
-    last line of a quantity before it). Variations for the diagnosis: ``values`` (key -> float used in
-    place of a value), ``leaf_data`` (name -> a leaf's number in the forward pass),
+    last line of a quantity before it). Variations for the diagnosis: ``values`` (key ->
+    float used in place of a value), ``leaf_data`` (name -> a leaf's number in the forward pass),
     ``backward_leaf`` (Value -> a leaf's number inside local derivatives only),
     ``forward_hook(node, xs)`` / ``local_hook(node, xs, out, ds)`` (a node's forward or
     local derivatives replaced where they return something). ``used`` collects the
