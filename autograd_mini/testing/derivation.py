@@ -32,7 +32,14 @@ from collections.abc import Mapping
 from numbers import Real
 
 from ..core import Value, topological_order
-from ..example import LEARNING_RATE, WEIGHTS, build_worked_example
+from ..example import (
+    BIASES,
+    FORWARD,
+    INPUTS,
+    LEARNING_RATE,
+    WEIGHTS,
+    build_worked_example,
+)
 from .derivation_diagnosis import Checker
 from .derivation_formula import formula, render
 from .derivation_graph import Network, Numbers, is_name
@@ -53,9 +60,13 @@ def _example_network():
     ex = build_worked_example()
     names = {k: v for k, v in ex.values.items() if is_name(k) and v.label == k}
     aliases = {k: v.label for k, v in ex.values.items() if is_name(k) and v.label != k}
-    return Network(ex.output, names, params=list(WEIGHTS), aliases={**aliases,
-                                                                     **_EXAMPLE_ALIASES},
-                   description="the worked 2-2-2 example of BACKPROP_NOTES.md")
+    net = Network(ex.output, names, params=list(WEIGHTS),
+                  aliases={**aliases, **_EXAMPLE_ALIASES},
+                  description="the worked 2-2-2 example of BACKPROP_NOTES.md")
+    notes = [*INPUTS, *WEIGHTS, *BIASES, "target_o1", "target_o2", *FORWARD, "E_o1", "E_o2",
+             "E_total"]                                 # the notes' order
+    net.listing = [n for n in notes if n in net.node]
+    return net
 
 
 def _params(params):
@@ -201,6 +212,7 @@ def _numbers_text(ctx, given_text):
 
 def _formulas(net, checker):
     for ln in checker.lines:
+        ln.leaf = net.is_leaf(ln.key[1])
         parts = formula(net, ln.key)
         if parts is None:
             continue

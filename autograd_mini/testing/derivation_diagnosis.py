@@ -62,12 +62,11 @@ class Checker:
         for ln in self.lines:
             ctx = self._yours(ln)
             ln.from_yours = _safe(ctx.get, ln.key)
-            wrong = {k for k in self.given.entries if not self._source(k, ln).ok}
             if ln.ok:
-                self._uses_true(ln, ctx.used & wrong)
+                self._uses_true(ln, {k for k in ctx.used if not self._source(k, ln).ok})
                 continue
-            if self._carried(ln, ctx, wrong) or self._carried(
-                    ln, self._yours(ln, given=only_wrong), wrong, only_wrong):
+            if self._carried(ln, ctx) or self._carried(
+                    ln, self._yours(ln, given=only_wrong), only_wrong):
                 continue
             ln.cause = "new"
             if diagnosed < _MAX_DIAGNOSED:
@@ -88,14 +87,14 @@ class Checker:
                                                         ln.key)):
             ln.uses_true = ordered
 
-    def _carried(self, ln, ctx, wrong, given=None):
+    def _carried(self, ln, ctx, given=None):
         value = ln.from_yours if given is None else _safe(ctx.get, ln.key)
-        if not agrees(ln.number, value, units=1):
+        if not _close(ln.number, value):
             return False
         used = sorted(ctx.used, key=lambda k: self._source(k, ln).line)
-        moved = [k for k in used if not agrees(
-            ln.number, _safe(self._yours(ln, drop={k}, given=given).get, ln.key), units=1)]
-        bad = [k for k in (moved or used) if k in wrong]
+        moved = [k for k in used if not _close(
+            ln.number, _safe(self._yours(ln, drop={k}, given=given).get, ln.key))]
+        bad = [k for k in (moved or used) if not self._source(k, ln).ok]
         if not bad and not moved:
             return False
         ln.cause = "carried"
@@ -109,8 +108,12 @@ class Checker:
     def _updated(self, ln):
         """The weights already updated when ``ln`` was written: the learner's own steps
         of earlier lines, else (for a checker of the notes' rule) every parameter's."""
-        mine = {s.key[1]: s.number.value for s in self.lines
-                if s.key[0] == "step" and s.line < ln.line and self.net.is_leaf(s.key[1])}
+        mine = {}
+        for key in self.given.entries:
+            if key[0] == "step" and self.net.is_leaf(key[1]):
+                s = self._source(key, ln)
+                if s.line < ln.line:
+                    mine[key[1]] = s.number.value
         if mine:
             return mine
         true = self.true(ln.eta)
@@ -123,21 +126,25 @@ class Checker:
                            "at": ln.line}, ln.from_yours))
         found = []
         for _, ref in bases:
-            if agrees(ln.number, ref, units=1):
+            if _significant(ln.number) >= 3 and agrees(ln.number, ref, units=1):
                 found.append(f"the last digit is one off: {ln.number.text} for "
                              f"{same_digits(ref, ln.number)} (rounding)")
             for f, text in _FACTORS:
-                if _distinct(ln.number, f * ref, ref) and agrees(ln.number, f * ref, units=1):
+                if _distinct(ln.number, f * ref, ref) and _close(ln.number, f * ref):
                     found.append(text + (_HALF_HINT.get(ln.key[0], "") if abs(f) in (2.0, 0.5)
                                          and self._has_half_square(ln.key) else ""))
-        for text, evaluate in variants(self.net, ln.key, self._updated(ln)):
-            for base, ref in bases:
+        matched = []                            # a slip computing the same number as
+        for text, evaluate in variants(self.net, ln.key, self._updated(ln)):  # one before
+            for base, ref in bases:                                           # is not new
                 alt = _safe(evaluate, base)
-                if _distinct(ln.number, alt, ref) and agrees(ln.number, alt, units=1):
-                    found.append(text)
+                if _distinct(ln.number, alt, ref) and _close(ln.number, alt):
+                    if not any(abs(alt - m) <= float(ln.number.unit) / 2 for m in matched):
+                        found.append(text)
+                        matched.append(alt)
                     break
         digits = digit_slip(ln.number, ln.correct)
-        if digits and not agrees(ln.number, ln.correct, units=1):   # not a rounding slip
+        if digits and not (_significant(ln.number) >= 3 and agrees(ln.number, ln.correct,
+                                                                    units=1)):
             found.append(digits)
         return list(dict.fromkeys(found))
 
@@ -153,12 +160,15 @@ class Checker:
     def _copying_evidence(self):
         """A new error whose dependents all use its correct value: said, and when no
         slip of the computation fits, it was most likely miscopied."""
+        users_of, carried = {}, {id(c) for u in self.lines for c in u.carried_from}
+        for u in self.lines:
+            for k in u.uses_true:
+                users_of.setdefault(id(self._source(k, u)), []).append(u)
         for ln in self.lines:
             if ln.ok or ln.cause != "new":
                 continue
-            users = [u for u in self.lines if ln.key in u.uses_true]
-            carriers = [u for u in self.lines if any(c is ln for c in u.carried_from)]
-            if not users or carriers:
+            users = users_of.get(id(ln), [])
+            if not users or id(ln) in carried:
                 continue
             shown = ", ".join(f"line {u.line} {display(u.key)}" for u in users[:4])
             more = f" and {len(users) - 4} more" if len(users) > 4 else ""
@@ -174,6 +184,18 @@ def _safe(f, *args):
         return f(*args)
     except (ArithmeticError, ValueError, RecursionError):
         return math.nan
+
+
+def _significant(number):
+    """How many significant digits were written."""
+    return len(number.exact.as_tuple().digits) if number.exact else 0
+
+
+def _close(number, x):
+    """Does ``x`` give the number written: by the digits rule, or within one unit of
+    its last digit when at least 3 significant digits were written (a value computed
+    from rounded numbers may differ there)?"""
+    return agrees(number, x) or (_significant(number) >= 3 and agrees(number, x, units=1))
 
 
 def _distinct(number, alt, ref):

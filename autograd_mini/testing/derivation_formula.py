@@ -18,10 +18,12 @@ from ..core import Value, op_inputs
 from .derivation_names import display
 from .derivation_numbers import fmt
 
-__all__ = ["formula", "render"]
+__all__ = ["formula", "render", "MAX_NODES"]
 
+MAX_NODES = 200                 # formulas over more nodes are not written out
 _ATOM, _POW, _NEG, _PRODUCT, _SUM = 9, 4, 3, 2, 1
 _MAX_PATHS = 8                  # region paths written out in a local derivative
+_MAX_FACTORS = 10               # chain-rule factors written out
 _FUNCTIONS = {"exp": "e^({})", "log": "ln({})", "sqrt": "sqrt({})", "tanh": "tanh({})",
               "sigmoid": "1/(1+e^(-{}))", "relu": "max(0, {})", "softplus": "ln(1+e^({}))",
               "sin": "sin({})", "cos": "cos({})", "abs": "|{}|"}
@@ -188,6 +190,8 @@ def _derivative(net, a, b):
             del merged[i if 0 < i else i + 1]           # dd/de (d = e + c) into dL/dd
         else:
             i += 1
+    if len(merged) > _MAX_FACTORS + 1:
+        return None
     if len(merged) > 2:
         parts = []
         for upper, lower in zip(merged, merged[1:]):
@@ -206,8 +210,16 @@ def _derivative(net, a, b):
     return parts[:-1]
 
 
-def formula(net, key, eta=None):
-    """The parts of ``key``'s formula, or None for a leaf's value (a given number)."""
+def formula(net, key):
+    """The parts of ``key``'s formula; None for a leaf's value (a given number) and where
+    the formula would be too long to read (more than ``MAX_NODES`` nodes)."""
+    try:
+        return _formula(net, key)
+    except RecursionError:
+        return None
+
+
+def _formula(net, key):
     kind, name = key[0], key[1]
     if kind == "d":
         a, b = key[1], key[2]
@@ -215,10 +227,12 @@ def formula(net, key, eta=None):
             return ["1"]
         if not net.between(a, b):
             return ["0"]
+        if len(net.between(a, b)) > MAX_NODES:
+            return None
         return _derivative(net, a, b)
     if kind == "step" and net.is_leaf(name):
         return [("value", name), " - ", ("eta",), " × ", ("d", net.root, name)]
-    if net.is_leaf(name):
+    if net.is_leaf(name) or len(net.regions[name].interior) > MAX_NODES:
         return None
     return _Writer(net, net.node[name], kind).expr(net.node[name])[0]
 

@@ -22,6 +22,7 @@ written quantity in place of its computed value, as the learner would: their out
 E_o1, their dE_total/dout_o1 as a factor of dE_total/dw5, their dE_total/dw5 in w5's step.
 """
 
+import bisect
 import math
 
 from ..core import MASKED, Value, op_inputs, topological_order
@@ -66,7 +67,8 @@ class Network:
     """A graph's named nodes: ``root`` (the output's name), ``node`` (name -> Value),
     ``name`` (Value -> name), ``order`` (names, topologically), ``parents`` /
     ``consumers`` (nearest named neighbours), ``params`` (the names a step updates),
-    ``aliases`` (more spellings -> name), ``ambiguous`` (labels on several nodes), and a
+    ``aliases`` (more spellings -> name), ``ambiguous`` (labels on several nodes),
+    ``listing`` (the names in the order messages list them: leaves first) and a
     ``description`` for the report."""
 
     def __init__(self, root, names, params=(), aliases=None, description=""):
@@ -89,6 +91,7 @@ class Network:
         self.aliases = dict(aliases or {})
         self.ambiguous = {}
         self.description = description
+        self.listing = sorted(self.order, key=lambda n: (not self.is_leaf(n), self.index[n]))
         self._up, self._down = {}, {}
 
     def is_leaf(self, name):
@@ -162,7 +165,7 @@ class Given:
         self.entries = {}
         for ln in sorted(lines, key=lambda ln: ln.line):
             self.entries.setdefault(ln.key, []).append(ln)
-        self.by_den = {}
+        self.by_den, self._lines = {}, {}
         for key in self.entries:
             if key[0] == "d":
                 self.by_den.setdefault(key[2], []).append(key[1])
@@ -173,8 +176,12 @@ class Given:
         found = self.entries.get(key)
         if not found:
             return None
-        before = [ln for ln in found if at is not None and ln.line < at]
-        return before[-1] if before else found[0] if at is not None else found[-1]
+        if at is None:
+            return found[-1]
+        if key not in self._lines:
+            self._lines[key] = [ln.line for ln in found]
+        i = bisect.bisect_left(self._lines[key], at)
+        return found[i - 1] if i else found[0]
 
 
 def _float(f, *xs):
@@ -193,17 +200,19 @@ class Numbers:
     float used in place of a value), ``leaf_data`` (name -> a leaf's number in the forward pass),
     ``backward_leaf`` (Value -> a leaf's number inside local derivatives only),
     ``forward_hook(node, xs)`` / ``local_hook(node, xs, out, ds)`` (a node's forward or
-    local derivatives replaced where they return something). ``used`` collects the
+    local derivatives replaced where they return something), ``fresh_forward`` (a new
+    forward pass: the learner's values not used). ``used`` collects the
     learner's keys read."""
 
     def __init__(self, net, given=None, exclude=None, eta=0.5, values=None, leaf_data=None,
                  backward_leaf=None, forward_hook=None, local_hook=None, after_step=False,
-                 at=None):
+                 at=None, fresh_forward=False):
         self.net, self.given, self.eta, self.at = net, given or Given(), eta, at
         self.exclude = frozenset([exclude] if isinstance(exclude, tuple) else exclude or ())
         self.values, self.leaf_data = values or {}, leaf_data or {}
         self.backward_leaf = backward_leaf or {}
         self.forward_hook, self.local_hook, self.after_step = forward_hook, local_hook, after_step
+        self.fresh_forward = fresh_forward          # the learner's values not used
         self.pure = not (self.given.entries or self.values or self.leaf_data
                          or self.backward_leaf or forward_hook or local_hook)
         self.used = set()
@@ -214,7 +223,8 @@ class Numbers:
             key = ("step", key[1])
         if key in self.values:
             return self.values[key]
-        if key in self.exclude or key not in self.given.entries:
+        if key in self.exclude or key not in self.given.entries or (
+                self.fresh_forward and key[0] == "value"):
             return None
         if mark:
             self.used.add(key)
@@ -232,13 +242,22 @@ class Numbers:
     # ------------------------------------------------------------------ forward
     def value(self, name):
         if name not in self._value:
-            w = self._written(("value", name))
-            if w is not None:
-                self._value[name] = w
-            elif self.net.is_leaf(name):
-                self._value[name] = self.leaf_data.get(name, self.net.node[name].data)
-            else:
-                self._value[name] = self._region(name)[0][self.net.node[name]]
+            todo, stack = set(), [name]         # what it needs, then parents first
+            while stack:                        # (no recursion: a chain may be long)
+                n = stack.pop()
+                if n in todo or n in self._value:
+                    continue
+                todo.add(n)
+                if not self.net.is_leaf(n) and self._written(("value", n), False) is None:
+                    stack += self.net.parents[n]
+            for n in sorted(todo, key=self.net.index.get):
+                w = self._written(("value", n))
+                if w is not None:
+                    self._value[n] = w
+                elif self.net.is_leaf(n):
+                    self._value[n] = self.leaf_data.get(n, self.net.node[n].data)
+                else:
+                    self._value[n] = self._region(n)[0][self.net.node[n]]
         return self._value[name]
 
     def _boundary(self, v):

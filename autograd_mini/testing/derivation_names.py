@@ -100,6 +100,17 @@ def _split_names(lhs):
     return parts
 
 
+class _UnknownName(Unreadable):
+    """An unknown name; the message (with suggestions) is written only when shown."""
+
+    def __init__(self, resolver, name):
+        super().__init__(name)
+        self.resolver, self.name = resolver, name
+
+    def __str__(self):
+        return self.resolver._unknown(self.name)
+
+
 class Resolver:
     """Turns a name part into keys of ``net`` (a ``derivation_graph.Network``)."""
 
@@ -127,7 +138,7 @@ class Resolver:
         if found:
             raise Unreadable(f"{s!r} could be any of {', '.join(sorted(found))}: write "
                              f"the name exactly")
-        raise Unreadable(self._unknown(s))
+        raise _UnknownName(self, s)
 
     def _unknown(self, s):
         odd = [c for c in s if not c.isascii() and c not in _LOOKALIKE_OK and c.isalpha()]
@@ -135,13 +146,12 @@ class Resolver:
         if odd:
             hint = (f"; it contains {odd[0]!r} ({unicodedata.name(odd[0], '?')}), not a "
                     f"Latin letter")
-        close = difflib.get_close_matches(canon(s), list(self.canon), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(canon(s), list(self.canon), n=3, cutoff=0.7)
         names = sorted({n for c in close for n in self.canon[c]}, key=self.net.index.get)
         if names:
             hint += f"; did you mean {' or '.join(names)}?"
         elif not odd:
-            order = sorted(self.net.order, key=lambda n: (not self.net.is_leaf(n),
-                                                          self.net.index[n]))
+            order = self.net.listing
             shown = order if len(order) <= 40 else order[-12:]
             hint += (f"; the names are {', '.join(shown)}"
                      f"{f' and {len(order) - 12} more' if len(order) > 40 else ''}")

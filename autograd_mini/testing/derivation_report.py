@@ -44,6 +44,7 @@ class LineCheck:
     formula_numbers: str = ""
     yours_formula: str = ""
     evidence: str = ""
+    leaf: bool = False
     carried_given: object = field(default=None, repr=False)
 
     @property
@@ -75,7 +76,9 @@ class LineCheck:
 
     def _equation(self, numbers, result):
         if not self.formula:
-            return f"{self.quantity} is a given number of the graph: {result}"
+            if self.key[0] == "value" and self.leaf:
+                return f"{self.quantity} is a given number of the graph: {result}"
+            return f"{self.quantity} = {result} (its formula is too long to write out)"
         parts = [self.quantity, self.formula]
         if numbers != self.formula:
             parts.append(numbers)

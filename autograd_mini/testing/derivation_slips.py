@@ -151,7 +151,7 @@ def _early(net, own, updated):
     return [(f"the gradient taken with {names} already updated ({rule})",
              {"backward_leaf": {net.node[p]: x for p, x in new.items()}}),
             (f"the gradient taken after a new forward pass with {names} updated ({rule})",
-             {"leaf_data": new})]
+             {"leaf_data": new, "fresh_forward": True})]
 
 
 def path_names(net, paths, i):
