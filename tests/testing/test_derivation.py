@@ -16,6 +16,7 @@ from autograd_mini.example import build_worked_example, build_worked_example_mlp
 from autograd_mini.testing import assert_derivation, check_derivation
 from autograd_mini.testing.derivation import _example_network
 from autograd_mini.testing.derivation_graph import Numbers
+from builders import labelled_expression
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTES = (ROOT / "notebooks" / "BACKPROP_NOTES.md").read_text(encoding="utf-8")
@@ -278,14 +279,8 @@ def test_no_simple_slip_says_so():
 
 # ---------------------------------------------------------------- a learner's own graph
 def micrograd_graph():
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L, a
+    a = Value(2.0, "a")
+    return labelled_expression(a, Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")), a
 
 
 KARPATHY = """e = a*b = -6
