@@ -98,6 +98,19 @@ def test_the_derivation_in_the_notes_order_passes():
     assert_derivation(DERIVATION)
 
 
+def test_the_checkers_worked_example_is_autograd_mini_example():
+    """testing builds the example itself (it may import only the engine): the same named
+    nodes, ops and numbers as example.build_worked_example, gradients included."""
+    net, ex = _example_network(), build_worked_example()
+    mine = Numbers(net)
+    for name in net.order:
+        assert ex[name].data == net.node[name].data and ex[name].op == net.node[name].op
+        assert mine.derivative("E_total", name) == ex[name].grad, name
+    assert {k for k in ex.values if "*" not in k and "-" not in k} == \
+        set(net.node) | set(net.aliases) - {"E", "Etot", "E_tot", "loss", "total error",
+                                            "t_o1", "t_o2", "y_o1", "y_o2"}
+
+
 # ---------------------------------------------------------------- new or carried
 def test_a_wrong_factor_is_new_and_the_lines_using_it_carry_it():
     r = check_derivation(derivation(**{
