@@ -69,6 +69,11 @@ class Checker:
                     ln, self._yours(ln, given=only_wrong), only_wrong):
                 continue
             ln.cause = "new"
+            ln.wrong_inputs = [         # the learner's wrong lines that move this one
+                k for k in sorted(ctx.used, key=lambda k: self._source(k, ln).line)
+                if not self._source(k, ln).ok and abs(_safe(self._yours(ln, drop={k}).get,
+                                                             ln.key) - ln.from_yours)
+                > float(ln.number.unit)]
             if diagnosed < _MAX_DIAGNOSED:
                 ln.slips = self._slips(ln)
                 diagnosed += 1

@@ -27,6 +27,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"), None)
 _BIDI = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _SEPARATOR = re.compile(r"[ \t]*(:=|<-|~=|==|=|≈|≃|≅|←|⟵)[ \t]*")
 _ARROWS = (":=", "<-", "←", "⟵")
+_ANOTHER = re.compile(r"\d[ \t]*(,|;|\band\b)[ \t]*[A-Za-z_∂δ\\][^,;=()]*$")   # 1, y = 2
 _ENDS_OPEN = re.compile(r"(:=|<-|~=|==|=|≈|≃|≅|←|⟵)[ \t]*$")
 _RULE_CELL = re.compile(r":?-{2,}:?")
 
@@ -125,6 +126,9 @@ def _claim(first, last, raw, s):
             return Unread(first, raw, "no name before the '='")
         if not values[-1].strip():
             return Unread(first, raw, f"no number after the last {seps[-1]!r}")
+        if any(_ANOTHER.search(v) for v in values[:-1]):
+            return Unread(first, raw, "several quantities on one line: write one a line "
+                          "(or 'w5, w6 = 0.1, 0.2')")
         return Claim(first, last, raw, lhs, values[-1], arrow=seps[0] in _ARROWS,
                      working=values[0] if len(values) > 1 else "")
     m = re.fullmatch(r"([^:]+?)[ \t]*:[ \t]*(.+)", s)

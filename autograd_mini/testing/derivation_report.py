@@ -23,7 +23,8 @@ class LineCheck:
     only), ``slips`` (likely slips, as text), ``uses_true`` (for a right line: the keys
     of wrong lines whose true value it uses), ``formula`` / ``formula_numbers`` /
     ``yours_formula`` (how it is computed: in names, with the true numbers, with yours),
-    ``evidence`` (for a new error whose users are right: it was miscopied)."""
+    ``evidence`` (for a new error whose users are right: it was miscopied),
+    ``wrong_inputs`` (for a new error: the learner's wrong lines its computation reads)."""
     line: int
     last: int
     text: str
@@ -44,6 +45,7 @@ class LineCheck:
     formula_numbers: str = ""
     yours_formula: str = ""
     evidence: str = ""
+    wrong_inputs: list = field(default_factory=list)
     leaf: bool = False
     carried_given: object = field(default=None, repr=False)
 
@@ -63,6 +65,8 @@ class LineCheck:
         return same_digits(self.correct, self.number)
 
     def verdict(self):
+        """``right``, ``right (uses the true X)``, ``WRONG: a new error``, ``WRONG:
+        carried from line N`` or ``WRONG: carried rounding from line N``."""
         if self.ok:
             if self.uses_true:
                 names = ", ".join(display(k) for k in self.uses_true)
@@ -106,9 +110,10 @@ class LineCheck:
             if self.rounding:
                 out.append("keep more digits in those lines, or write fewer digits here")
             return out
-        if math.isfinite(self.from_yours) and \
+        if self.wrong_inputs and math.isfinite(self.from_yours) and \
                 abs(self.from_yours - self.correct) > float(self.number.unit):
-            out.append(f"a new error: from your own lines it would be "
+            names = ", ".join(display(k) for k in self.wrong_inputs)
+            out.append(f"a new error: from your own lines (with your {names}) it would be "
                        f"{same_digits(self.from_yours, self.number)}")
         else:
             out.append("a new error (the lines it uses are right)")
@@ -154,6 +159,7 @@ class DerivationReport:
         return f"check_derivation: {verdict}"
 
     def context(self):
+        """The report's second line: what it checked against, η, the digits rule."""
         rates = "; ".join(f"η = {fmt(x)} (line {n})" for n, x in self.rates)
         eta = rates or f"learning rate η = {fmt(self.eta)}"
         return f"checked against {self.description}; {eta}; {_RULE}"

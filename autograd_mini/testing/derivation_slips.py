@@ -199,3 +199,6 @@ def variants(net, key, updated):
         yield from _step_variants(net, key, updated)
     elif kind == "value" and not net.is_leaf(key[1]):
         yield from _forward_variants(net, key)
+    if kind == "value" and (net.is_leaf(key[1]) or net.params):
+        yield (f"the value after one step: write {key[1]}+ (or {key[1]}') for it",
+               _evaluate(net, ("step", key[1])))

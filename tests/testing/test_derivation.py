@@ -284,6 +284,25 @@ def test_slips_of_the_forward_pass():
         "of the activation instead of its output)"]
 
 
+def test_a_value_written_for_the_value_after_the_step():
+    assert slips_of("w5 = 0.40 - 0.5*0.082167041 = 0.35891648", "w5") == [
+        "the value after one step: write w5+ (or w5') for it"]
+    assert slips_of("E_total = 0.291027774", "E_total") == [
+        "the value after one step: write E_total+ (or E_total') for it"]
+
+
+def test_a_new_error_says_what_the_learners_own_wrong_lines_would_give():
+    r = check_derivation("∂out_o1/∂net_o1 = 0.435450\nout_h1 = 0.5933\n"
+                         "∂E_total/∂w1 = 0.000668396")
+    grad = line_of(r, "∂E_total/∂w1")
+    assert grad.cause == "new" and grad.wrong_inputs == [("d", "out_o1", "net_o1")]
+    assert "a new error: from your own lines (with your ∂out_o1/∂net_o1) it would be " \
+           "0.001328" in "\n".join(grad.details())
+    assert grad.slips[0].startswith("a missing path")
+    r = check_derivation("out_h1 = 0.5933\nE_total = 0.2990")    # rounded inputs: not named
+    assert "(the lines it uses are right)" in str(r) and not r.wrong[0].wrong_inputs
+
+
 def test_no_simple_slip_says_so():
     r = check_derivation("∂E_total/∂w5 = 0.0734")
     assert r.wrong[0].slips == []

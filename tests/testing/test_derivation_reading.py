@@ -128,6 +128,8 @@ def test_markdown_tables_lists_and_continuation_lines():
     ("w5, w6 = 0.1", "2 names but 1 number"),
     ("η = -0.5", "a learning rate must be a positive number"),
     ("out_o1 =", "no number after the last '='"),
+    ("net_h1 = 0.3775, out_h1 = 0.5933", "several quantities on one line"),
+    ("out_o1 = 0.75136507 and out_o2 = 0.77", "several quantities on one line"),
     ("just some prose", "not a quantity line"),
     ("out\u202e_o1 = 0.75", "bidirectional control character"),
     ("out_o1 = 0.75\x00", "control character"),
