@@ -125,7 +125,7 @@ class LineCheck:
 _RULE = ("a number is right when the true value, rounded or truncated to the digits "
          "written, gives it")
 _HEAD = ["line", "quantity", "yours", "correct", "verdict"]
-_CELL = "padding:2px 0.6em;vertical-align:top;text-align:left"
+_CELL = "padding:2px 0.4em;vertical-align:top;text-align:left"
 _WRONG = "background:#fdecea;color:#8a1c1c"
 _PRE = "white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;margin:0"
 
@@ -215,18 +215,21 @@ class DerivationReport:
         e = html.escape
         head = "".join(f'<th style="{_CELL}">{e(h)}</th>' for h in _HEAD)
         body = []
-        for row, ln in zip(self._rows(), self.lines):
-            style = f' style="{_WRONG}"' if not ln.ok else ""
+        for row, ln in zip(self._rows(), self.lines):       # narrow columns; the verdict's
+            style = f' style="{_WRONG}"' if not ln.ok else ""   # words go below the row
+            short = "right" if ln.ok else "WRONG"
+            row = row[:4] + [short]
             cells = "".join(f'<td style="{_CELL}{";white-space:nowrap" if k in (2, 3) else ""}">'
                             f"{e(t)}</td>" for k, t in enumerate(row))
             body.append(f"<tr{style}>{cells}</tr>")
-            details = ln.details()
+            details = ([ln.verdict()] if ln.ok and ln.uses_true else []) + ln.details()
             if details:
                 text = "\n".join(details)
                 body.append(f"<tr{style}><td></td><td colspan=\"4\" style=\"{_CELL}\">"
-                            f"<pre style=\"{_PRE};padding-left:0\">{e(text)}</pre></td></tr>")
+                            f"<pre style=\"{_PRE}\">{e(text)}</pre></td></tr>")
         notes = "".join(f'<pre style="{_PRE}">{e(n)}</pre>' for n in self._notes())
-        table = (f'<div style="overflow-x:auto"><table style="border-collapse:collapse">'
+        table = (f'<div style="overflow-x:auto;max-width:64em">'
+                 f'<table style="border-collapse:collapse;font-size:0.92em">'
                  f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
                  ) if self.lines else ""
         context = f"<p>{e(self.context())}</p>" if self.lines else ""
