@@ -15,7 +15,7 @@ import math
 from .derivation_graph import Given, Numbers
 from .derivation_names import display
 from .derivation_numbers import Number, agrees, same_digits
-from .derivation_slips import variants
+from .derivation_slips import searchable, variants
 
 __all__ = ["Checker", "digit_slip"]
 
@@ -74,6 +74,7 @@ class Checker:
                 if not self._source(k, ln).ok and abs(_safe(self._yours(ln, drop={k}).get,
                                                              ln.key) - ln.from_yours)
                 > float(ln.number.unit)]
+            ln.searched = diagnosed < _MAX_DIAGNOSED and searchable(self.net, ln.key)
             if diagnosed < _MAX_DIAGNOSED:
                 ln.slips = self._slips(ln)
                 diagnosed += 1

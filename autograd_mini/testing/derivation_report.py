@@ -24,7 +24,8 @@ class LineCheck:
     of wrong lines whose true value it uses), ``formula`` / ``formula_numbers`` /
     ``yours_formula`` (how it is computed: in names, with the true numbers, with yours),
     ``evidence`` (for a new error whose users are right: it was miscopied),
-    ``wrong_inputs`` (for a new error: the learner's wrong lines its computation reads)."""
+    ``wrong_inputs`` (for a new error: the learner's wrong lines its computation reads),
+    ``searched`` (whether its slips were searched in full)."""
     line: int
     last: int
     text: str
@@ -46,6 +47,7 @@ class LineCheck:
     yours_formula: str = ""
     evidence: str = ""
     wrong_inputs: list = field(default_factory=list)
+    searched: bool = True
     leaf: bool = False
     carried_given: object = field(default=None, repr=False)
 
@@ -117,8 +119,10 @@ class LineCheck:
                        f"{same_digits(self.from_yours, self.number)}")
         else:
             out.append("a new error (the lines it uses are right)")
-        out += [f"likely slip: {s}" for s in self.slips] or \
-            ["no simple slip found: compare your working with the formula, factor by factor"]
+        out += [f"likely slip: {s}" for s in self.slips] or [
+            "no simple slip found: compare your working with the formula, factor by factor"
+            if self.searched else "slips not searched (the first 200 new errors, through "
+            "at most 200 named nodes, are): compare your working with the formula"]
         return out + ([self.evidence] if self.evidence else [])
 
 

@@ -21,7 +21,7 @@ import math
 
 from .derivation_graph import Numbers
 
-__all__ = ["variants", "path_names"]
+__all__ = ["variants", "path_names", "searchable"]
 
 _ACTIVATIONS = {"sigmoid", "tanh", "softplus"}
 _DERIVATIVES = [     # (formula of out and the input x, explanation, function)
@@ -38,6 +38,7 @@ _FORWARDS = {"tanh": math.tanh, "sigmoid": lambda x: 1.0 / (1.0 + math.exp(min(-
              "no activation": lambda x: x, "relu": lambda x: max(x, 0.0)}
 _RATES = (0.5, 1.0, 0.1, 0.01, 0.001, 0.05, 0.2, 0.25, 0.3, 0.75, 2.0, 0.9, 1.5)
 _MAX_PATHS = 12
+_MAX_BETWEEN = 200              # named nodes between: beyond, paths are not listed
 _MAX_NODES = 8
 
 
@@ -113,10 +114,17 @@ def _forward_variants(net, key):
 
 def _step_variants(net, key, updated):
     w = key[1]
+    cache = {}
 
     def parts(base, **mods):
-        n = Numbers(net, **base, **mods)
-        return n.value(w), n.eta, n.derivative(net.root, w)
+        """(w, η, ∂root/∂w) from a base (computed once per base without mods)."""
+        if mods or id(base) not in cache:
+            n = Numbers(net, **base, **mods)
+            found = n.value(w), n.eta, n.derivative(net.root, w)
+            if mods:
+                return found
+            cache[id(base)] = (base, found)             # the base kept: its id stays its
+        return cache[id(base)][1]
 
     def signed(base):
         x, eta, g = parts(base)
@@ -163,6 +171,8 @@ def path_names(net, paths, i):
 
 def _path_variants(net, key):
     a, b = key[1], key[2]
+    if len(net.between(a, b)) > _MAX_BETWEEN:
+        return
     paths = net.paths(a, b, limit=_MAX_PATHS)
     if not paths or len(paths) < 2:
         return
@@ -187,17 +197,27 @@ def _path_variants(net, key):
             yield text, partial
 
 
+def searchable(net, key):
+    """Are the slips of ``key`` searched through its chain (at most ``_MAX_BETWEEN`` named
+    nodes between its ends)?"""
+    span = net.between(key[1], key[2]) if key[0] == "d" else \
+        net.between(net.root, key[1]) if key[0] == "step" else net.ancestors(key[1])
+    return len(span) <= _MAX_BETWEEN
+
+
 def variants(net, key, updated):
-    """The slips that could give a wrong ``key``: (description, evaluate(base))."""
+    """The slips that could give a wrong ``key``: (description, evaluate(base)). Over
+    more than ``_MAX_BETWEEN`` named nodes only the update's own slips are searched."""
     kind = key[0]
-    if kind == "d":
+    big = not searchable(net, key)
+    if kind == "d" and not big:
         yield from _path_variants(net, key)
         yield from _derivative_variants(net, key)
         for text, mods in _early(net, key[2], updated):
             yield text, _evaluate(net, key, **mods)
     elif kind == "step" and net.is_leaf(key[1]):
-        yield from _step_variants(net, key, updated)
-    elif kind == "value" and not net.is_leaf(key[1]):
+        yield from _step_variants(net, key, updated if not big else {})
+    elif kind == "value" and not net.is_leaf(key[1]) and not big:
         yield from _forward_variants(net, key)
     if kind == "value" and (net.is_leaf(key[1]) or net.params):
         yield (f"the value after one step: write {key[1]}+ (or {key[1]}') for it",

@@ -148,6 +148,20 @@ def test_size_limits():
     assert r.nothing_read and "characters long" in r.unread[0].reason
 
 
+def test_a_long_labelled_chain_no_recursion_and_says_what_was_not_searched():
+    x = v = Value(1.0, "x0")
+    for i in range(1, 3001):
+        v = v * 1.001
+        v.label = f"x{i}"
+    r = check_derivation(f"dx3000/dx0 = {1.001 ** 3000:.6f}\ndx3000/dx2999 = 1.003\n"
+                         f"x3000 = 30", v)
+    assert [ln.ok for ln in r.lines] == [True, False, False]
+    assert r.lines[1].searched and r.lines[1].slips == ["a copying slip: 1.003 for 1.001 "
+                                                        "(3 written for the 1 after 1.00)"]
+    assert not r.lines[2].searched and "slips not searched" in str(r)
+    assert x.grad == 0.0
+
+
 @given(st.text(alphabet=st.characters(blacklist_characters="|"), max_size=300))
 def test_any_text_gives_a_report_never_an_exception_and_no_line_is_lost(text):
     r = check_derivation(text)
