@@ -34,11 +34,12 @@ from numbers import Real
 from ..core import Value, topological_order
 from .derivation_diagnosis import Checker
 from .derivation_formula import formula, render
-from .derivation_graph import Network, Numbers, is_name
+from .derivation_graph import Network, is_name
 from .derivation_names import RATE, Resolver, display
 from .derivation_numbers import Unreadable, fmt, number_from, read_numbers
 from .derivation_parse import MAX_TEXT, Claim, Unread, read_lines
 from .derivation_report import DerivationReport, LineCheck
+from .derivation_values import Numbers
 
 __all__ = ["check_derivation", "assert_derivation", "DerivationReport", "LineCheck"]
 

@@ -12,10 +12,11 @@ the correct number's digits (a swap, a dropped or extra digit: a copying slip).
 
 import math
 
-from .derivation_graph import Given, Numbers
+from .derivation_graph import Given
 from .derivation_names import display
 from .derivation_numbers import Number, agrees, same_digits
 from .derivation_slips import searchable, variants
+from .derivation_values import Numbers
 
 __all__ = ["Checker", "digit_slip"]
 

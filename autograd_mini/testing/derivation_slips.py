@@ -19,7 +19,7 @@ unit of its last digit) and the correct computation does not.
 import itertools
 import math
 
-from .derivation_graph import Numbers
+from .derivation_values import Numbers
 
 __all__ = ["variants", "path_names", "searchable"]
 

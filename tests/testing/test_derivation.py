@@ -15,7 +15,7 @@ from autograd_mini import Value
 from autograd_mini.example import build_worked_example, build_worked_example_mlp
 from autograd_mini.testing import assert_derivation, check_derivation
 from autograd_mini.testing.derivation import _example_network
-from autograd_mini.testing.derivation_graph import Numbers
+from autograd_mini.testing.derivation_values import Numbers
 from builders import labelled_expression
 
 ROOT = Path(__file__).resolve().parents[2]

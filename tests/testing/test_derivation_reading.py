@@ -21,9 +21,9 @@ from autograd_mini import Value
 from autograd_mini.example import build_worked_example
 from autograd_mini.testing import DerivationReport, check_derivation
 from autograd_mini.testing.derivation import _example_network
-from autograd_mini.testing.derivation_graph import Numbers
 from autograd_mini.testing.derivation_numbers import Unreadable, agrees, read_number
 from autograd_mini.testing.derivation_parse import MAX_LINE, MAX_TEXT
+from autograd_mini.testing.derivation_values import Numbers
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
