@@ -23,7 +23,8 @@ import os
 from dataclasses import dataclass
 
 from ..util.fileio import check_path, write_atomic
-from .module import ACTIVATIONS, number
+from .base import number
+from .module import ACTIVATIONS
 
 __all__ = ["FORMAT", "VERSION", "Checkpoint", "to_json", "save", "read", "parse", "load",
            "load_json", "from_file"]
