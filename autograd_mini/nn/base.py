@@ -64,7 +64,10 @@ def _walk(name, x, want):
         yield name, x
     elif isinstance(x, (list, tuple)):
         for i, item in enumerate(x):
-            yield from _walk(f"{name}.{i}", item, want)
+            if isinstance(item, want):
+                yield f"{name}.{i}", item
+            elif isinstance(item, (list, tuple)):
+                yield from _walk(f"{name}.{i}", item, want)
 
 
 def _unique(named):
@@ -72,6 +75,16 @@ def _unique(named):
     shared by two places is one parameter, as in torch)."""
     seen = set()
     return [(n, p) for n, p in named if id(p) not in seen and not seen.add(id(p))]
+
+
+class _Handle:
+    """``remove()`` takes a hook away (torch's ``RemovableHandle``)."""
+
+    def __init__(self, hooks, key):
+        self.hooks, self.key = hooks, key
+
+    def remove(self):
+        self.hooks.pop(self.key, None)
 
 
 class Module:
@@ -87,7 +100,24 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                result = hook(self, args, out)
+                out = out if result is None else result
+        return out
+
+    def register_forward_hook(self, hook):
+        """Call ``hook(module, args, output)`` after every ``forward`` run through
+        ``module(...)``; a result other than None replaces the output (torch's rule).
+        Returns a handle whose ``remove()`` takes the hook away."""
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook needs a function, got {hook!r}")
+        hooks = self.__dict__.setdefault("_forward_hooks", {})
+        key = object()
+        hooks[key] = hook
+        return _Handle(hooks, key)
 
     # ------------------------------------------------------------------ structure
     def named_children(self):
@@ -128,7 +158,7 @@ class Module:
         them), then each submodule's under its name, each Value once."""
         own, subs = [], []
         for attr, x in vars(self).items():
-            own += [(n, v) for n, v in _walk(attr, x, Value) if not v.parents]
+            own += [(n, v) for n, v in _walk(attr, x, Value) if not v.op]    # leaves
         for name, m in self.named_children():
             subs += [(f"{name}.{n}", p) for n, p in m.named_parameters()]
         return _unique(own + subs)

@@ -56,7 +56,7 @@ def _vector(x, what):
     """A 1-d input as a list of Values (numbers become constant leaves)."""
     if not isinstance(x, (list, tuple)):
         raise TypeError(f"{what}: expected a list of Values, got {type(x).__name__}")
-    return [_value(v, what) for v in x]
+    return [v if type(v) is Value else _value(v, what) for v in x]
 
 
 def _along(x, dim, fn, what):
@@ -269,10 +269,22 @@ def _dot(ws, xs, b=None):
 def linear(input, weight, bias=None):
     """``y_j = b_j + sum_k W[j][k] x_k`` (``weight``: out rows of in entries, as torch's);
     ``input`` one vector of ``in`` entries or a list of them."""
+    if isinstance(input, (list, tuple)) and input and isinstance(input[0], (list, tuple)):
+        return [linear(row, weight, bias) for row in input]
+    try:                                            # the common case: Values of the right sizes
+        if all(len(w) == len(input) for w in weight) and (bias is None or
+                                                          len(bias) == len(weight)):
+            if bias is None:
+                return [_dot(w, input) for w in weight]
+            return [weighted_sum(w, input, b) for w, b in zip(weight, bias)]
+    except (AttributeError, TypeError):             # numbers among them, or not lists
+        pass
+    return _linear_checked(input, weight, bias)
+
+
+def _linear_checked(input, weight, bias):
     what = "linear"
     n = _ndim(input, what)
-    if n == 2:
-        return [linear(row, weight, bias) for row in input]
     if n != 1:
         raise ValueError(f"{what}: input must be 1-d or 2-d, got {n}-d")
     x = _vector(input, what)
@@ -367,6 +379,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise ValueError(f"{what}: {name} must be 2-d (positions, features)")
     if len(key) != len(value):
         raise ValueError(f"{what}: {len(key)} keys but {len(value)} values")
+    query, key, value = ([_vector(row, what) for row in x] for x in (query, key, value))
     scale = 1.0 / math.sqrt(len(query[0])) if scale is None else float(scale)
     out = []
     for l, q in enumerate(query):
@@ -374,8 +387,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                                   attn_mask is None or attn_mask[l][s])]
         if not allowed:
             raise ValueError(f"{what}: query {l} may attend to no key (torch gives nan)")
-        scores = [_dot(_vector(q, what), _vector(key[s], what)) * scale for s in allowed]
-        p = _softmax1(scores)
-        cols = list(zip(*[_vector(value[s], what) for s in allowed]))
-        out.append([_dot(p, list(col)) for col in cols])
+        p = _softmax1([_dot(q, key[s]) * scale for s in allowed])
+        out.append([_dot(p, list(col)) for col in zip(*[value[s] for s in allowed])])
     return out

@@ -8,11 +8,6 @@ from .optimizer import Optimizer, hyper
 __all__ = ["Adam", "AdamW"]
 
 
-def _lerp(a, b, w):
-    """torch's ``a.lerp_(b, w)``: ``a + w (b - a)``, written the other way for w >= 0.5."""
-    return a + w * (b - a) if abs(w) < 0.5 else b - (b - a) * (1.0 - w)
-
-
 class Adam(Optimizer):
     """Adam, as ``torch.optim.Adam``, for each parameter p at its step t:
 
@@ -44,16 +39,23 @@ class Adam(Optimizer):
 
     def step(self):
         """One update of every parameter whose grad is not None."""
+        states = self.state
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             wd, amsgrad = group["weight_decay"], group["amsgrad"]
             decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-            for p, g in self.grads(group):
+            w = 1.0 - beta1                             # m.lerp_(g, w), as torch writes it:
+            near = abs(w) < 0.5                         # m + w (g - m), or g - (g - m)(1 - w)
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                g = g if type(g) is float else float(g)   # a create_graph grad: its number
                 if maximize:
                     g = -g
-                state = self.state.get(p)
+                state = states.get(p)
                 if state is None:
-                    state = self.state[p] = {"step": 0.0, "exp_avg": 0.0, "exp_avg_sq": 0.0}
+                    state = states[p] = {"step": 0.0, "exp_avg": 0.0, "exp_avg_sq": 0.0}
                     if amsgrad:
                         state["max_exp_avg_sq"] = 0.0
                 t = state["step"] = state["step"] + 1.0
@@ -62,7 +64,8 @@ class Adam(Optimizer):
                         p.data = p.data * (1.0 - lr * wd)
                     else:
                         g = g + wd * p.data
-                m = state["exp_avg"] = _lerp(state["exp_avg"], g, 1.0 - beta1)
+                m = state["exp_avg"]
+                m = state["exp_avg"] = m + w * (g - m) if near else g - (g - m) * (1.0 - w)
                 v = state["exp_avg_sq"] = state["exp_avg_sq"] * beta2 + (1.0 - beta2) * g * g
                 if amsgrad:
                     v = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0), v)
