@@ -17,6 +17,7 @@ from .core import (
            topological_order,
 )
 from .explain import explain  # the module autograd_mini.explain keeps paths, Path
+from .serialization import load, save
 from .util.gc_pause import collector_paused
 from .visual.animate import animate
 from .visual.viz import draw  # graphviz itself is imported only if installed
@@ -25,4 +26,4 @@ __version__ = "0.1.0"
 __all__ = ["Value", "op", "Op", "MASKED", "grad", "no_grad", "enable_grad",
            "is_grad_enabled", "collector_paused", "gradcheck", "GradcheckError",
            "topological_order", "draw", "animate", "explain", "compile", "CompileError",
-           "nn", "losses", "optim", "reference", "example", "data", "train"]
+           "nn", "losses", "optim", "reference", "example", "data", "train", "save", "load"]

@@ -16,8 +16,8 @@ import random
 import sys
 import time
 
-from .graph import token_graph, write_graph
 from .gpt import GPT
+from .graph import token_graph, write_graph
 from .mlp_lm import MLPLanguageModel
 from .names import Vocabulary, load_names, split
 from .plot import plot_losses
@@ -127,7 +127,7 @@ def run(args):
     plot = args.plot.replace("{model}", args.model) if args.plot else ""
     if plot:
         print(plot_losses(trainer.losses, plot, f"{type(model).__name__} on names: "
-                          f"training loss per step", reference=before))
+                          f"training loss per step", reference=before, after=after))
     if args.graph:
         write_graph(token_graph(model, vocab.encode(val_names[0])), args.graph)
         print(f"wrote one token's computation graph to {args.graph}")

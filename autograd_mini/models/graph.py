@@ -12,7 +12,8 @@ belong to the innermost box whose forward made them (found by forward hooks).
 """
 
 from ..core import topological_order
-from ..nn import Module, functional as F
+from ..nn import Module
+from ..nn import functional as F
 from ..util.fileio import write_atomic
 from ..visual.rendering import IMAGE_SUFFIXES, SOURCE_SUFFIXES, render_dot
 
@@ -39,8 +40,8 @@ class Scene:
             fill = ' fillcolor="#ffe9cc"' if name == LOSS else \
                 ' fillcolor="#e2f5e2"' if ".heads." in name else ""
             extra = f"\\n{params} parameters used" if params else ""
-            lines.append(f'  {ids[name]} [label="{_pretty(name, self.own_ops)}\\n{made} values{extra}"'
-                         f"{fill}];")
+            label = f"{_pretty(name, self.own_ops)}\\n{made} values{extra}"
+            lines.append(f'  {ids[name]} [label="{label}"{fill}];')
         heads = [ids[n] for n in self.boxes if ".heads." in n]
         if len(heads) > 1:                              # heads side by side, in order
             lines.append(f"  {{rank=same; {' -> '.join(heads)} [style=invis];}}")
@@ -111,7 +112,7 @@ def token_graph(model, tokens, position=None):
     for v in order:
         box = owner.get(v, LOSS)
         made, held = boxes.get(box, (0, 0))
-        boxes[box] = (made + (not (id(v) in params)), held + (id(v) in params))
+        boxes[box] = (made + (id(v) not in params), held + (id(v) in params))
         for p in v.parents:
             tail = owner.get(p, LOSS)
             if tail != box:

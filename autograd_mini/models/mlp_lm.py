@@ -29,6 +29,11 @@ class MLPLanguageModel(Module):
         self.hidden = Linear(block_size * n_embd, n_hidden, rng=rng)
         self.head = Linear(n_hidden, vocab_size, rng=rng)
 
+    def next_logits(self, tokens):
+        """The logits of the token after ``tokens`` (only the last context is computed)."""
+        return self.forward(tokens[-self.block_size:])[-1] if len(tokens) >= self.block_size \
+            else self.forward(tokens)[-1]
+
     def forward(self, tokens):
         """Logits of the next token after ``tokens[:t+1]``, for each t (a list of lists)."""
         padded = [0] * self.block_size + list(tokens)

@@ -18,15 +18,16 @@ def moving_average(xs, window):
     return out
 
 
-def plot_losses(losses, path, title, reference=None, window=50):
+def plot_losses(losses, path, title, reference=None, after=None, window=50):
     """Draw each step's loss (light) and its moving average over ``window`` steps into
-    ``path`` (.png or .svg); ``reference``: a horizontal line (the loss before training).
+    ``path`` (.png or .svg); ``reference`` and ``after``: horizontal lines (the held-out
+    loss before and after training).
     Returns a line saying what was written, or why not (matplotlib missing)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        return f"no plot: matplotlib is not installed (pip install 'autograd-mini[train]')"
+        return "no plot: matplotlib is not installed (pip install 'autograd-mini[train]')"
     fig = Figure(figsize=(7, 4), dpi=100)
     FigureCanvasAgg(fig)                            # no pyplot: no global state touched
     ax = fig.add_subplot()
@@ -37,6 +38,9 @@ def plot_losses(losses, path, title, reference=None, window=50):
     if reference is not None:
         ax.axhline(reference, color="#c0504d", linestyle="--", linewidth=1,
                    label=f"before training (held out): {reference:.3f}")
+    if after is not None:
+        ax.axhline(after, color="#2e7d32", linestyle="--", linewidth=1,
+                   label=f"after training (held out): {after:.3f}")
     ax.set_xlabel("step")
     ax.set_ylabel("cross-entropy (nats per character)")
     ax.set_title(title)

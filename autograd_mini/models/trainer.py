@@ -56,7 +56,8 @@ def sample(model, vocab, rng, n=10, temperature=1.0, max_len=20):
     for _ in range(n):
         tokens = [0]
         while len(tokens) < limit:
-            logits = model(tokens)[-1]
+            logits = model.next_logits(tokens) if hasattr(model, "next_logits") \
+                else model(tokens)[-1]
             p = [v.data for v in F.softmax([v / temperature for v in logits])]
             t = rng.choices(range(len(p)), weights=p)[0]
             if t == 0:

@@ -1,4 +1,5 @@
-"""Functions on Values with ``torch.nn.functional``'s names: ``import autograd_mini.nn.functional as F``.
+"""Functions on Values with ``torch.nn.functional``'s names:
+``import autograd_mini.nn.functional as F``.
 
 A "tensor" here is a Value or number (0-d), a list of them (1-d, a vector) or a list of
 such lists (2-d: rows). ``dim=-1`` (the default) works along the last dimension of any

@@ -185,7 +185,7 @@ def test_param_groups():
     assert opt.param_groups[0]["momentum"] == 0.0 and opt.param_groups[1]["momentum"] == 0.9
     assert opt.params == [a, b, c]
     with pytest.raises(AttributeError, match="different learning rates"):
-        opt.lr
+        print(opt.lr)
     opt.lr = 0.2
     assert opt.lr == 0.2
     opt.add_param_group({"params": [Value(0.0)], "lr": 1.0})
