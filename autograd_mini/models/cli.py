@@ -16,6 +16,7 @@ import random
 import sys
 import time
 
+from ..util.fileio import write_problem
 from .gpt import GPT
 from .graph import token_graph, write_graph
 from .mlp_lm import MLPLanguageModel
@@ -88,7 +89,22 @@ def add_names_parser(commands):
     return p
 
 
+def _unwritable(args):
+    """Why an output path cannot be written (before any training), or None."""
+    plot = args.plot.replace("{model}", args.model) if args.plot else ""
+    for option, path in (("--plot", plot), ("--graph", args.graph),
+                         ("--checkpoint", args.checkpoint)):
+        problem = path and write_problem(path)
+        if problem:
+            return f"{option} {path!r}: {problem}"
+    return None
+
+
 def run(args):
+    problem = _unwritable(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     names = load_names()
     vocab = Vocabulary(names)
     train_names, val_names = split(names, args.val, seed=args.seed)

@@ -51,6 +51,9 @@ def sample(model, vocab, rng, n=10, temperature=1.0, max_len=20):
     """``n`` new names: characters drawn one at a time from ``softmax(logits / T)`` until
     the boundary token, or ``max_len`` characters (at most what the model can read: a
     GPT's ``block_size`` tokens)."""
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+            or not 0.0 < temperature < math.inf:
+        raise ValueError(f"sample: temperature must be a positive number, got {temperature!r}")
     limit = min(max_len + 1, getattr(model, "max_tokens", None) or max_len + 1)
     out = []
     for _ in range(n):

@@ -308,7 +308,7 @@ def embedding(input, weight):
         return [embedding(i, weight) for i in input]
     if isinstance(input, bool) or not isinstance(input, int):
         raise TypeError(f"embedding: indices must be ints, got {type(input).__name__}")
-    if not -len(weight) <= input < len(weight):
+    if not 0 <= input < len(weight):                # torch takes no negative index either
         raise IndexError(f"embedding: index {input} is out of range for {len(weight)} rows")
     return list(weight[input])
 

@@ -48,6 +48,8 @@ class Optimizer:
             raise TypeError(f"{name}: params must be an iterable of Values (e.g. "
                             "model.parameters()) or of dicts (parameter groups), got a "
                             f"single {type(params).__name__}; wrap it in a list")
+        if not isinstance(defaults, dict):          # the old Optimizer(params, lr)
+            defaults = {"lr": defaults}
         self.defaults = dict(defaults)
         self.state = {}
         self.param_groups = []

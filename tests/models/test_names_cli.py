@@ -70,3 +70,10 @@ def test_token_graph_boxes():
     assert list(mlp.boxes) == ["wte", "hidden", "", "head", "cross_entropy"]
     with pytest.raises(ValueError, match="position must be in"):
         token_graph(GPT(len(vocab)), vocab.encode("ada"), position=5)
+
+
+def test_unwritable_outputs_are_refused_before_training(tmp_path, capsys):
+    missing = tmp_path / "no" / "such" / "folder" / "loss.png"
+    assert main(["names", "--steps", "1000", "--plot", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert "error: --plot" in err and "does not exist" in err
