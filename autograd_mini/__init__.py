@@ -21,8 +21,8 @@ from .core import (
     topological_order,
 )
 from .explain import explain  # the module autograd_mini.explain keeps paths, Path
-from .serialization import load, save
 from .util.gc_pause import collector_paused
+from .util.serialization import load, save
 from .visual.animate import animate
 from .visual.viz import draw  # graphviz itself is imported only if installed
 

@@ -15,11 +15,11 @@ training on gives the same numbers, bit for bit, as never stopping.
 import math
 import random
 
-from .. import serialization
 from ..core import no_grad
 from ..nn import functional as F
 from ..optim import Adam
 from ..optim.lr_scheduler import CosineAnnealingLR
+from ..util import serialization
 from ..util.gc_pause import collector_paused
 
 __all__ = ["Trainer", "sequence_loss", "evaluate", "sample"]

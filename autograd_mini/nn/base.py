@@ -19,7 +19,12 @@ from numbers import Real
 from ..core import Value
 
 __all__ = ["Module", "ModuleList", "Sequential", "IncompatibleKeys", "StateDictError",
-           "number"]
+           "number", "ACTIVATIONS"]
+
+# activation name -> the Value method that applies it (None: the identity); here, below
+# both ``module`` (Neuron, Layer, MLP) and ``checkpoint`` (which checks a file's names)
+ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
+               "linear": None}
 
 
 def number(x, where):

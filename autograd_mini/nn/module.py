@@ -16,13 +16,10 @@ from operator import mul
 
 from ..core import Value, weighted_sum
 from ..util.gc_pause import collector_paused as _collector_paused
-from .base import Module, _unique
+from .base import ACTIVATIONS, Module, _unique
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
-# activation name -> the Value method that applies it (None: the identity)
-ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
-               "linear": None}
 _REPR_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
 
 

@@ -7,11 +7,10 @@ import random
 
 import pytest
 
-from autograd_mini import serialization
 from autograd_mini.models import GPT, MLPLanguageModel, Trainer, Vocabulary, load_names, sample
 from autograd_mini.models import trainer as trainer_module
 from autograd_mini.models.trainer import evaluate, sequence_loss
-from autograd_mini.util import fileio
+from autograd_mini.util import fileio, serialization
 
 NAMES = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "charlotte", "amelia"]
 

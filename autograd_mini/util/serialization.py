@@ -21,7 +21,7 @@ import math
 import os
 from numbers import Real
 
-from .util.fileio import check_path, write_atomic
+from .fileio import check_path, write_atomic
 
 __all__ = ["save", "load", "FORMAT", "VERSION"]
 
