@@ -260,7 +260,7 @@ def agreement(results):
     lines = []
     for bench in TIMED:
         checks = results["checks"][bench]
-        if bench == "mlp":                          # loss of each step, in order
+        if bench in ("mlp", "lm"):                  # loss of each step, in order
             ref = checks.get("autograd_mini") or next(iter(checks.values()), None)
             if not ref:
                 continue
