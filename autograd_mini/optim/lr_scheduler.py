@@ -9,7 +9,7 @@ exactly with ``load_state_dict``.
 
 import math
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, hyper
 
 __all__ = ["LRScheduler", "StepLR", "CosineAnnealingLR", "LinearLR", "LambdaLR"]
 
@@ -85,7 +85,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = _positive_int(step_size, "step_size")
-        self.gamma = float(gamma)
+        self.gamma = hyper(gamma, "gamma")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -101,7 +101,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = _positive_int(T_max, "T_max")
-        self.eta_min = float(eta_min)
+        self.eta_min = hyper(eta_min, "eta_min")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):

@@ -173,7 +173,7 @@ class Optimizer:
             groups.append(group)
         state = {}
         for key, entry in state_dict["state"].items():
-            i = int(key)
+            i = int(key) if isinstance(key, int) or str(key).isdigit() else -1
             if not 0 <= i < len(params) or not isinstance(entry, dict):
                 raise ValueError(f"loaded state dict has state for parameter {key!r}, which "
                                  f"this optimizer does not have")

@@ -171,6 +171,10 @@ def test_load_state_dict_checks_before_changing_anything():
         fresh.load_state_dict(bad)
     assert fresh.state == {} and fresh.lr == 0.5
     bad = json.loads(json.dumps(good))
+    bad["state"]["x"] = bad["state"].pop("0")
+    with pytest.raises(ValueError, match="state for parameter 'x'"):
+        fresh.load_state_dict(bad)
+    bad = json.loads(json.dumps(good))
     bad["param_groups"][0]["betas"] = [0.9, 1.5]
     with pytest.raises(ValueError, match="beta2"):
         fresh.load_state_dict(bad)
@@ -218,6 +222,10 @@ def test_scheduler_basics():
         LS.LinearLR(opt, start_factor=0.0)
     with pytest.raises(KeyError, match="initial_lr"):
         LS.CosineAnnealingLR(SGD([Value(1.0)], lr=1.0), T_max=5, last_epoch=3)
+    with pytest.raises(ValueError, match="gamma must be a finite number"):
+        LS.StepLR(opt, step_size=2, gamma=float("nan"))
+    with pytest.raises(ValueError, match="eta_min must be >= 0"):
+        LS.CosineAnnealingLR(opt, T_max=2, eta_min=-1.0)
     with pytest.raises(ValueError, match="expected the keys"):
         LS.StepLR(SGD([Value(1.0)], lr=1.0), step_size=2).load_state_dict({"last_epoch": 3})
 
