@@ -63,7 +63,8 @@ def _spread(c, live, n):
 
 
 def path_findings(expl, output, leaf, yours, tol):
-    """Listing, search description and what matched, from the explanation's paths."""
+    """The search's description, what matched, and the first match in a few words (or
+    ""), from the explanation's paths."""
     values = [p.value for p in expl.paths]
     live = [i for i, v in enumerate(values) if v != 0]
     names = _path_names([p.steps[1:-1] for p in expl.paths])
@@ -80,12 +81,14 @@ def path_findings(expl, output, leaf, yours, tol):
               + (f" that are not 0 (the other {zeros} are)" if zeros else "")
               + f", each taken {how} times")
     d = f"∂{expl.out_name}/∂{expl.wrt_name}"
-    texts = []
+    texts, short = [], ""
     for c in found[:3]:
         expr, faults = _combination_text(c, names, set(live))
         texts.append(f"your {d} = {fmt(yours, 9)} is {expr}" + (f"; {faults}" if faults else ""))
+        short = short or faults or f"yours is {expr}"
     if len(found) > 1:
         texts = ["several combinations of the paths fit equally well: " + " | ".join(texts)]
-    return search, texts
+        short = f"several combinations of the paths fit, e.g. {short}"
+    return search, texts, short
 
 

@@ -1,12 +1,15 @@
 """check_gradients' inputs: the arguments, the parameters and gradients as ``(kind, shape,
-entries)``, the loss called on Values, and the batch size the loss divides by."""
+entries)`` and their precision, the loss called on Values (with the comparisons and
+conversions of Values it made), and the batch size the loss divides by."""
 
+import contextlib
 import itertools
 import math
 from numbers import Real
 
-from ..core import Value, enable_grad
+from ..core import Value, enable_grad, observing
 from ..util.gc_pause import collector_paused
+from .words import entry_name
 
 
 def check_arguments(loss, params, grads, rtol, atol):
@@ -24,8 +27,10 @@ def check_arguments(loss, params, grads, rtol, atol):
     if not params:
         raise ValueError("check_gradients: params is empty")
     for what, x in (("rtol", rtol), ("atol", atol)):
-        if not (isinstance(x, Real) and not isinstance(x, bool) and 0 <= x < math.inf):
-            raise ValueError(f"check_gradients: {what} must be a finite number >= 0, got {x!r}")
+        if x is not None and not (isinstance(x, Real) and not isinstance(x, bool)
+                                  and 0 <= x < math.inf):
+            raise ValueError(f"check_gradients: {what} must be None (the default for your "
+                             f"gradients' precision) or a finite number >= 0, got {x!r}")
 
 
 # ---------------------------------------------------------------------- shapes and entries
@@ -62,12 +67,49 @@ def _nested(x, where):
 
 
 def entries(x, where):
-    """``(kind, shape, entries)``: kind "array", "list" or "scalar"."""
-    if is_array(x):
+    """``(kind, shape, entries)``: kind "array", "list" or "scalar" (a number, numpy's
+    np.float64(0.5) included: the loss gets a Value for it)."""
+    if is_array(x) and not isinstance(x, Real):
         shape, flat = _nested(x, where)
         return "array", tuple(x.shape), flat
     shape, flat = _nested(x, where)
     return ("list" if isinstance(x, (list, tuple)) else "scalar"), shape, flat
+
+
+def parameter_entries(x, where):
+    """``entries`` of a parameter, which must be finite: a gradient at NaN or inf means
+    nothing (the engine's would be NaN or a number that no loss value stands behind)."""
+    kind, shape, flat = entries(x, where)
+    bad = next((k for k, v in enumerate(flat) if not math.isfinite(v)), None)
+    if bad is not None:
+        at = entry_name(where, indices(shape)[bad]) if shape else where
+        raise ValueError(f"check_gradients: {at} is {flat[bad]!r}: check gradients at finite "
+                         f"parameter values")
+    return kind, shape, flat
+
+
+# The precisions of your numbers, by dtype name: their machine epsilon (np.finfo's eps,
+# the gap between 1 and the next number), lowest precision first.
+PRECISIONS = {"bfloat16": 2.0 ** -7, "float16": 2.0 ** -10, "float32": 2.0 ** -23,
+              "float64": 2.0 ** -52}
+
+
+def precision(x):
+    """The lowest floating-point precision in ``x`` (an array, a number, nested lists of
+    them) as a dtype name: "float32" for a float32 array or np.float32 entries, "float64"
+    for Python floats, ints and other exact numbers."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None:
+        name = str(dtype).removeprefix("torch.")
+        return name if name in PRECISIONS else "float64"
+    if isinstance(x, (list, tuple)):
+        return lowest(precision(item) for item in x)
+    return "float64"
+
+
+def lowest(names):
+    """The lowest of some precisions ("float64" for none)."""
+    return min(names, key=PRECISIONS.__getitem__, default="float64")
 
 
 def indices(shape):
@@ -94,11 +136,39 @@ def shaped(kind, shape, flat, dtype=object):
 
 
 # ---------------------------------------------------------------------- the loss
+_CUTS = {"float", "int", "round", "floor", "ceil", "trunc"}   # a plain number comes out
+
+
+class Reads:
+    """What the forward read of its Values' numbers: ``ties`` (comparisons ``(op, a,
+    b)`` of two equal numbers, a Value and a number or two Values: a kink such as
+    np.maximum(z, 0) at z = 0) and ``conversions`` (``(kind, value)``: float(v),
+    .astype(float), ... cut the graph there)."""
+
+    def __init__(self):
+        self.ties, self.conversions = [], []
+
+    def __call__(self, kind, a, b, result):
+        if kind in ("<", "<=", ">", ">="):
+            if a.data == (b.data if isinstance(b, Value) else b):
+                self.ties.append((kind, a, b))
+        elif kind in _CUTS and len(self.conversions) < 1000:
+            self.conversions.append((kind, a))
+
+
 def call_loss(loss, inputs):
-    """``loss(**inputs)`` as one Value, with clear errors for what numpy cannot do."""
+    """``(loss(**inputs) as one Value, Reads)``, with clear errors for what numpy cannot
+    do. (When something else observes Values already, as compile's tracing does, the
+    reads are not seen.)"""
+    reads = Reads()
     try:
-        with enable_grad(), collector_paused():
-            out = loss(**inputs)
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(observing(reads))
+            except RuntimeError:                # another observer: no reads, still a check
+                pass
+            with enable_grad(), collector_paused():
+                out = loss(**inputs)
     except TypeError as exc:
         text = str(exc)
         if "no callable" in text and "method" in text or "not supported for the input" in text:
@@ -112,7 +182,7 @@ def call_loss(loss, inputs):
     if is_array(out) and getattr(out, "size", 0) == 1:
         out = out.reshape(-1)[0]
     if isinstance(out, Value):
-        return out
+        return out, reads
     if is_array(out):
         raise TypeError(f"check_gradients: the loss must return one scalar Value, got an "
                         f"array of shape {tuple(out.shape)}: reduce it (np.sum, np.mean)")

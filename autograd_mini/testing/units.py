@@ -111,10 +111,9 @@ def _derivative_without(nodes, output, members, j):
     return math.fsum(d.get(output, {}).values()), most
 
 
-
-
 def op_text(unit, j, entry):
-    """What leaving out the j-th ``unit`` (every one for j = 0) means."""
+    """What leaving out the j-th ``unit`` (every one for j = 0) means: ``(text, the same
+    in a few words)``."""
     which = f"every {unit}" if j == 0 else f"the {_ORDINALS[j]} {unit} after {entry}"
     act = unit.split()[0]
     derivative = DERIVATIVES.get(act, f"the derivative of {act}")
@@ -123,7 +122,7 @@ def op_text(unit, j, entry):
     if act in ACTIVATIONS:
         text += (". The classic forgotten ⊙ g'(z): BP2 is δˡ = ((Wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ g'(zˡ), "
                  "e.g. dz1 = W2ᵀ dz2 ⊙ g'(z1)")
-    return text
+    return text, f"derivative of {which} left out ({derivative})"
 
 
 def unit_findings(units, nodes, output, yours, tol):
