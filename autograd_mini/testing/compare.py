@@ -33,13 +33,15 @@ def _factors(m):
     return [-1.0] + base + [-k for k in base]
 
 
-def factor_of(pairs, m, rtol, atol):
-    """The simple factor k with yours = k * engine for every pair, or None."""
-    if not any(e != 0.0 and math.isfinite(e) for _, e in pairs):
+def factor_of(entries, m, rtol):
+    """The simple factor k with yours = k * engine for every ``(yours, engine, atol)``,
+    or None."""
+    if not any(e != 0.0 and math.isfinite(e) for _, e, _ in entries) or \
+            all(abs(y) <= a for y, _, a in entries):        # yours 0: no factor explains it
         return None
     tol = max(rtol, DIAGNOSIS_RTOL)
     for k in _factors(m):
-        if all(close(y, k * e, tol, atol) for y, e in pairs):
+        if all(close(y, k * e, tol, a) for y, e, a in entries):
             return k
     return None
 
@@ -67,9 +69,9 @@ class ParameterCheck:
     kink of the loss that match a one-sided derivative there, accepted).
     """
 
-    def __init__(self, name, shape, grad_shape, status, rows=(), note=""):
+    def __init__(self, name, shape, grad_shape, status, rows=(), note="", rooms=()):
         self.name, self.shape, self.grad_shape = name, shape, grad_shape
-        self.status, self.note = status, note
+        self.status, self.note, self.rooms = status, note, list(rooms)
         self.entries = [(i, y, e) for i, y, e, _ in rows]
         self.wrong = [(i, y, e) for i, y, e, good in rows if not good]
         finite = [(y, e) for _, y, e in self.entries if math.isfinite(y) and math.isfinite(e)]
@@ -78,6 +80,10 @@ class ParameterCheck:
                            default=0.0)
         self.non_finite = len(self.entries) - len(finite)
         self.at_kink = []
+
+    def room(self, index):
+        """The atol of entry ``index``."""
+        return self.rooms[next(k for k, (i, _, _) in enumerate(self.entries) if i == index)]
 
     def accept_at_kink(self, index, side):
         """Entry ``index`` is right at a kink (``side``: which one-sided derivative it is)."""
@@ -88,10 +94,11 @@ class ParameterCheck:
             self.status, self.note = "ok", ""
 
 
-def _compare_entries(name, shape, yours, engine, rtol, atol):
-    """``(index, yours, engine, ok)`` per entry, row-major."""
-    return [(i, y, e, close(y, e, rtol, atol))
-            for i, y, e in zip(indices(shape), yours, engine)]
+def _compare_entries(shape, yours, engine, rtol, rooms, signed=()):
+    """``(index, yours, engine, ok)`` per entry, row-major; ``rooms`` the atol of each,
+    ``signed`` the positions where the sign must agree too."""
+    return [(i, y, e, close(y, e, rtol, a, k in signed))
+            for k, (i, y, e, a) in enumerate(zip(indices(shape), yours, engine, rooms))]
 
 
 def _transposed(shape, flat):
@@ -100,15 +107,14 @@ def _transposed(shape, flat):
     return [flat[position[index[::-1]]] for index in indices(shape[::-1])]
 
 
-def _shape_note(name, shape, grad_shape, yours, engine, rtol, atol):
+def _shape_note(name, shape, grad_shape, yours, engine, rtol, rooms):
     """What a gradient of the wrong shape is, and what would fix it."""
     what = "is a number, shape ()" if shape == () else f"has shape {shape}"
     head = (f"shape mismatch: your gradient has shape {grad_shape}, the parameter {name} "
             f"{what}")
     if len(shape) >= 2 and tuple(grad_shape[::-1]) == tuple(shape):
         flipped = _transposed(grad_shape, yours)
-        bad = [t for t in _compare_entries(name, shape, flipped, engine, rtol, atol)
-               if not t[3]]
+        bad = [t for t in _compare_entries(shape, flipped, engine, rtol, rooms) if not t[3]]
         if not bad:
             return (f"{head}; its transpose matches the engine's gradient entry for entry: "
                     f"transpose it (grads[{name!r}].T). The classic cause: z = Wᵀa has "
@@ -120,7 +126,7 @@ def _shape_note(name, shape, grad_shape, yours, engine, rtol, atol):
     if math.prod(grad_shape) != math.prod(shape):
         return head
     fix = ""
-    if all(close(y, e, rtol, atol) for y, e in zip(yours, engine)):
+    if all(close(y, e, rtol, a) for y, e, a in zip(yours, engine, rooms)):
         keep = " (np.sum(..., keepdims=True) keeps the axis)"
         how = (f"pass it as a number, float(grads[{name!r}])" if shape == () else
                f"reshape it, grads[{name!r}].reshape({shape})"
@@ -129,17 +135,19 @@ def _shape_note(name, shape, grad_shape, yours, engine, rtol, atol):
     return f"{head} (same number of entries: an axis lost or added){fix}"
 
 
-def check_parameter(name, shape, yours, engine, rtol, atol, m):
+def check_parameter(name, shape, yours, engine, tolerance, m):
     """A ``ParameterCheck`` of your ``(shape, entries)`` against the engine's entries."""
+    rtol, rooms, signed = tolerance.rtol, tolerance.room[name], tolerance.signed.get(name, ())
     grad_shape, flat = yours
     if tuple(grad_shape) != tuple(shape):
-        note = _shape_note(name, shape, grad_shape, flat, engine, rtol, atol)
+        note = _shape_note(name, shape, grad_shape, flat, engine, rtol, rooms)
         return ParameterCheck(name, shape, grad_shape, "shape", note=note)
     check = ParameterCheck(name, shape, grad_shape, "ok",
-                           _compare_entries(name, shape, flat, engine, rtol, atol))
+                           _compare_entries(shape, flat, engine, rtol, rooms, signed),
+                           rooms=rooms)
     if check.wrong:
         check.status = "wrong"
-        k = factor_of([(y, e) for _, y, e in check.entries], m, rtol, atol)
+        k = factor_of([(y, e, a) for (_, y, e), a in zip(check.entries, rooms)], m, rtol)
         if k is not None:
             which = "it is" if len(check.entries) == 1 else "all entries are"
             check.note = f"{which} {factor_text(k, m)}"
@@ -160,7 +168,7 @@ def compare_all(parsed, yours, grad_keys, engine, tolerance, m):
             continue
         _, grad_shape, flat = yours[name]
         checks.append(check_parameter(name, shape, (grad_shape, flat), engine[name],
-                                      *tolerance, m))
+                                      tolerance, m))
     checks += [ParameterCheck(name, None, None, "extra",
                               note=f"grads[{name!r}] is not a parameter (params has no "
                                    f"{name!r})")

@@ -53,6 +53,12 @@ def _diagnosis_head(report, name, index, yours, engine):
     return lines, nodes, ""
 
 
+def _saturated(nodes):
+    """How many tanh and sigmoid nodes among ``nodes`` are within 1e-6 of their limits."""
+    return sum(1 for v in nodes if v.op == "tanh" and 1.0 - abs(v.data) < 1e-6
+               or v.op == "sigmoid" and min(v.data, 1.0 - v.data) < 1e-6)
+
+
 def _path_search(report, nodes, name, index, yours, tol):
     """Lines listing the paths (or why not), what matched, a short cause, searched?"""
     entry, output = entry_name(name, index), report.output
@@ -84,18 +90,25 @@ def diagnose(report):
     if nodes is None:
         return "\n".join(lines), cause
     entry, m = entry_name(name, index), report.batch_size
-    tol = (max(report.rtol, DIAGNOSIS_RTOL), report.atol)
+    check = report.params[name]
+    signed = check.entries.index((index, yours, engine)) in report.tolerance.signed.get(name, ())
+    atol = 0.0 if signed else check.room(index)      # signed: its atol is no finer than 0
+    tol = (max(report.rtol, DIAGNOSIS_RTOL), atol)
     kinked = report.kinks and report.kinks.at(nodes[0])
     if kinked:
         lines.append(report.kinks.text(nodes[0], name, index, engine))
-    k = factor_of([(yours, engine)], m, *tol)
-    if k is not None:
-        return "\n".join(lines + [f"  → your value is {factor_text(k, m)}"]), \
-            f"yours is {factor_text(k, m)}"
-    if abs(yours) <= report.atol and not kinked:
+    rounding = rounding_words(yours, engine, report.tolerance.scale, report.precision,
+                              _saturated(nodes))
+    if rounding and report.precision != "float64" and not kinked and yours * engine >= 0:
+        return "\n".join(lines + [f"  → {rounding}"]), rounding.split(":")[0]
+    if abs(yours) <= atol and not kinked:
         return "\n".join(lines + [f"  → your value is 0: nothing reached {entry} (an entry "
                                   f"never filled in, or every path dropped?)"]), \
             "yours is 0: nothing reached it"
+    k = factor_of([(yours, engine, atol)], m, report.rtol)
+    if k is not None:
+        return "\n".join(lines + [f"  → your value is {factor_text(k, m)}"]), \
+            f"yours is {factor_text(k, m)}"
     more, findings, cause, searched = _path_search(report, nodes, name, index, yours, tol)
     lines += more
     found = units(report.order)
@@ -108,8 +121,6 @@ def diagnose(report):
                     "differ (PyTorch takes relu'(0) = 0); yours is none of them here. Check "
                     "at a point where no value sits on a kink (random values)"]
         cause = "at a kink of the loss, and yours is no one-sided derivative there"
-    rel = abs(yours - engine) / max(abs(yours), abs(engine))
-    rounding = rounding_words(rel, report.precision)
     if not findings and rounding:
         findings, cause = [rounding], rounding.split(":")[0]
     if not findings:

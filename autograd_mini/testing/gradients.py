@@ -25,18 +25,19 @@ forgotten relu' is reported without a cause.
 
 The tolerances follow your gradients (``tolerance``): rtol by their precision (float32
 gradients are compared at single precision), atol as a fraction of the gradient's largest
-entry; a comparison a gradient of zeros would pass is refused. At a kink (relu at 0) either
-one-sided derivative passes (``kinks``).
+entry (tiny entries at their own scale); a comparison a gradient of zeros would pass is
+refused. At a kink (relu at 0) either one-sided derivative passes (``kinks``).
 
 The work is split by stage: ``inputs`` (arguments, shapes, the loss on Values),
 ``tolerance`` and ``compare`` (entry by entry), ``kinks``, ``diagnosis`` (with ``chain``,
 ``combinations`` and ``units``), ``report`` (the table); this module runs them in order.
 """
 
-import math
+import functools
 import time
 
 from ..core import Value, topological_order
+from .chain import reverse_pass
 from .compare import compare_all
 from .diagnosis import diagnose
 from .inputs import (
@@ -71,6 +72,11 @@ def _forward(loss, parsed, moved=None):
     return output, leaves, reads
 
 
+def _absolute(v):
+    """|local derivative| of each edge: a reverse pass sums |path products| (Σ|paths|)."""
+    return [None if d is None else abs(d) for _, d in v.edges]
+
+
 def _backward(output, leaves):
     for vs in leaves.values():                  # in case the forward ran a backward() itself
         for v in vs:
@@ -90,9 +96,11 @@ def check_gradients(loss, params, grads, rtol=None, atol=None):
     finite and |yours - engine| <= atol + rtol |engine|, or, at a kink, yours is a
     one-sided derivative there. ``rtol=None``: 1e-6 for float64 gradients, 1e-4 for
     float32, 1e-2 for float16; ``atol=None``: 1e-9 (float32 1e-5, float16 1e-2) times
-    the largest |engine| entry; numbers are used as given. A comparison that a gradient
-    of zeros would pass is vacuous, and reported as a problem, not a match. An
-    unlabelled loss Value is labelled "loss" (the name explanations give it).
+    the largest |engine| entry, and for an entry so small that a zero or a flipped sign
+    would pass that, 1e-9 times its own Σ|chain-rule paths| (in float32/float16 its sign
+    is checked); numbers are used as given. A comparison that a gradient of zeros would
+    pass is vacuous, and reported as a problem, not a match. An unlabelled loss Value is
+    labelled "loss" (the name explanations give it).
     """
     check_arguments(loss, params, grads, rtol, atol)
     t0 = time.perf_counter()
@@ -106,23 +114,28 @@ def check_gradients(loss, params, grads, rtol=None, atol=None):
     t2 = time.perf_counter()
     m = batch_size(output)
     engine = {name: [v.grad for v in vs] for name, vs in leaves.items()}
-    every = [e for flat in engine.values() for e in flat]
-    tolerance = Tolerance(rtol, atol, lowest(precision(grads[n]) for n in yours),
-                          max((abs(e) for e in every if math.isfinite(e)), default=0.0))
-    checks = compare_all(parsed, yours, list(grads.keys()), engine, tolerance, m)
     order = topological_order(output)
+
+    @functools.cache
+    def path_sizes():                           # each entry's Σ|chain-rule paths|
+        size = reverse_pass(order, output, _absolute)
+        return {name: [size.get(v, 0.0) for v in vs] for name, vs in leaves.items()}
+    tolerance = Tolerance(rtol, atol, lowest(precision(grads[n]) for n in yours), engine,
+                          path_sizes)
+    checks = compare_all(parsed, yours, list(grads.keys()), engine, tolerance, m)
     kinks = Kinks(order, reads.ties)
     if kinks:
         def rerun(name, index, number):
             out, moved, _ = _forward(loss, parsed, (name, index, number))
             _backward(out, moved)
             return moved[name][indices(parsed[name][1]).index(index)].grad
-        kinks.settle(checks, (order, output, leaves), rerun, tolerance)
-    vacuous = tolerance.vacuous(every)
+        kinks.settle(checks, (order, output, leaves), rerun, tolerance.rtol)
+    vacuous = tolerance.vacuous(engine)
     report = GradientReport(
         checks, (output, order, leaves),
         {name: (kind, shape) for name, (kind, shape, _) in parsed.items()}, tolerance, m,
-        problems=[vacuous] if vacuous else [], notes=point_notes(parsed), kinks=kinks,
+        problems=[vacuous] if vacuous else [],
+        notes=point_notes(parsed) + ([] if vacuous else tolerance.notes()), kinks=kinks,
         reads=reads, precision=lowest([tolerance.precision,
                                        *(precision(x) for x in params.values())]))
     t3 = time.perf_counter()

@@ -60,7 +60,7 @@ class Kinks:
         self._at_node = _ancestors(self.nodes) if self.nodes else set()
         self._at_tie = _ancestors([x for _, a, b in ties for x in (a, b)
                                    if isinstance(x, Value)]) if ties else set()
-        self.sides = {}
+        self.sides, self.skipped = {}, set()
 
     def __bool__(self):
         return bool(self.nodes or self.ties)
@@ -86,19 +86,19 @@ class Kinks:
                          f"compare)")
         return ", ".join(parts)
 
-    def settle(self, checks, graph, rerun, tolerance):
-        """Accept every wrong entry that matches a one-sided derivative at its kink."""
+    def settle(self, checks, graph, rerun, rtol):
+        """Accept every wrong entry that matches a one-sided derivative at its kink (within
+        ``rtol`` and the entry's atol)."""
         order, output, leaves = graph
         if self.nodes:
             for side, k in _CONVENTIONS:
                 g = reverse_pass(order, output, lambda v, k=k: self._local(v, k))
                 for _, _, leaf in self._wrong(checks, leaves, ("node", "both")):
                     self.sides.setdefault(leaf, {})[side] = g.get(leaf, 0.0)
-        reruns = 0
-        for check, index, leaf in self._wrong(checks, leaves, ("tie", "both")):
-            if reruns == _MAX_RERUNS:
-                break
-            reruns += 1
+        for n, (check, index, leaf) in enumerate(self._wrong(checks, leaves, ("tie", "both"))):
+            if n >= _MAX_RERUNS:
+                self.skipped.add(leaf)
+                continue
             size = abs(leaf.data) or max((abs(x.data) for x in leaves[check.name]),
                                          default=0.0) or 1.0
             for side, sign in (("left", -1.0), ("right", 1.0)):
@@ -108,7 +108,7 @@ class Kinks:
         for check, index, leaf in self._wrong(checks, leaves, ("node", "tie", "both")):
             y = next(y for i, y, _ in check.wrong if i == index)
             side = next((s for s, g in self.sides.get(leaf, {}).items()
-                         if close(y, g, *tolerance)), None)
+                         if close(y, g, rtol, check.room(index))), None)
             if side is not None:
                 check.accept_at_kink(index, side)
 
@@ -137,6 +137,9 @@ class Kinks:
         sides = self.sides.get(leaf, {})
         values = "; ".join(f"{s}: {fmt(g, 9)}" for s, g in sides.items())
         found = f" The one-sided derivatives: {values}." if values else ""
+        if leaf in self.skipped:
+            found += (f" (Its one-sided derivatives in {entry} were not computed: the loss is "
+                      f"called again for the first {_MAX_RERUNS} such entries only.)")
         return (f"  {entry} reaches a kink of the loss: {self.describe()}. There the loss "
                 f"has a derivative from the left and one from the right; the engine's "
                 f"{fmt(engine, 9)} follows the branch the forward took.{found} Yours "

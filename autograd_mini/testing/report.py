@@ -81,7 +81,7 @@ class GradientReport:
         output, self.order, leaves = graph
         self.params = {c.name: c for c in checks}
         self.output, self.leaves, self.batch_size = output, leaves, batch_size
-        self.tolerance, (self.rtol, self.atol) = tolerance, tolerance
+        self.tolerance, self.rtol, self.atol = tolerance, tolerance.rtol, tolerance.atol
         self.notes, self.kinks, self.reads, self.precision = list(notes), kinks, reads, precision
         self.engine = {name: shaped(kind, shape, [v.grad for v in leaves[name]], float)
                        for name, (kind, shape) in forms.items()}
@@ -117,8 +117,9 @@ class GradientReport:
         checks = [c for c in self.params.values() if c.status != "extra"]
         wrong = sum(c.status != "ok" for c in checks)
         extra = len(self.params) - len(checks)
-        parts = [f"{wrong} of {plural(len(checks), 'parameter', 'parameters')} wrong"
-                 if wrong or not self._general else "no match: the comparison is vacuous"]
+        parts = ([f"{wrong} of {plural(len(checks), 'parameter', 'parameters')} wrong"]
+                 if wrong else []) + (["no match: the comparison is vacuous"]
+                                      if self._general else [])
         if extra:
             parts.append(f"{plural(extra, 'extra key', 'extra keys')} in grads")
         return ", ".join(parts)

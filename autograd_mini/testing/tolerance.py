@@ -2,11 +2,14 @@
 
     |yours - engine| <= atol + rtol·|engine|     (both finite)
 
-By default both follow your gradients: rtol from their precision (float64 1e-6, float32
-1e-4, float16 1e-2), and atol as a fraction of the gradient's scale, its largest entry
+By default both follow your gradients. rtol by their precision (float64 1e-6, float32
+1e-4, float16 1e-2); atol as a fraction of the gradient's scale, its largest entry
 (float64: 1e-9 × max|engine|), so that a gradient in small units (all entries 1e-15) is
-compared as strictly as one in large units. A comparison that a gradient of zeros would
-pass is vacuous: it is refused, never called a match.
+compared as strictly as one in large units. An entry so small that a zero or a flipped
+sign would pass that atol is compared at its own scale (1e-9 × its Σ|chain-rule paths|,
+which also leaves the rounding room of terms that cancel); in float32 or float16, which
+resolve no finer, and under an atol of your own, only its sign is checked. A comparison
+that a gradient of zeros would pass everywhere is vacuous: refused, never called a match.
 """
 
 import math
@@ -21,30 +24,73 @@ DEFAULTS = {"float64": (1e-6, 1e-9), "float32": (1e-4, 1e-5), "float16": (1e-2, 
             "bfloat16": (5e-2, 5e-2)}
 
 
-def close(yours, engine, rtol, atol):
-    """|yours - engine| <= atol + rtol |engine|, never for NaN or inf."""
+def close(yours, engine, rtol, atol, signed=False):
+    """|yours - engine| <= atol + rtol |engine|, never for NaN or inf; ``signed``: and
+    yours is 0 or of the engine's sign."""
     return (math.isfinite(yours) and math.isfinite(engine)
-            and abs(yours - engine) <= atol + rtol * abs(engine))
+            and abs(yours - engine) <= atol + rtol * abs(engine)
+            and not (signed and yours * engine < 0))
 
 
 class Tolerance:
-    """The tolerance of one check: ``rtol`` and ``atol`` (numbers), ``precision`` (your
-    gradients' lowest, "float64", "float32", ...), ``scale`` (the largest |engine| entry),
-    ``scaled`` (atol was None: a fraction of the scale)."""
+    """The tolerance of one check: ``rtol``, ``atol`` (the base: a fraction of ``scale``,
+    the largest |engine| entry, or your number), ``room`` (name -> the atol of each
+    entry), ``precision`` (your gradients' lowest, "float64", "float32", ...), ``scaled``
+    (atol was None), ``own_scale`` (``(name, n)``: n entries so small that a zero or a
+    flipped sign would pass the base atol, each compared at its own scale instead: the
+    fraction times its Σ|chain-rule paths|; float64 only) and ``blind`` (the same with
+    your atol or in lower precision, which resolves no finer: names whose small entries
+    only have their sign checked, ``signed``: name -> those entries' positions)."""
 
-    def __init__(self, rtol, atol, precision, scale):
+    def __init__(self, rtol, atol, precision, engine, path_sizes):
         default_rtol, self.fraction = DEFAULTS[precision]
         self.rtol = default_rtol if rtol is None else float(rtol)
-        self.scaled = atol is None
-        self.atol = self.fraction * scale if atol is None else float(atol)
-        self.precision, self.scale = precision, scale
+        self.precision, self.scaled = precision, atol is None
+        self.scale = max((abs(e) for flat in engine.values() for e in flat
+                          if math.isfinite(e)), default=0.0)
+        self.atol = self.fraction * self.scale if atol is None else float(atol)
+        self.room, self.own_scale, self.blind, self.signed = {}, [], [], {}
+        for name, flat in engine.items():
+            room = self.room[name] = [self.atol] * len(flat)
+            below = [k for k, e in enumerate(flat) if self._zero_passes(e, self.atol)]
+            if not any(flat[k] for k in below):
+                continue
+            if not self.scaled or precision != "float64":   # no finer scale to compare at
+                self.blind.append(name)
+                self.signed[name] = {k for k in below if flat[k]}
+                continue
+            sizes = path_sizes()[name]           # one reverse pass, for all parameters
+            for k in below:
+                room[k] = self.fraction * sizes[k]
+            self.own_scale.append((name, sum(1 for k in below if flat[k])))
 
-    def __iter__(self):                         # rtol, atol = tolerance
-        return iter((self.rtol, self.atol))
+    def _zero_passes(self, e, atol):
+        return math.isfinite(e) and abs(e) <= atol + self.rtol * abs(e)
+
+    def notes(self):
+        """What the report says about entries far below the gradient's scale."""
+        notes = []
+        if self.own_scale:
+            n = sum(k for _, k in self.own_scale)
+            names = ", ".join(name for name, _ in self.own_scale)
+            notes.append(f"{n} {'entry' if n == 1 else 'entries'} of {names} "
+                         f"{'is' if n == 1 else 'are'} so small that a zero or a flipped sign "
+                         f"would pass atol = {self.atol:.2g}: each is compared at its own scale "
+                         f"instead (atol = {self.fraction:g} × its Σ|chain-rule paths|)")
+        if self.blind:
+            why = (f"below what a {self.precision} computation resolves; compute in float64 "
+                   f"to check them" if self.scaled else
+                   "leave atol=None to compare them at their own scale")
+            notes.append(f"{', '.join(self.blind)}: some entries are within atol = "
+                         f"{self.atol:.2g} of 0, so only their sign is checked there (yours "
+                         f"of the same sign, or 0): {why}")
+        return notes
 
     def vacuous(self, engine):
         """Why a gradient of zeros would pass every entry of ``engine`` (all its numbers,
         finite), or "" when the comparison can tell a wrong gradient."""
+        pairs = [(e, a) for name, flat in engine.items() for e, a in zip(flat, self.room[name])]
+        engine = [e for e, _ in pairs]
         if not engine:
             return "nothing to compare: every parameter is empty"
         if not all(math.isfinite(e) for e in engine):
@@ -53,10 +99,10 @@ class Tolerance:
             return ("the engine's gradient is 0 in every entry: the loss does not change with "
                     "any parameter at this point, so a backward that returns zeros passes; "
                     "check at a point where it does (random values, no dead relus)")
-        if self.scale > self.atol + self.rtol * self.scale:
+        if not all(self._zero_passes(e, a) for e, a in pairs):
             return ""
         flipped = (", and one with every sign flipped too"
-                   if 2 * self.scale <= self.atol + self.rtol * self.scale else "")
+                   if all(2 * abs(e) <= a + self.rtol * abs(e) for e, a in pairs) else "")
         fix = ("rtol must be below 1 to tell 0 from the engine's" if self.rtol >= 1 else
                "leave atol=None (a fraction of the gradient's largest entry) or pass a "
                "smaller one")
@@ -73,18 +119,30 @@ class Tolerance:
         return f"{single}rtol={self.rtol:g}, {atol}"
 
 
-def rounding_words(rel, precision):
-    """Why ``rel``, a relative difference near the rounding of ``precision``, may be no
-    formula slip; "" when it is larger than rounding explains."""
+def rounding_words(yours, engine, scale, precision, saturated=0):
+    """Why your entry, off by about the rounding of ``precision`` (relative to itself or
+    to ``scale``, the gradient's largest entry), may be no formula slip; "" when the
+    difference is larger than rounding explains. ``saturated``: how many tanh or sigmoid
+    units on its paths are saturated (there 1 - a² keeps few digits)."""
     eps = PRECISIONS[precision]
-    if rel > min(0.1, max(1e-3, 1e3 * eps)):
+    diff = abs(yours - engine)
+    rel = diff / max(abs(yours), abs(engine))
+    if rel <= min(0.1, max(1e-3, 1e3 * eps)):
+        size = f"{rel:.2g} relative"
+    elif diff <= 1e3 * eps * scale:
+        size = f"{diff / scale:.2g} of the gradient's largest entry"
+    else:
         return ""
-    rtol = DEFAULTS[precision][0]
+    why = (f"; {saturated} tanh/sigmoid {'unit is' if saturated == 1 else 'units are'} "
+           f"saturated on its paths (the output within 1e-6 of its limit), where a formula "
+           f"such as 1 - a² keeps few digits: check at smaller values"
+           if saturated else "")
     if precision != "float64":
-        return (f"yours differs from the engine's by {rel:.2g} relative, the rounding of "
-                f"{precision} (machine epsilon {eps:.2g}): a backward in single or half "
-                f"precision differs this much. Compare with rtol={rtol:g} (the default for "
+        rtol = DEFAULTS[precision][0]
+        return (f"yours differs from the engine's by {size}, the rounding of {precision} "
+                f"(machine epsilon {eps:.2g}): a backward in single or half precision "
+                f"differs this much{why}. Compare with rtol={rtol:g} (the default for "
                 f"{precision} gradients) or compute in float64")
-    return (f"yours differs from the engine's by only {rel:.2g} relative: rounding rather "
-            f"than a formula slip? (a constant written with few digits, such as 3.1416 for "
-            f"π, data in float32, or a tolerance tighter than your computation's rounding)")
+    return (f"yours differs from the engine's by only {size}: rounding rather than a formula "
+            f"slip? (a constant written with few digits, such as 3.1416 for π, data in "
+            f"float32, or a tolerance tighter than your computation's rounding{why})")

@@ -169,8 +169,8 @@ def unit_scope(graph, members, j, name):
     g = reverse_pass(graph.order, graph.output,
                      lambda v: (1.0,) * len(v.parents) if v in members else None)
     fit = [c.name for c in graph.params.values() if c.status == "wrong"
-           and all(close(y, g.get(leaf, 0.0), graph.rtol, graph.atol)
-                   for (_, y, _), leaf in zip(c.entries, graph.leaves[c.name]))]
+           and all(close(y, g.get(leaf, 0.0), graph.rtol, room)
+                   for (_, y, _), room, leaf in zip(c.entries, c.rooms, graph.leaves[c.name]))]
     if not fit:
         return ""
     return (f". Left out the same way, the engine's gradient equals yours for every entry "
