@@ -162,7 +162,8 @@ class GradientReport:
 
     def _repr_html_(self):
         """The table as HTML, with inline styles only (an untrusted notebook keeps them):
-        padded cells, numbers that do not break, a diagnosis that wraps at spaces."""
+        padded cells, numbers that do not break, a table that scrolls sideways where the
+        page is narrower, a diagnosis that wraps at spaces."""
         details = [_row_details(c) for c in self.params.values()]
         head = self._HEAD + (["first wrong entries"] if any(details) else [])
         rows = [f"<tr>{''.join(_th(h, k) for k, h in enumerate(head))}</tr>"]
@@ -176,9 +177,9 @@ class GradientReport:
                             self._general + [f"note: {n}" for n in self.notes])
         if self.diagnosis:
             diagnosis += f'<pre style="{_PRE_STYLE}">{html.escape(self.diagnosis)}</pre>'
-        return (f"<p>{html.escape(self._summary())}</p>"
+        return (f"<p>{html.escape(self._summary())}</p><div style=\"overflow-x:auto\">"
                 f"<table style=\"border-collapse:collapse\"><thead>{rows[0]}</thead>"
-                f"<tbody>{''.join(rows[1:])}</tbody></table>{diagnosis}")
+                f"<tbody>{''.join(rows[1:])}</tbody></table></div>{diagnosis}")
 
 
 # the report's HTML: inline styles (JupyterLab keeps them in an untrusted notebook, where
