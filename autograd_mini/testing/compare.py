@@ -94,11 +94,10 @@ class ParameterCheck:
             self.status, self.note = "ok", ""
 
 
-def _compare_entries(shape, yours, engine, rtol, rooms, signed=()):
-    """``(index, yours, engine, ok)`` per entry, row-major; ``rooms`` the atol of each,
-    ``signed`` the positions where the sign must agree too."""
-    return [(i, y, e, close(y, e, rtol, a, k in signed))
-            for k, (i, y, e, a) in enumerate(zip(indices(shape), yours, engine, rooms))]
+def _compare_entries(name, shape, yours, engine, tolerance):
+    """``(index, yours, engine, ok)`` per entry, row-major."""
+    return [(i, y, e, tolerance.accepts(name, k, y, e))
+            for k, (i, y, e) in enumerate(zip(indices(shape), yours, engine))]
 
 
 def _transposed(shape, flat):
@@ -107,14 +106,15 @@ def _transposed(shape, flat):
     return [flat[position[index[::-1]]] for index in indices(shape[::-1])]
 
 
-def _shape_note(name, shape, grad_shape, yours, engine, rtol, rooms):
+def _shape_note(name, shape, grad_shape, yours, engine, tolerance):
     """What a gradient of the wrong shape is, and what would fix it."""
     what = "is a number, shape ()" if shape == () else f"has shape {shape}"
     head = (f"shape mismatch: your gradient has shape {grad_shape}, the parameter {name} "
             f"{what}")
     if len(shape) >= 2 and tuple(grad_shape[::-1]) == tuple(shape):
         flipped = _transposed(grad_shape, yours)
-        bad = [t for t in _compare_entries(shape, flipped, engine, rtol, rooms) if not t[3]]
+        bad = [t for t in _compare_entries(name, shape, flipped, engine, tolerance)
+               if not t[3]]
         if not bad:
             return (f"{head}; its transpose matches the engine's gradient entry for entry: "
                     f"transpose it (grads[{name!r}].T). The classic cause: z = Wᵀa has "
@@ -126,7 +126,7 @@ def _shape_note(name, shape, grad_shape, yours, engine, rtol, rooms):
     if math.prod(grad_shape) != math.prod(shape):
         return head
     fix = ""
-    if all(close(y, e, rtol, a) for y, e, a in zip(yours, engine, rooms)):
+    if all(t[3] for t in _compare_entries(name, shape, yours, engine, tolerance)):
         keep = " (np.sum(..., keepdims=True) keeps the axis)"
         how = (f"pass it as a number, float(grads[{name!r}])" if shape == () else
                f"reshape it, grads[{name!r}].reshape({shape})"
@@ -137,17 +137,17 @@ def _shape_note(name, shape, grad_shape, yours, engine, rtol, rooms):
 
 def check_parameter(name, shape, yours, engine, tolerance, m):
     """A ``ParameterCheck`` of your ``(shape, entries)`` against the engine's entries."""
-    rtol, rooms, signed = tolerance.rtol, tolerance.room[name], tolerance.signed.get(name, ())
+    rooms = [tolerance.atol_of(name, k) for k in range(len(engine))]
     grad_shape, flat = yours
     if tuple(grad_shape) != tuple(shape):
-        note = _shape_note(name, shape, grad_shape, flat, engine, rtol, rooms)
+        note = _shape_note(name, shape, grad_shape, flat, engine, tolerance)
         return ParameterCheck(name, shape, grad_shape, "shape", note=note)
     check = ParameterCheck(name, shape, grad_shape, "ok",
-                           _compare_entries(shape, flat, engine, rtol, rooms, signed),
-                           rooms=rooms)
+                           _compare_entries(name, shape, flat, engine, tolerance), rooms=rooms)
     if check.wrong:
         check.status = "wrong"
-        k = factor_of([(y, e, a) for (_, y, e), a in zip(check.entries, rooms)], m, rtol)
+        k = factor_of([(y, e, a) for (_, y, e), a in zip(check.entries, rooms)], m,
+                      tolerance.rtol)
         if k is not None:
             which = "it is" if len(check.entries) == 1 else "all entries are"
             check.note = f"{which} {factor_text(k, m)}"

@@ -90,9 +90,7 @@ def diagnose(report):
     if nodes is None:
         return "\n".join(lines), cause
     entry, m = entry_name(name, index), report.batch_size
-    check = report.params[name]
-    signed = check.entries.index((index, yours, engine)) in report.tolerance.signed.get(name, ())
-    atol = 0.0 if signed else check.room(index)      # signed: its atol is no finer than 0
+    atol = report.params[name].room(index)
     tol = (max(report.rtol, DIAGNOSIS_RTOL), atol)
     kinked = report.kinks and report.kinks.at(nodes[0])
     if kinked:

@@ -6,10 +6,11 @@ By default both follow your gradients. rtol by their precision (float64 1e-6, fl
 1e-4, float16 1e-2); atol as a fraction of the gradient's scale, its largest entry
 (float64: 1e-9 × max|engine|), so that a gradient in small units (all entries 1e-15) is
 compared as strictly as one in large units. An entry so small that a zero or a flipped
-sign would pass that atol is compared at its own scale (1e-9 × its Σ|chain-rule paths|,
-which also leaves the rounding room of terms that cancel); in float32 or float16, which
-resolve no finer, and under an atol of your own, only its sign is checked. A comparison
-that a gradient of zeros would pass everywhere is vacuous: refused, never called a match.
+sign would pass that atol (a feature in millions next to one in millionths) keeps its
+sign checked: yours passes when it agrees to the fraction of the entry's own Σ|chain-rule
+paths| (the rounding room of terms that cancel), or has the engine's sign, or is 0 (a
+saturated 1 - tanh(z)² rounds to 0). A comparison that a gradient of zeros would pass
+everywhere is vacuous: refused, never called a match.
 """
 
 import math
@@ -24,23 +25,18 @@ DEFAULTS = {"float64": (1e-6, 1e-9), "float32": (1e-4, 1e-5), "float16": (1e-2, 
             "bfloat16": (5e-2, 5e-2)}
 
 
-def close(yours, engine, rtol, atol, signed=False):
-    """|yours - engine| <= atol + rtol |engine|, never for NaN or inf; ``signed``: and
-    yours is 0 or of the engine's sign."""
+def close(yours, engine, rtol, atol):
+    """|yours - engine| <= atol + rtol |engine|, never for NaN or inf."""
     return (math.isfinite(yours) and math.isfinite(engine)
-            and abs(yours - engine) <= atol + rtol * abs(engine)
-            and not (signed and yours * engine < 0))
+            and abs(yours - engine) <= atol + rtol * abs(engine))
 
 
 class Tolerance:
-    """The tolerance of one check: ``rtol``, ``atol`` (the base: a fraction of ``scale``,
-    the largest |engine| entry, or your number), ``room`` (name -> the atol of each
-    entry), ``precision`` (your gradients' lowest, "float64", "float32", ...), ``scaled``
-    (atol was None), ``own_scale`` (``(name, n)``: n entries so small that a zero or a
-    flipped sign would pass the base atol, each compared at its own scale instead: the
-    fraction times its Σ|chain-rule paths|; float64 only) and ``blind`` (the same with
-    your atol or in lower precision, which resolves no finer: names whose small entries
-    only have their sign checked, ``signed``: name -> those entries' positions)."""
+    """The tolerance of one check: ``rtol``, ``atol`` (a fraction of ``scale``, the
+    largest |engine| entry, or your number), ``precision`` (your gradients' lowest,
+    "float64", "float32", ...), ``scaled`` (atol was None) and ``small`` (name ->
+    {position: its own atol}: the entries so small that a zero or a flipped sign would
+    pass ``atol``; their own atol is the fraction times their Σ|chain-rule paths|)."""
 
     def __init__(self, rtol, atol, precision, engine, path_sizes):
         default_rtol, self.fraction = DEFAULTS[precision]
@@ -49,47 +45,43 @@ class Tolerance:
         self.scale = max((abs(e) for flat in engine.values() for e in flat
                           if math.isfinite(e)), default=0.0)
         self.atol = self.fraction * self.scale if atol is None else float(atol)
-        self.room, self.own_scale, self.blind, self.signed = {}, [], [], {}
+        self.small = {}
         for name, flat in engine.items():
-            room = self.room[name] = [self.atol] * len(flat)
-            below = [k for k, e in enumerate(flat) if self._zero_passes(e, self.atol)]
-            if not any(flat[k] for k in below):
-                continue
-            if not self.scaled or precision != "float64":   # no finer scale to compare at
-                self.blind.append(name)
-                self.signed[name] = {k for k in below if flat[k]}
-                continue
-            sizes = path_sizes()[name]           # one reverse pass, for all parameters
-            for k in below:
-                room[k] = self.fraction * sizes[k]
-            self.own_scale.append((name, sum(1 for k in below if flat[k])))
+            below = [k for k, e in enumerate(flat) if e and self._zero_passes(e, self.atol)]
+            if below:
+                sizes = path_sizes()[name]       # one reverse pass, for all parameters
+                self.small[name] = {k: self.fraction * sizes[k] for k in below}
 
     def _zero_passes(self, e, atol):
         return math.isfinite(e) and abs(e) <= atol + self.rtol * abs(e)
 
+    def accepts(self, name, k, yours, engine):
+        """Entry ``k`` of parameter ``name`` passes: within atol, or for a small entry,
+        within its own atol or of the engine's sign (or 0) within atol."""
+        own = self.small.get(name, {}).get(k)
+        if own is None:
+            return close(yours, engine, self.rtol, self.atol)
+        return close(yours, engine, self.rtol, own) or (
+            close(yours, engine, self.rtol, self.atol) and yours * engine >= 0)
+
+    def atol_of(self, name, k):
+        """The atol a diagnosis uses for entry ``k``: its own for a small entry."""
+        return self.small.get(name, {}).get(k, self.atol)
+
     def notes(self):
         """What the report says about entries far below the gradient's scale."""
-        notes = []
-        if self.own_scale:
-            n = sum(k for _, k in self.own_scale)
-            names = ", ".join(name for name, _ in self.own_scale)
-            notes.append(f"{n} {'entry' if n == 1 else 'entries'} of {names} "
-                         f"{'is' if n == 1 else 'are'} so small that a zero or a flipped sign "
-                         f"would pass atol = {self.atol:.2g}: each is compared at its own scale "
-                         f"instead (atol = {self.fraction:g} × its Σ|chain-rule paths|)")
-        if self.blind:
-            why = (f"below what a {self.precision} computation resolves; compute in float64 "
-                   f"to check them" if self.scaled else
-                   "leave atol=None to compare them at their own scale")
-            notes.append(f"{', '.join(self.blind)}: some entries are within atol = "
-                         f"{self.atol:.2g} of 0, so only their sign is checked there (yours "
-                         f"of the same sign, or 0): {why}")
-        return notes
+        n = sum(len(ks) for ks in self.small.values())
+        if not n:
+            return []
+        return [f"{n} {'entry' if n == 1 else 'entries'} of {', '.join(self.small)} "
+                f"{'is' if n == 1 else 'are'} so small that a zero or a flipped sign would pass "
+                f"atol = {self.atol:.2g}: there yours must agree to {self.fraction:g} × the "
+                f"entry's Σ|chain-rule paths|, or have the engine's sign (or be 0)"]
 
     def vacuous(self, engine):
         """Why a gradient of zeros would pass every entry of ``engine`` (all its numbers,
         finite), or "" when the comparison can tell a wrong gradient."""
-        pairs = [(e, a) for name, flat in engine.items() for e, a in zip(flat, self.room[name])]
+        pairs = [(e, self.atol) for flat in engine.values() for e in flat]
         engine = [e for e, _ in pairs]
         if not engine:
             return "nothing to compare: every parameter is empty"
