@@ -2,10 +2,11 @@
 the nodes an entry reaches, how many paths lead from it to the loss, and one reverse pass
 with some local derivatives replaced (a derivative left out, a kink taken from one side).
 
-(``reverse_pass`` is ``core.gradient_floats`` with a callback for the local derivatives,
-and ``count_paths`` is visual/explain's path counter with a count of the paths that are
+(``reverse_pass`` is ``core.gradient_floats`` from the loss, and ``count_paths`` is visual/explain's path counter with a count of the paths that are
 not 0: each folds into its original once that takes the extra argument.)
 """
+
+from ..core import gradient_floats
 
 MANY = 10 ** 18                 # path counts saturate here
 
@@ -35,17 +36,7 @@ def count_paths(nodes, output):
 
 
 def reverse_pass(order, output, local=None):
-    """d output / d node for every node of ``order`` reached from ``output``, in one
-    reverse pass as ``backward`` makes it: each node adds ``local derivative × its
-    gradient`` into each parent. ``local(node)`` gives the local derivatives to use (one
+    """d output / d node for every node of ``order``, in one reverse pass as
+    ``backward`` makes it, with ``local(node)`` giving the local derivatives to use (one
     per parent, None where exactly 0 passes back), or None for the node's own."""
-    g = {output: 1.0}
-    for v in reversed(order):
-        gv = g.get(v)
-        if gv is None:
-            continue
-        ds = local(v) if local else None
-        for p, d in (v.edges if ds is None else zip(v.parents, ds)):
-            if d is not None:                   # masked: exactly 0 passes back
-                g[p] = g.get(p, 0.0) + d * gv
-    return g
+    return gradient_floats(order, {output: 1.0}, local)
