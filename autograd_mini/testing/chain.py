@@ -2,8 +2,8 @@
 the nodes an entry reaches, how many paths lead from it to the loss, and one reverse pass
 with some local derivatives replaced (a derivative left out, a kink taken from one side).
 
-(``reverse_pass`` is ``core.gradient_floats`` from the loss, and ``count_paths`` is visual/explain's path counter with a count of the paths that are
-not 0: each folds into its original once that takes the extra argument.)
+(``reverse_pass`` is ``core.gradient_floats`` from the loss; ``count_paths`` is
+visual's path counter with a count of the paths that are not 0.)
 """
 
 from ..core import gradient_floats
