@@ -1,5 +1,6 @@
-"""Command line: ``python -m autograd_mini demo``, ``python -m autograd_mini example`` and
-``python -m autograd_mini check-derivation FILE``.
+"""Command line: ``python -m autograd_mini demo``, ``python -m autograd_mini example``,
+``python -m autograd_mini check-derivation FILE`` and ``python -m autograd_mini names`` (a
+language model trained on names, ``models.cli``).
 
 Output cut short by the reader (``... | head``) ends the command quietly, as Unix tools do.
 """
@@ -208,6 +209,8 @@ def main(argv=None):
     commands.add_parser("demo", help="a short engine demo").set_defaults(run=demo)
     add_example_parser(commands)
     add_check_derivation_parser(commands)
+    from .models.cli import add_names_parser
+    add_names_parser(commands)
     args = parser.parse_args(argv)
     try:
         status = args.run(args)
