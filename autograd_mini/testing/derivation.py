@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from numbers import Real
 
 from ..core import Value, topological_order
+from ..example import BIASES, INPUTS, WEIGHTS, build_worked_example
 from .derivation_diagnosis import Checker
 from .derivation_formula import formula, render
 from .derivation_graph import Network, is_name
@@ -44,16 +45,13 @@ from .derivation_values import Numbers
 __all__ = ["check_derivation", "assert_derivation", "DerivationReport", "LineCheck"]
 
 LEARNING_RATE = 0.5
-# The notes' worked 2-2-2 example (BACKPROP_NOTES.md). autograd_mini.example builds the
-# same graph; testing may import only the engine, so the few lines are here too, and
-# tests/testing/test_derivation.py checks that both give the same nodes and numbers.
-_NOTES = {"i1": 0.05, "i2": 0.10, "w1": 0.15, "w2": 0.20, "w3": 0.25, "w4": 0.30,
-          "w5": 0.40, "w6": 0.45, "w7": 0.50, "w8": 0.55, "b1": 0.35, "b2": 0.60,
-          "target_o1": 0.01, "target_o2": 0.99}
-_NEURONS = {"h1": ("w1", "i1", "w2", "i2", "b1"), "h2": ("w3", "i1", "w4", "i2", "b1"),
-            "o1": ("w5", "out_h1", "w6", "out_h2", "b2"),
-            "o2": ("w7", "out_h1", "w8", "out_h2", "b2")}
-_WEIGHTS = ["w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8"]
+# The notes' worked 2-2-2 example (BACKPROP_NOTES.md), as autograd_mini.example builds it:
+# the quantities a learner writes down, in the notes' order.
+_NEURONS = ("h1", "h2", "o1", "o2")
+_WEIGHTS = list(WEIGHTS)
+_NAMED = [*INPUTS, *WEIGHTS, *BIASES, "target_o1", "target_o2",
+          *(f"{kind}_{n}" for n in _NEURONS for kind in ("net", "out")),
+          "E_o1", "E_o2", "E_total"]
 _EXAMPLE_ALIASES = {"E": "E_total", "Etot": "E_total", "E_tot": "E_total", "loss": "E_total",
                     "total error": "E_total", "t_o1": "target_o1", "t_o2": "target_o2",
                     "y_o1": "target_o1", "y_o2": "target_o2"}
@@ -63,18 +61,8 @@ _EXAMPLE_ALIASES = {"E": "E_total", "Etot": "E_total", "E_tot": "E_total", "loss
 def _worked_example():
     """The example's named Values: net = w·x + w·x + b, out = sigmoid(net),
     E_o = 1/2 (target_o - out_o)^2, E_total = E_o1 + E_o2."""
-    v = {name: Value(x, name) for name, x in _NOTES.items()}
-
-    def named(name, node):
-        node.label = name
-        v[name] = node
-        return node
-    for n, (wa, xa, wb, xb, b) in _NEURONS.items():
-        named(f"out_{n}", named(f"net_{n}", v[wa] * v[xa] + v[wb] * v[xb] + v[b]).sigmoid())
-    for o in ("o1", "o2"):
-        named(f"E_{o}", (v[f"target_{o}"] - v[f"out_{o}"]) ** 2 * 0.5)
-    named("E_total", v["E_o1"] + v["E_o2"])
-    return v
+    ex = build_worked_example(backward=False)
+    return {name: ex[name] for name in _NAMED}
 
 
 def _example_network():

@@ -99,8 +99,8 @@ def test_the_derivation_in_the_notes_order_passes():
 
 
 def test_the_checkers_worked_example_is_autograd_mini_example():
-    """testing builds the example itself (it may import only the engine): the same named
-    nodes, ops and numbers as example.build_worked_example, gradients included."""
+    """The checker's example is example.build_worked_example's graph: the same named
+    nodes, ops and numbers, gradients included."""
     net, ex = _example_network(), build_worked_example()
     mine = Numbers(net)
     for name in net.order:
