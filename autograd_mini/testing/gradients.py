@@ -32,7 +32,8 @@ from numbers import Real
 
 from ..core import Value, enable_grad, topological_order
 from ..util.gc_pause import collector_paused
-from ..visual.explain import _fmt, explain
+from ..visual.digits import format_decimals as _fmt
+from ..visual.explain import explain
 
 __all__ = ["check_gradients", "assert_gradients", "GradientReport", "ParameterCheck"]
 

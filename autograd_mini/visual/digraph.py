@@ -1,8 +1,11 @@
-"""``Graph``: the ``graphviz.Digraph`` that ``draw()`` returns, rendered by running the
+"""``Drawing``: the ``graphviz.Digraph`` that ``draw()`` returns, rendered by running the
 renderer on its DOT text (``rendering.render_dot``) rather than through graphviz's own
 backend, so any graphviz version works and graphviz-pure renders without a system
-Graphviz. Imported on first use (graphviz is slow to import and optional)."""
+Graphviz; and ``to_drawing(scene, rankdir)``, which writes a ``Scene`` as one. Imported on
+first use (graphviz is slow to import and optional).
+"""
 
+import html
 import os
 import re
 from pathlib import Path
@@ -18,10 +21,10 @@ from .rendering import (
     write_file,
 )
 
-__all__ = ["Graph"]
+__all__ = ["Drawing", "Graph", "to_drawing", "box_label"]
 
 
-class Graph(graphviz.Digraph):
+class Drawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` whose rendering runs ``find_program()``'s choice on its
     DOT text. ``save(path)`` writes an image for .svg/.png/.jpg and the DOT text for
     .gv/.dot, and refuses other names. Jupyter gets the SVG and a PNG (JupyterLab shows
@@ -98,6 +101,9 @@ class Graph(graphviz.Digraph):
             return {"text/plain": f"{e}\n\n{self.source}"}
 
 
+Graph = Drawing                 # its name before it had one of its own
+
+
 _SVG_TAG = re.compile(rb"<svg\b[^>]*")
 
 
@@ -133,3 +139,62 @@ def _render_paths(graph, filename, directory, format, outfile):
         outfile = Path(f"{os.fspath(source)}.{format}")
     output_kind(outfile)
     return source, outfile, format
+
+
+# ---------------------------------------------------------------------- scene -> DOT
+def to_drawing(scene, rankdir, program=None, name="autograd_mini"):
+    """The ``Scene`` as a ``Drawing`` (boxes are HTML-like tables, one line per row)."""
+    g = Drawing(name=name, format="svg", program=program,
+                graph_attr={"rankdir": rankdir, **scene.graph},
+                node_attr={"fontsize": "11"}, edge_attr={"fontsize": "10"})
+    members = scene.members()
+
+    def attrs_of(node):
+        attrs = dict(scene.nodes[node])
+        if "fields" in attrs:
+            label = box_label(attrs.pop("fields"), attrs.pop("fill"), attrs.pop("thick"))
+            attrs.update(shape="plain", label=label)
+        return {"id": node, **attrs}
+
+    columns = {}
+    for column in scene.columns:
+        columns.setdefault(scene.cluster_of.get(column[0]), []).append(column)
+    for cluster, attrs in scene.clusters.items():
+        with g.subgraph(name=cluster) as sub:            # not the caption's look
+            sub.attr(**{"labelloc": "t", "fontcolor": "#333333", "fontsize": "11", **attrs})
+            for node in members.get(cluster, ()):
+                sub.node(node, **attrs_of(node))
+            _keep_order(sub, columns.get(cluster, ()), rankdir)
+    for node in scene.nodes:
+        if scene.cluster_of.get(node) not in scene.clusters:
+            g.node(node, **attrs_of(node))
+    for tail, head, attrs in scene.edges:
+        g.edge(tail, head, **attrs)
+    return g
+
+
+def _keep_order(graph, columns, rankdir):
+    """Each column's nodes on one rank in the given order (first at the top or left), by
+    invisible edges between neighbours."""
+    for column in columns:
+        with graph.subgraph() as same:
+            same.attr(rank="same")
+            nodes = column[::-1] if rankdir in ("LR", "RL") else column
+            for a, b in zip(nodes, nodes[1:]):
+                same.edge(a, b, style="invis")
+
+
+def box_label(fields, fill=None, thick=False):
+    """An HTML-like label: one table cell per line (the same in every direction)."""
+    bg = f' bgcolor="{fill}"' if fill else ""
+    rows = []
+    for field in fields:
+        text, colour = (field, None) if isinstance(field, str) else field
+        text = html.escape(text, quote=False)
+        rows.append(f'<tr><td>{text if colour is None else _font(text, colour)}</td></tr>')
+    return (f'<<table border="{2 if thick else 0}" cellborder="1" cellspacing="0" '
+            f'cellpadding="3"{bg}>{"".join(rows)}</table>>')
+
+
+def _font(text, colour):
+    return f'<font color="{colour}">{text}</font>'

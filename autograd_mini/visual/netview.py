@@ -11,8 +11,8 @@ e.g. ``16×16 weights`` (with the largest gradient among them) instead of a blac
 from numbers import Real
 
 from ..core import Value
-from .graph import number
-from .viz import Scene, bundle
+from .digits import format_number
+from .scene import Scene, bundle
 
 __all__ = ["network_scene"]
 
@@ -79,7 +79,7 @@ class _Net:
         self.names, self.full = names, full
 
     def num(self, x):
-        return number(x, self.precision)
+        return format_number(x, self.precision)
 
     def name(self, key, default=None):
         return self.names.get(key, key if default is None else default)

@@ -14,9 +14,10 @@ pytest.importorskip("graphviz")
 
 from autograd_mini import Value, topological_order  # noqa: E402
 from autograd_mini.example import build_worked_example  # noqa: E402
-from autograd_mini.visual.animate import Animation, animate, changes  # noqa: E402
-from autograd_mini.visual.graph import number  # noqa: E402
-from autograd_mini.visual.viz import RendererNotFound, find_program  # noqa: E402
+from autograd_mini.visual.animate import animate  # noqa: E402
+from autograd_mini.visual.digits import format_number as number  # noqa: E402
+from autograd_mini.visual.player import Animation, changes  # noqa: E402
+from autograd_mini.visual.rendering import RendererNotFound, find_program  # noqa: E402
 from builders import labelled_expression  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"

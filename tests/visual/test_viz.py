@@ -16,8 +16,9 @@ graphviz = pytest.importorskip("graphviz")
 from autograd_mini import Value, draw, topological_order  # noqa: E402
 from autograd_mini.example import WEIGHTS, build_worked_example  # noqa: E402
 from autograd_mini.nn import MLP  # noqa: E402
-from autograd_mini.visual.graph import number  # noqa: E402
-from autograd_mini.visual.viz import RendererNotFound, find_program, op_text  # noqa: E402
+from autograd_mini.visual.digits import format_number as number  # noqa: E402
+from autograd_mini.visual.naming import op_text  # noqa: E402
+from autograd_mini.visual.rendering import RendererNotFound, find_program  # noqa: E402
 from builders import labelled_expression  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -353,7 +354,7 @@ def test_svg_names_a_font_the_renderer_has():
 
 
 def _command_line(path):
-    from autograd_mini.visual.viz import font_for
+    from autograd_mini.visual.rendering import font_for
     font = font_for(path)
     return [f"-{k}fontname={font}" for k in "GNE"]
 

@@ -1,0 +1,230 @@
+"""The ``Scene`` of a Value's computation graph, built from its ``Analysis``.
+
+``value_scene(analysis, ...)``: one box per Value (name, data, grad), one oval per op
+(with its constant: ``x * 3`` is the op ``* 3``), edges in the direction of the forward
+pass, each operand's edge carrying the local derivative d(result)/d(operand). With the
+analysis' MLP ``level``, the nodes of each neuron (or layer) are boxed; ``collapse`` draws
+each box as one node and dense layer-to-layer edges as one labelled bundle.
+
+Node ``n<i>`` is the i-th Value of the topological order (``n<i>op`` its op, ``e<i>_<j>``
+the edge of its j-th operand), so the same graph always gives the same scene.
+"""
+
+import re
+from collections import Counter
+
+from .digits import format_number
+from .mlp import ACTIVATION_OPS
+from .scene import Scene, bundle
+
+__all__ = ["Style", "value_scene", "SMALL"]
+
+SMALL = 60                              # up to this many Values: local grads on
+_BUNDLE = 16                            # more edges than this between two layers: one bundle
+
+
+class Style:
+    """How the analysed graph's values are written: significant digits, grads shown,
+    edge labels; the record lines of a Value and the nodes and edges of an op."""
+
+    def __init__(self, analysis, precision, show_grad, local_grads):
+        self.analysis, self.root = analysis, analysis.root
+        self.precision, self.show_grad, self.local_grads = precision, show_grad, local_grads
+
+    def num(self, x):
+        return format_number(x, self.precision)
+
+    def fields(self, v, name=None):
+        """A Value's record lines: its name, data and (if shown) grad."""
+        name = self.analysis.labels[v] if name is None else name
+        fields = [name] if name else []
+        fields.append(f"data {self.num(v.data)}")
+        if self.show_grad:
+            fields.append(f"grad {self.num(v.grad)}")
+        return fields
+
+    def value_node(self, scene, name, v, cluster=None, fold_op=False):
+        """A Value's record and its op's oval (with ``fold_op``, the op is a line of the
+        record instead, and edges go straight into it)."""
+        fields = self.fields(v)
+        op = self.analysis.ops.get(v)
+        if fold_op and op is not None:
+            fields.insert(1 if len(fields) > 2 else 0, f"op {op}")
+        scene.box(name, fields, cluster, "#cde4ff" if v in self.analysis.params else None,
+                  v is self.root)
+        if op is not None and not fold_op:
+            scene.node(name + "op", cluster, label=op, shape="ellipse",
+                       fontsize="10", height="0.3", margin="0.02")
+
+    def operand_edges(self, scene, v, i, tail_of, fold_op=False):
+        """Edges operand -> op (labelled with the local derivative) and op -> result."""
+        head = f"n{i}" if fold_op else f"n{i}op"
+        for j, (p, local) in enumerate(zip(v.parents, v.local_grads)):
+            attrs = {"id": f"e{i}_{j}"}
+            if self.local_grads:
+                attrs.update(label=self.num(local), fontcolor="#1f4e9c")
+            scene.edge(tail_of(p), head, **attrs)
+        if not fold_op:
+            scene.edge(f"n{i}op", f"n{i}", id=f"e{i}")
+
+    def caption(self, scene):
+        if self.local_grads:
+            scene.graph.update(
+                label="numbers on edges: local derivatives ∂result/∂operand\n"
+                      "grad of a node = Σ over its edges (edge number × grad of the result)",
+                labelloc="b", fontsize="10", fontcolor="#1f4e9c")
+
+
+def value_scene(analysis, *, precision=4, show_grad=True, collapse=False, local_grads=None,
+                max_nodes=300, style=None):
+    """The ``Scene`` of the analysed graph (see ``draw``); ``style`` replaces the
+    ``Style`` made from the other arguments."""
+    if local_grads is None:
+        local_grads = not collapse and len(analysis.order) <= SMALL
+    style = style or Style(analysis, precision, show_grad, local_grads and not collapse)
+    if collapse:
+        return _collapsed_scene(analysis, style, max_nodes)
+    return _plain_scene(analysis, style)
+
+
+def _cluster_ids(key):
+    natural = sorted(set(key.values()), key=lambda k: [int(n) for n in re.findall(r"\d+", k)])
+    return {k: f"c{i}" for i, k in enumerate(natural)}      # L0.N0, L0.N1, ..., L1.N0
+
+
+def _plain_scene(analysis, style):
+    """One record per Value, one oval per op; MLP neurons/layers boxed when clustered."""
+    scene = Scene()
+    order, index, key = analysis.order, analysis.index, analysis.key
+    ids = _cluster_ids(key)
+    for k, c in ids.items():
+        scene.clusters[f"cluster_{c}"] = {"label": k, "style": "rounded", "color": "#8899aa"}
+    for i, v in enumerate(order):
+        style.value_node(scene, f"n{i}", v, f"cluster_{ids[key[v]]}" if v in key else None)
+    for i, v in enumerate(order):
+        if v.parents:
+            style.operand_edges(scene, v, i, lambda p: f"n{index[p]}")
+    if any(len(set(v.parents)) < len(v.parents) for v in order):
+        scene.graph.update(nodesep="0.45")      # a + a: room for both edges and labels
+    style.caption(scene)
+    return scene
+
+
+def _collapsed_scene(analysis, style, max_nodes):
+    """One node per neuron (or layer) box, one for the parameter-only terms; the rest as
+    in the plain drawing. Dense layer-to-layer edges become one bundle."""
+    order, index, key, folded = analysis.order, analysis.index, analysis.key, analysis.folded
+    ids = _cluster_ids(key)
+    outside = [v for v in order if v not in key and v not in folded]
+    count = len(ids) + bool(folded) + len(outside)
+    if max_nodes is not None and count > max_nodes:
+        raise ValueError(f"draw: even collapsed, the graph has {count} nodes, more than "
+                         f"max_nodes={max_nodes}; pass max_nodes=None, try cluster='layer', "
+                         f"or draw a smaller piece")
+
+    def drawn(v):
+        return ids[key[v]] if v in key else "p0" if v in folded else f"n{index[v]}"
+
+    scene = Scene()
+    scene.graph.update(remincross="false", ranksep="0.2")
+    for v in outside:
+        style.value_node(scene, f"n{index[v]}", v, fold_op=True)
+    _boxes(scene, analysis, style, ids)
+    if folded:
+        _folded_node(scene, analysis, style)
+    box_edges = []
+    for v in order:
+        if v in folded or not v.parents:
+            continue
+        if v in key:
+            box_edges += [(drawn(p), drawn(v)) for p in v.parents if drawn(p) != drawn(v)]
+        else:
+            style.operand_edges(scene, v, index[v], drawn, fold_op=True)
+    box_edges = list(dict.fromkeys(box_edges))
+    if analysis.level == "neuron":
+        _bundle_layers(scene, box_edges, {c: k for k, c in ids.items()})
+    else:
+        for tail, head in box_edges:
+            scene.edge(tail, head)
+    return scene
+
+
+def _boxes(scene, analysis, style, ids):
+    """A record per neuron (or layer): its output's data and d root/d output; an off ReLU
+    says it passes nothing back whatever d root/d output is."""
+    level = analysis.level
+    root = style.root.label or "root"
+    columns = {}
+    for k in ids:
+        outs = analysis.outputs.get(k)
+        if not outs:
+            continue
+        v = outs[-1]
+        fields = [f"{k} ({v.op if v.op in ACTIVATION_OPS else 'linear'})"]
+        if len(outs) == 1:
+            fields.append(f"out {style.num(v.data)}")
+            if style.show_grad:
+                fields.append(f"∂{root}/∂out {style.num(v.grad)}")
+            if v.op == "relu" and v.data == 0.0:
+                fields.append(("off: passes 0 back", "#b3401a"))
+        else:
+            fields.append(_passes_text(k, outs, analysis.sizes))
+        layer = k.split(".")[0]
+        scene.box(ids[k], fields, f"cluster_{layer}" if level == "neuron" else None,
+                  "#e8e8e8", any(o is style.root for o in outs))
+        if level == "neuron":
+            columns.setdefault(layer, []).append(ids[k])
+    scene.columns += columns.values()
+
+
+def _passes_text(k, outs, sizes):
+    if k not in sizes:
+        return f"{len(outs)} outputs (one per pass)"
+    neurons, passes = sizes[k]
+    count = f"{neurons} neuron{'s' * (neurons != 1)}"
+    if passes and passes > 1:
+        return count + f" × {passes} passes"
+    return count if passes else count + f", {len(outs)} outputs"
+
+
+def _folded_node(scene, analysis, style):
+    order, key, folded = analysis.order, analysis.key, analysis.folded
+    used = {p for v in order if v not in folded for p in v.parents}
+    ends = [v for v in order if v in folded and (v is style.root or v in used)]
+    n_params = len({p for v in folded for p in v.parents if p in key})
+    fields = ["parameter terms", f"{len(folded)} ops on", f"{n_params} parameters"]
+    if len(ends) == 1:
+        fields += style.fields(ends[0], "")
+    scene.box("p0", fields, None, "#f3ecd8", style.root in folded)
+
+
+def _bundle_layers(scene, edges, box_key):
+    """Edges into the neuron boxes, a layer of several boxes in a cluster; the all-to-all
+    edges from one layer (or from the inputs) into the next, when more than ``_BUNDLE``,
+    become one edge labelled e.g. '16×16 weights'."""
+    layer = {c: box_key[c].split(".")[0] for c in box_key}
+    groups = {}
+    for tail, head in edges:
+        if head in layer:
+            groups.setdefault((layer.get(tail, "in"), layer[head]), []).append((tail, head))
+    clustered = {name for name, n in Counter(layer.values()).items() if n > 1}
+    bundled = set()
+    for (a, b), group in groups.items():
+        tails = sorted({t for t, _ in group}, key=lambda c: int(c[1:]))
+        heads = sorted({h for _, h in group}, key=lambda c: int(c[1:]))
+        if len(group) <= _BUNDLE or len(group) != len(tails) * len(heads) or (
+                a == "in" and any(t in scene.cluster_of for t in tails)):
+            continue
+        bundled.update(group)
+        clustered.update((a, b))
+        if a == "in":
+            scene.cluster_of.update(dict.fromkeys(tails, "cluster_in"))
+            scene.columns.append(tails)
+        bundle(scene, tails, heads, f"cluster_{a}", f"cluster_{b}",
+               f"{len(tails)}×{len(heads)}\nweights")
+    for name in sorted(clustered, key=lambda k: (k != "in", k)):
+        scene.clusters[f"cluster_{name}"] = {"label": "inputs" if name == "in" else name,
+                                             "style": "rounded", "color": "#8899aa"}
+    for tail, head in edges:
+        if (tail, head) not in bundled:
+            scene.edge(tail, head)
