@@ -25,7 +25,7 @@ from .mlp import (
     neurons,
     parameter_terms,
 )
-from .naming import node_names, op_text, parameter_names
+from .naming import node_names, op_text, parameter_names, printable
 
 __all__ = ["Analysis", "analyse", "backward_steps", "Step", "count_paths", "PathCounts",
            "PATH_CAP", "more_than"]
@@ -77,8 +77,8 @@ def analyse(root, *, params=None, module=None, cluster=None, names=False, distin
     key = (layers_of(in_neuron) if cluster == "layer" else in_neuron) if cluster else {}
     named = neuron_names(order, in_neuron) if in_neuron else {}
     shown = named if key else {}
-    labels = {v: params.get(v) or v.label or shown.get(v, "") for v in order}
-    ops = {v: op_text(v) for v in order if v.parents}
+    labels = {v: printable(params.get(v) or v.label or shown.get(v, "")) for v in order}
+    ops = {v: printable(op_text(v)) for v in order if v.parents}
     boxes = None
     if key:
         sizes = layer_sizes(order, in_neuron) if cluster == "layer" else {}

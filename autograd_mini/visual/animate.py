@@ -24,6 +24,7 @@ from collections import namedtuple
 from ..core import Value
 from .analysis import analyse, more_than
 from .digits import format_number
+from .naming import shortened
 from .player import Animation
 from .rendering import render_dot
 from .scene import choose_rankdir
@@ -88,7 +89,7 @@ class _StoryStyle(Style):
 
     def fields(self, v, name=None):
         s = self.story
-        return [s.names[v], f"data {s.num(v.data)}", f"grad {s.num(s.grads[v])}"]
+        return [shortened(s.names[v]), f"data {s.num(v.data)}", f"grad {s.num(s.grads[v])}"]
 
 
 class _Story:

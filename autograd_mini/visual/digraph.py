@@ -145,7 +145,7 @@ def _render_paths(graph, filename, directory, format, outfile):
 def to_drawing(scene, rankdir, program=None, name="autograd_mini"):
     """The ``Scene`` as a ``Drawing`` (boxes are HTML-like tables, one line per row)."""
     g = Drawing(name=name, format="svg", program=program,
-                graph_attr={"rankdir": rankdir, **scene.graph},
+                graph_attr={"rankdir": rankdir, **verbatim(scene.graph)},
                 node_attr={"fontsize": "11"}, edge_attr={"fontsize": "10"})
     members = scene.members()
 
@@ -153,15 +153,16 @@ def to_drawing(scene, rankdir, program=None, name="autograd_mini"):
         attrs = dict(scene.nodes[node])
         if "fields" in attrs:
             label = box_label(attrs.pop("fields"), attrs.pop("fill"), attrs.pop("thick"))
-            attrs.update(shape="plain", label=label)
-        return {"id": node, **attrs}
+            return {"id": node, **attrs, "shape": "plain", "label": label}
+        return {"id": node, **verbatim(attrs)}
 
     columns = {}
     for column in scene.columns:
         columns.setdefault(scene.cluster_of.get(column[0]), []).append(column)
     for cluster, attrs in scene.clusters.items():
         with g.subgraph(name=cluster) as sub:            # not the caption's look
-            sub.attr(**{"labelloc": "t", "fontcolor": "#333333", "fontsize": "11", **attrs})
+            sub.attr(**{"labelloc": "t", "fontcolor": "#333333", "fontsize": "11",
+                        **verbatim(attrs)})
             for node in members.get(cluster, ()):
                 sub.node(node, **attrs_of(node))
             _keep_order(sub, columns.get(cluster, ()), rankdir)
@@ -169,8 +170,20 @@ def to_drawing(scene, rankdir, program=None, name="autograd_mini"):
         if scene.cluster_of.get(node) not in scene.clusters:
             g.node(node, **attrs_of(node))
     for tail, head, attrs in scene.edges:
-        g.edge(tail, head, **attrs)
+        g.edge(tail, head, **verbatim(attrs))
     return g
+
+
+_TEXTS = ("label", "headlabel", "taillabel", "xlabel")
+
+
+def verbatim(attrs):
+    """``attrs`` with each text drawn as written: a backslash doubled (Graphviz reads
+    ``\\N``, ``\\G``, ``\\l``... as escapes, so ``C:\\New`` would show the node's name),
+    ``&`` as ``&amp;`` (it reads ``&amp;`` and ``&alpha;`` as characters), and never taken
+    for an HTML-like label (``<b>`` stays ``<b>``)."""
+    return {k: graphviz.nohtml(v.replace("\\", "\\\\").replace("&", "&amp;"))
+            if k in _TEXTS else v for k, v in attrs.items()}
 
 
 def _keep_order(graph, columns, rankdir):
@@ -190,7 +203,7 @@ def box_label(fields, fill=None, thick=False):
     rows = []
     for field in fields:
         text, colour = (field, None) if isinstance(field, str) else field
-        text = html.escape(text, quote=False)
+        text = html.escape(text, quote=False).replace("\\", "\\\\")    # as ``verbatim``
         rows.append(f'<tr><td>{text if colour is None else _font(text, colour)}</td></tr>')
     return (f'<<table border="{2 if thick else 0}" cellborder="1" cellspacing="0" '
             f'cellpadding="3"{bg}>{"".join(rows)}</table>>')

@@ -26,13 +26,14 @@ paths listed).
 """
 
 import math
+import re
 from typing import Callable, NamedTuple
 
 from ..core import Value
 from ..util.gc_pause import collector_paused
 from .analysis import PATH_CAP
 from .digits import format_decimals
-from .naming import simple_name
+from .naming import printable, simple_name
 from .paths import Path, PathGraph, check_arguments, count_text, paths
 
 __all__ = ["explain", "Explanation", "paths", "Path"]
@@ -61,7 +62,7 @@ def explain(output, wrt, *, via="auto", precision=9, max_paths=64):
             terms = graph.terms()
         elif graph.n_paths:
             found = graph.paths()
-    names = (graph.names[output], graph.names.get(wrt) or wrt.label or "wrt")
+    names = (graph.names[output], graph.names.get(wrt) or printable(wrt.label) or "wrt")
     gradient = math.fsum([local * dx for _, local, dx, _ in terms] if terms
                          else [p.value for p in found])
     return Explanation(output, wrt, *names, found, graph.n_paths, gradient, terms,
@@ -75,13 +76,24 @@ def _tex(name):
 
 
 _TEX = {**{c: "\\" + c for c in "_#%&{}$"}, "\\": r"\backslash{}", "^": r"\hat{}",
-        "~": r"\sim{}", "…": r"\ldots{}", ".": "{.}"}
+        "~": r"\sim{}", "…": r"\ldots{}", ".": "{.}", "<": r"\lt{}", ">": r"\gt{}"}
+
+
+def _code_span(text):
+    """``text`` as a Markdown code span that shows it whatever it holds: fenced by one
+    backtick more than its longest run of them, padded where it starts or ends with one
+    (or starts and ends with a space, which Markdown would strip); a code span shows
+    ``<b>`` as text, never as markup."""
+    run = max((len(r) for r in re.findall("`+", text)), default=0)
+    ends = text[:1] + text[-1:]
+    pad = " " if "`" in ends or ends == "  " and text.strip() else ""
+    return f"{'`' * (run + 1)}{pad}{text}{pad}{'`' * (run + 1)}"
 
 
 class _Notation(NamedTuple):
     """How one output format writes each piece of an explanation."""
     symbol: Callable        # a name inside an equation
-    code: str               # a name in running text
+    code: Callable          # a name in running text
     word: str               # words inside an equation
     partial: str            # ∂a/∂b, from two symbols
     operand: str            # a partial with the operand it takes
@@ -103,7 +115,7 @@ class _Notation(NamedTuple):
 
 
 _PLAIN_TEXT = _Notation(
-    symbol=lambda s: s if simple_name(s) else f"({s})", code="{}", word="{}",
+    symbol=lambda s: s if simple_name(s) else f"({s})", code=str, word="{}",
     partial="∂{}/∂{}", operand="{} ({})", times=" × ", sigma="Σ", more="…({} more)…",
     inline="{}", header="{d}: {count} from {wrt} to {out}",
     row="  {label} {partials} = {numbers}{note}",
@@ -115,7 +127,7 @@ _PLAIN_TEXT = _Notation(
     sep="\n")
 
 _MARKDOWN = _Notation(
-    symbol=lambda s: _tex(s) if simple_name(s) else f"({_tex(s)})", code="`{}`",
+    symbol=lambda s: _tex(s) if simple_name(s) else f"({_tex(s)})", code=_code_span,
     word=r"\text{{{}}}",
     partial=r"\frac{{\partial {}}}{{\partial {}}}",
     operand=r"\underbrace{{{}}}_{{\text{{{}}}}}", times=r" \times ", sigma=r"\sum_{{{}}}",
@@ -182,7 +194,7 @@ def _render(e, s):
     """An explanation in style ``s``: the header, one row per path (or per operand of the
     output when summarised), and the total with its comparison to ``wrt.grad``."""
     d = _partial(s, e.out_name, e.wrt_name)
-    out, wrt = s.code.format(e.out_name), s.code.format(e.wrt_name)
+    out, wrt = s.code(e.out_name), s.code(e.wrt_name)
     if e.n_paths == 0:
         return s.no_path.format(eq=f"{d} = 0", out=out, wrt=wrt)
     lines = [s.header.format(d=d, count=count_text(e.n_paths), wrt=wrt, out=out)]
@@ -260,14 +272,14 @@ def _total(e, s, d, values):
     if status == "equal":
         return s.total.format(eq + " = " + s.symbol(grad))
     if status == "unset":
-        note = (f"{s.code.format(grad)} is 0.0: {s.code.format('backward()')} has not been "
+        note = (f"{s.code(grad)} is 0.0: {s.code('backward()')} has not been "
                 f"called on this graph")
     elif status == "differs":
         out = e.out_name if simple_name(e.out_name) else "output"
-        note = (f"but {s.code.format(grad)} holds {format_decimals(g, e.precision)}: gradients "
-                f"accumulate over {s.code.format('backward()')} calls, or "
-                f"{s.code.format('backward()')} ran from another output; "
-                f"zero them and call {s.code.format(out + '.backward()')}")
+        note = (f"but {s.code(grad)} holds {format_decimals(g, e.precision)}: gradients "
+                f"accumulate over {s.code('backward()')} calls, or "
+                f"{s.code('backward()')} ran from another output; "
+                f"zero them and call {s.code(out + '.backward()')}")
     else:
         return s.total.format(eq)
     return s.total.format(eq) + s.words.format(note)

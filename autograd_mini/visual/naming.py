@@ -10,17 +10,47 @@ engine without that attribute gets them read back from the local derivatives.
 """
 
 import math
+import unicodedata
 
 from ..core import Value
 from .digits import format_number
 from .mlp import neuron_names
 
 __all__ = ["SYMBOL_OPS", "constant_of", "constant_operand", "op_symbol", "op_text",
-           "parameter_names", "simple_name", "node_names"]
+           "parameter_names", "simple_name", "node_names", "printable", "shortened"]
 
 SYMBOL_OPS = ("+", "-", "*", "/", "**")
 _PLAIN = str.maketrans("", "", "_.[]#,")
 _WORDS = {"+": "sum", "-": "diff", "*": "prod", "/": "quot", "**": "pow", "neg": "neg"}
+
+
+# ---------------------------------------------------------------------- text
+# characters shown as their escape: they would break a line of text or a picture's
+# source, or (bidirectional controls) silently reorder the text around them
+_HIDDEN = {"Cc", "Cs", "Zl", "Zp"}
+_BIDI = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def printable(text):
+    """``text`` as a picture or a line shows it: every character that cannot be shown as
+    itself written as its escape (a newline as ``\\n``, a tab as ``\\t``, ESC as
+    ``\\x1b``, a lone surrogate as ``\\ud800``, a right-to-left override as ``\\u202e``);
+    everything else (quotes, backslashes, ``<>&``, any script, emoji) unchanged. A label
+    that is not a str is shown as ``str()`` gives it."""
+    text = text if isinstance(text, str) else str(text)
+    if text.isprintable():
+        return text
+    return "".join(_ESCAPES.get(c) or (repr(c)[1:-1] if c in _BIDI or unicodedata.category(c)
+                                       in _HIDDEN else c) for c in text)
+
+
+def shortened(text, most=60):
+    """``text``, or its start and end around '…' when it is longer than ``most``."""
+    if len(text) <= most:
+        return text
+    head = (most - 1) * 2 // 3
+    return text[:head] + "…" + text[len(text) - (most - 1 - head):]
 
 
 # ---------------------------------------------------------------------- ops
@@ -157,7 +187,7 @@ def node_names(order, distinct=False, neurons=None):
     names, taken, suffix = {}, set(), {}
     neurons = neuron_names(order) if neurons is None else neurons
     for i, v in enumerate(order):
-        name = v.label or neurons.get(v)
+        name = printable(v.label) if v.label else neurons.get(v)
         if not name and not v.parents:
             name = f"leaf{i}"
         elif not name:

@@ -12,6 +12,7 @@ from numbers import Real
 
 from ..core import Value
 from .digits import format_number
+from .naming import printable, shortened
 from .scene import Scene, bundle
 
 __all__ = ["network_scene"]
@@ -46,9 +47,9 @@ def _inputs(inputs, nin):
     names, numbers = [], []
     for k, x in enumerate(inputs):
         if isinstance(x, str):
-            names.append(x)
+            names.append(shown(x))
         elif isinstance(x, Value):
-            names.append(x.label or f"x{k}")
+            names.append(shown(x.label) or f"x{k}")
             numbers.append(x.data)
         elif isinstance(x, Real) and not isinstance(x, bool):
             names.append(f"x{k}")
@@ -82,10 +83,13 @@ class _Net:
         return format_number(x, self.precision)
 
     def name(self, key, default=None):
-        return self.names.get(key, key if default is None else default)
+        """The name ``names=`` gives ``key``, else ``default`` (else ``key``)."""
+        if key in self.names:
+            return shown(self.names[key])
+        return key if default is None else default
 
     def value_lines(self, p, name):
-        lines = [f"{name} = {self.num(p.data)}"]
+        lines = [f"{shown(name)} = {self.num(p.data)}"]
         if self.show_grad:
             lines.append(f"grad {self.num(p.grad)}")
         return lines
@@ -173,7 +177,8 @@ def _weight_edges(scene, net, l, layer, sources, heads):
         label = f"{nin}×{len(layer)}\nweights"
         if net.show_grad:
             w = max((w for n in layer for w in n.w), key=lambda w: abs(_grad(w)))
-            label += f"\nlargest |grad|\n{net.num(abs(_grad(w)))}\n({w.label or 'a weight'})"
+            label += (f"\nlargest |grad|\n{net.num(abs(_grad(w)))}\n"
+                      f"({shown(w.label or 'a weight')})")
         bundle(scene, sources, heads, "cluster_in" if l == 0 else f"cluster_L{l - 1}",
                f"cluster_L{l}", label)
         return
@@ -186,6 +191,12 @@ def _weight_edges(scene, net, l, layer, sources, heads):
             else:
                 attrs = {"color": "#777777", "arrowsize": "0.5"}
             scene.edge(sources[k], heads[j], **attrs)
+
+
+def shown(name):
+    """A name as the diagram writes it (control characters as escapes, at most 40
+    characters)."""
+    return shortened(printable(name), 40)
 
 
 def _grad(p):

@@ -21,6 +21,7 @@ from ..core import Value
 from ..util.gc_pause import collector_paused
 from .analysis import PATH_CAP, analyse, count_paths
 from .mlp import ACTIVATION_OPS
+from .naming import printable
 
 __all__ = ["paths", "Path", "PathGraph", "check_arguments", "count_text"]
 
@@ -206,7 +207,7 @@ class PathGraph:
         """A ``Path`` from one walked path: steps at ``stops``, each factor the product of
         the local derivatives it spans, each one-edge step told which operand it takes."""
         if len(nodes) == 1:                         # explain(x, x)
-            name = self.names.get(nodes[0]) or nodes[0].label or "wrt"
+            name = self.names.get(nodes[0]) or printable(nodes[0].label) or "wrt"
             return Path(nodes * 2, [name] * 2, [1.0], [None], value)
         shown = self.stops(nodes)
         pairs = list(pairwise(shown))

@@ -14,6 +14,7 @@ import html
 import itertools
 import json
 import os
+import re
 from importlib.resources import files
 from pathlib import Path
 
@@ -62,6 +63,20 @@ def svg_img(svg, alt, style="max-width:100%;height:auto"):
             f'src="data:image/svg+xml;base64,{data}">')
 
 
+_IN_SCRIPT = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+              "\u2029": "\\u2029"}
+
+
+def script_json(data):
+    """``data`` as JSON to put inside a ``<script>`` element: ``<``, ``>`` and ``&`` written
+    as ``\\u003c``, ``\\u003e``, ``\\u0026`` (the same string to a JSON reader), so no
+    text in it (a label ``<!--<script>`` or ``</script>``) can end the element or send the
+    HTML tokenizer into a state that swallows the player's script; U+2028/U+2029 escaped
+    for old JavaScript parsers."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return re.sub("[<>&\u2028\u2029]", lambda m: _IN_SCRIPT[m.group()], text)
+
+
 class Animation:
     """The frames of ``animate(output)``: ``frames`` (a list of ``Frame``), ``html()`` (the
     player), ``save(path)`` (an .html page with the player), ``alt`` (a text description
@@ -97,8 +112,7 @@ class Animation:
         css = "\n" + _asset("player.css").replace("PLAYER_ID", pid)
         script = "\n" + _asset("player.js").replace("PLAYER_ID", json.dumps(pid))
         return (f'<div id="{pid}" class="am-player"><style>{css}</style>'
-                f'{still}<script type="application/json">'
-                f'{text.replace("</", "<" + chr(92) + "/")}</script>'
+                f'{still}<script type="application/json">{text}</script>'
                 f'<script>{script}</script></div>')
 
     def _data(self):
@@ -115,7 +129,7 @@ class Animation:
         data = {"captions": [f.caption for f in self.frames], "interval": self.interval,
                 "labels": {"play": _PLAY, "pause": _PAUSE}, "player": player,
                 "frames": [changes(base, tree) for tree in self._trees]}
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        text = script_json(data)
         digest = hashlib.sha1(text.encode()).hexdigest()[:10]
         return f"am-{digest}-{next(_players)}", text
 

@@ -15,6 +15,7 @@ from collections import Counter
 
 from .digits import format_number
 from .mlp import ACTIVATION_OPS
+from .naming import printable, shortened
 from .scene import Scene, bundle
 
 __all__ = ["Style", "value_scene", "SMALL"]
@@ -37,7 +38,7 @@ class Style:
     def fields(self, v, name=None):
         """A Value's record lines: its name, data and (if shown) grad."""
         name = self.analysis.labels[v] if name is None else name
-        fields = [name] if name else []
+        fields = [shortened(name)] if name else []
         fields.append(f"data {self.num(v.data)}")
         if self.show_grad:
             fields.append(f"grad {self.num(v.grad)}")
@@ -153,7 +154,7 @@ def _boxes(scene, analysis, style, ids):
     """A record per neuron (or layer): its output's data and d root/d output; an off ReLU
     says it passes nothing back whatever d root/d output is."""
     level = analysis.level
-    root = style.root.label or "root"
+    root = shortened(printable(style.root.label), 20) or "root"
     columns = {}
     for k in ids:
         outs = analysis.outputs.get(k)
