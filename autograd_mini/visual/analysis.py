@@ -44,6 +44,7 @@ class Analysis:
     labels        ``{Value: the name its box shows}``: a parameter's name, else its label,
                   else (with a level) its neuron's ``L0.N1.z``/``L0.N1.a``, else ''
     ops           ``{Value: op text}`` of every op node: '+', '* 3', 'tanh'
+    uses          ``{Value: how many operand slots of the graph it fills}``
     outputs, folded, sizes   with a level: each box's output nodes (``cluster_outputs``),
                   the parameter-only terms (``parameter_terms``), each layer's size
                   (``layer_sizes``)
@@ -56,6 +57,10 @@ class Analysis:
         self.root, self.order, self.params = root, order, params
         self.index = {v: i for i, v in enumerate(order)}
         self.level, self.key, self.labels, self.ops = level, key, labels, ops
+        self.uses = {}
+        for v in order:
+            for p in v.parents:
+                self.uses[p] = self.uses.get(p, 0) + 1
         self.names = names
         self.steps, self.grads = backward or (None, None)
         self.outputs, self.folded, self.sizes = boxes or ({}, set(), {})

@@ -1,19 +1,22 @@
 """Backpropagation step by step: ``animate(output)``.
 
 One frame per step of the backward pass, in reverse topological order (the order
-``backward()`` uses): the current node is highlighted, its grad complete; each edge it
-sends along shows ``local derivative × its grad = what the operand receives``; the
-gradients filled in so far are black, partial sums orange (``so far``), the rest ``?``.
-``forward=True`` puts the forward pass first: each op computes its data and stores its
-local derivatives, which the backward pass then multiplies.
+``backward()`` uses; the first step says that the output's grad is 1): the current node is
+highlighted, its grad complete; each edge it sends along shows ``local derivative × its
+grad = what the operand receives``; the gradients filled in so far are black, partial sums
+orange (``so far``), the rest ``?``. ``forward=True`` puts the forward pass first (its op
+in blue): each op computes its data and stores its local derivatives, which the backward
+pass then multiplies. No two frames in a row highlight the same thing.
 
 The pass is computed on the side (``analysis.backward_steps``): no ``.grad`` is read or
 changed. The graph is laid out once, so nothing moves from frame to frame.
 
 In Jupyter the result shows as a player (inline SVG frames, a slider, play/pause and step
 buttons, plain JavaScript: no network, no widget server); ``save("backprop.html")`` writes
-the same player as a page of its own. Where its script does not run (an untrusted
-notebook, e.g. a fresh clone) it shows the last frame as an image.
+the same player as a page of its own. The picture keeps its natural size (text 13 px) in
+a stage that scrolls, and each step scrolls its node into view. Where the script does not
+run (an untrusted notebook, e.g. a fresh clone) it shows the last frame as an image with
+alt text.
 """
 
 import copy
@@ -23,7 +26,7 @@ from collections import namedtuple
 
 from ..core import Value
 from .analysis import analyse, more_than
-from .digits import format_number
+from .digits import PRECISION, format_number
 from .naming import shortened
 from .player import Animation
 from .rendering import render_dot
@@ -37,18 +40,20 @@ _SVG = "http://www.w3.org/2000/svg"
 ET.register_namespace("", _SVG)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 _HOT, _WARM, _EDGE, _DIM = "#ffe680", "#c05a00", "#d62728", "#999999"
+_FORWARD, _FORWARD_EDGE = "#d6e6ff", "#1f4e9c"      # an op computing, its operands' edges
 
 Frame = namedtuple("Frame", "kind node caption svg")
-Frame.__doc__ = ("One picture: ``kind`` ('forward', 'backward', 'start' or 'done'), the "
-                 "``node`` it is about (or None), a ``caption`` and the ``svg`` text.")
+Frame.__doc__ = ("One picture: ``kind`` ('forward', 'backward', 'done', or 'start' when the "
+                 "output is a leaf and there is no step), the ``node`` it is about (or None), "
+                 "a ``caption`` and the ``svg`` text.")
 
 
-def animate(output, *, forward=False, precision=4, max_nodes=60, interval=1200,
+def animate(output, *, forward=False, precision=PRECISION, max_nodes=60, interval=1200,
             rankdir=None, program=None):
     """The backward pass from ``output`` as an ``Animation`` (a player in Jupyter).
 
     forward    True: show the forward pass first (each op's data and local derivatives)
-    precision  significant digits of the numbers (default 4)
+    precision  significant digits of the numbers (default 9, as the notes)
     max_nodes  refuse graphs with more Values than this (default 60): each frame draws
                the whole graph, so larger ones are unreadable and slow (None: no limit)
     interval   milliseconds per frame when playing
@@ -76,8 +81,8 @@ def animate(output, *, forward=False, precision=4, max_nodes=60, interval=1200,
                      "svg", program)
     base = ET.fromstring(svg)
     _center_cells(base)
-    frames, trees = zip(*story.frames(base, forward))
-    return Animation(list(frames), interval, story.names[output], trees, story.alt())
+    frames, trees, focus = zip(*story.frames(base, forward))
+    return Animation(list(frames), interval, story.names[output], trees, story.alt(), focus)
 
 
 class _StoryStyle(Style):
@@ -157,11 +162,12 @@ class _Story:
                 frames.append(self._frame(base, "forward", v, k, None, self._forward_text(v)))
         done = len(ops)
         name = self.names[self.output]
-        frames.append(self._frame(base, "start", self.output, done, 0,
-                                  f"backward pass: grad of {name} = ∂{name}/∂{name} = 1"))
-        for k, step in enumerate(self.steps, 1):
-            frames.append(self._frame(base, "backward", step.node, done, k,
-                                      self._backward_text(step)))
+        start = f"backward pass: grad of {name} = ∂{name}/∂{name} = 1"
+        if not self.steps:                          # a leaf: nothing is sent
+            frames.append(self._frame(base, "start", self.output, done, 0, start))
+        for k, step in enumerate(self.steps, 1):    # the first step says where it starts
+            frames.append(self._frame(base, "backward", step.node, done, k, (
+                f"{start}. " if k == 1 else "") + self._backward_text(step)))
         frames.append(self._frame(base, "done", None, done, len(self.steps) + 1,
                                   "done: every grad is the sum over its edges of local "
                                   "derivative × the grad of the result"))
@@ -187,8 +193,9 @@ class _Story:
         ops = [v for v in self.order if v.parents]
         known = set(ops[:computed]) | {v for v in self.order if not v.parents}
         grads = self._grads_at(stage)
+        fill = _FORWARD if kind == "forward" else _HOT
         for v in self.order:
-            self._paint_node(groups, v, v in known, grads.get(v), v is node)
+            self._paint_node(groups, v, v in known, grads.get(v), fill if v is node else None)
         for k, step in enumerate(self.steps, 1):
             i = self.index[step.node]
             for j, (_, local, sent) in enumerate(step.sends):
@@ -196,9 +203,13 @@ class _Story:
                 hot = kind == "backward" and stage == k
                 shown = [texts[0], texts[1]] if hot else [
                     self.num(local) if step.node in known else "", ""]
-                _paint_edge(groups.get(f"e{i}_{j}"), shown, hot)
+                colour = _EDGE if hot else _FORWARD_EDGE if kind == "forward" and \
+                    step.node is node else None
+                _paint_edge(groups.get(f"e{i}_{j}"), shown, colour)
+        box = groups.get(f"n{self.index[node]}") if node is not None else None
         _compact(svg)
-        return Frame(kind, node, caption, ET.tostring(svg, encoding="unicode")), svg
+        focus = list(svg.iter())[1:].index(box) if box is not None else -1
+        return Frame(kind, node, caption, ET.tostring(svg, encoding="unicode")), svg, focus
 
     def _grads_at(self, stage):
         """{node: (gradient so far, complete?)} after ``stage`` backward steps."""
@@ -214,16 +225,18 @@ class _Story:
             state[1] = state[1] or (v not in pending)
         return grads
 
-    def _paint_node(self, groups, v, known, grad, hot):
+    def _paint_node(self, groups, v, known, grad, fill):
+        """Its data (or ``?``), its grad as far as it is known, and ``fill`` (if any)
+        on its box and op."""
         i = self.index[v]
         box, oval = groups.get(f"n{i}"), groups.get(f"n{i}op")
         *_, data, grad_text = box.iter(f"{{{_SVG}}}text")      # name, data, grad
         data.text = f"data {self.num(v.data)}" if known else "data ?"
         _set_grad(grad_text, grad, self)
-        if hot:
-            next(box.iter(f"{{{_SVG}}}polygon")).set("fill", _HOT)
+        if fill:
+            next(box.iter(f"{{{_SVG}}}polygon")).set("fill", fill)
             if oval is not None:
-                next(oval.iter(f"{{{_SVG}}}ellipse")).set("fill", _HOT)
+                next(oval.iter(f"{{{_SVG}}}ellipse")).set("fill", fill)
 
 
 def _center_cells(svg):
@@ -251,21 +264,22 @@ def _set_grad(text, grad, story):
         text.set("fill", colour)
 
 
-def _paint_edge(group, texts, hot):
+def _paint_edge(group, texts, colour):
+    """The edge's texts, and ``colour`` (if any) on its line, arrowhead and texts."""
     if group is None:
         return
     labels = list(group.iter(f"{{{_SVG}}}text"))
     for label, text in zip(labels, texts):
         label.text = text
-        if hot:
-            label.set("fill", _EDGE)
+        if colour:
+            label.set("fill", colour)
             label.set("font-weight", "bold")
-    if hot:
+    if colour:
         for shape in list(group.iter(f"{{{_SVG}}}path")) + list(group.iter(f"{{{_SVG}}}polygon")):
-            shape.set("stroke", _EDGE)
+            shape.set("stroke", colour)
             shape.set("stroke-width", "2.5")
             if shape.tag.endswith("polygon"):
-                shape.set("fill", _EDGE)
+                shape.set("fill", colour)
 
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -275,7 +289,7 @@ _DIGITS = re.compile(r"(\d\.\d)\d+")
 
 def _compact(svg):
     """Inline SVG without ids (frames share a page) or titles, one font family and size
-    on the root, coordinates to 0.1 pt; scaled down to the column width."""
+    on the root, coordinates to 0.1 pt; at its natural size (the player scrolls it)."""
     family = None
     for el in svg.iter():
         for title in el.findall(f"{{{_SVG}}}title"):
@@ -292,4 +306,3 @@ def _compact(svg):
     svg.text = None
     svg.set("font-family", family or "sans-serif")
     svg.set("font-size", "11")
-    svg.set("style", "max-width:100%;height:auto")

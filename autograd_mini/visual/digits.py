@@ -1,7 +1,8 @@
 """How pictures and explanations write numbers.
 
 - ``format_number(x, digits)``: ``digits`` significant digits, as people write them
-  (0.000438568 -> ``0.0004386`` with 4): the drawings' and the player's numbers.
+  (0.000438567734 with 9, ``0.0004386`` with 4): the drawings' and the player's numbers
+  (``PRECISION``, 9, by default).
 - ``format_decimals(x, decimals)``: ``decimals`` decimals without trailing zeros
   (0.741365070 -> ``0.74136507`` with 9): explain()'s numbers, as the notes write them.
 """
@@ -10,7 +11,12 @@ import math
 
 from ..core import Value
 
-__all__ = ["format_number", "format_decimals"]
+__all__ = ["format_number", "format_decimals", "PRECISION"]
+
+# The significant digits pictures show by default: enough to check the notes' 9-digit
+# figures (w1's gradient 0.000438568 is drawn 0.000438567734), the same in every picture
+# (draw, the network view, animate) and in ``python -m autograd_mini example --svg``.
+PRECISION = 9
 
 
 def format_number(x, digits=6):

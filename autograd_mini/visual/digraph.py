@@ -7,11 +7,11 @@ first use (graphviz is slow to import and optional).
 
 import html
 import os
-import re
 from pathlib import Path
 
 import graphviz
 
+from .figure import figure_html
 from .rendering import (
     RendererNotFound,
     check_writable,
@@ -27,17 +27,20 @@ __all__ = ["Drawing", "Graph", "to_drawing", "box_label"]
 class Drawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` whose rendering runs ``find_program()``'s choice on its
     DOT text. ``save(path)`` writes an image for .svg/.png/.jpg and the DOT text for
-    .gv/.dot, and refuses other names. Jupyter gets the SVG and a PNG (JupyterLab shows
-    the SVG in a trusted notebook, the PNG in an untrusted one); an SVG scales down to
-    the width of its column (``style="max-width:100%;height:auto"``)."""
+    .gv/.dot, and refuses other names. ``alt`` describes the picture in words.
 
-    def __init__(self, *args, program=None, **kwargs):
+    In Jupyter it shows itself, also in an untrusted notebook (a fresh clone), with no
+    helper code: as HTML, the SVG at its natural size as an ``<img>`` with ``alt`` text in
+    a box that scrolls sideways where the column is narrower (the text stays readable on a
+    phone), with a PNG beside it and the alt text as plain text."""
+
+    def __init__(self, *args, program=None, alt="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.program = program
+        self.program, self.alt = program, alt
 
     def copy(self):
         new = super().copy()
-        new.program = self.program
+        new.program, new.alt = self.program, self.alt
         return new
 
     @property
@@ -50,8 +53,6 @@ class Drawing(graphviz.Digraph):
         """The rendered bytes (or text, given ``encoding``) in ``format``."""
         spec = ":".join(x for x in (format or self.format, renderer, formatter) if x)
         data = render_dot(self.source, spec, self.program, engine or self.engine, quiet)
-        if spec.split(":")[0] == "svg":
-            data = fit_to_column(data)
         return data.decode(encoding) if encoding else data
 
     def save(self, filename=None, directory=None, *, skip_existing=False):
@@ -90,9 +91,15 @@ class Drawing(graphviz.Digraph):
     def _repr_png_(self):
         return self.pipe("png")
 
+    def _repr_html_(self):
+        """The SVG at its natural size as an ``<img alt>`` in a box that scrolls sideways."""
+        return figure_html(self.pipe("svg"), self.alt or repr(self))
+
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        """SVG and PNG: an untrusted notebook (a fresh clone) does not show SVG, but PNG."""
-        kinds = {"image/svg+xml": self._repr_svg_, "image/png": self._repr_png_}
+        """HTML (an ``<img>`` of the SVG with alt text: shown by JupyterLab, VS Code and
+        exported HTML, trusted or not), PNG and the alt text as plain text."""
+        kinds = {"text/html": self._repr_html_, "image/png": self._repr_png_,
+                 "text/plain": lambda: self.alt or repr(self)}
         wanted = [m for m in kinds if (include is None or m in include)
                   and (exclude is None or m not in exclude)]
         try:
@@ -102,18 +109,6 @@ class Drawing(graphviz.Digraph):
 
 
 Graph = Drawing                 # its name before it had one of its own
-
-
-_SVG_TAG = re.compile(rb"<svg\b[^>]*")
-
-
-def fit_to_column(svg):
-    """The SVG bytes with ``style="max-width:100%;height:auto"`` on the root element (unless
-    it has a style), so a picture wider than its page or notebook column shrinks to fit."""
-    tag = _SVG_TAG.search(svg)
-    if tag is None or b" style=" in tag.group():
-        return svg
-    return svg[:tag.end()] + b' style="max-width:100%;height:auto"' + svg[tag.end():]
 
 
 def _save(graph, path, skip_existing=False):
@@ -144,7 +139,7 @@ def _render_paths(graph, filename, directory, format, outfile):
 # ---------------------------------------------------------------------- scene -> DOT
 def to_drawing(scene, rankdir, program=None, name="autograd_mini"):
     """The ``Scene`` as a ``Drawing`` (boxes are HTML-like tables, one line per row)."""
-    g = Drawing(name=name, format="svg", program=program,
+    g = Drawing(name=name, format="svg", program=program, alt=scene.alt,
                 graph_attr={"rankdir": rankdir, **verbatim(scene.graph)},
                 node_attr={"fontsize": "11"}, edge_attr={"fontsize": "10"})
     members = scene.members()

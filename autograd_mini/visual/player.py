@@ -8,7 +8,6 @@ frame is the list of its changes from frame 0 (texts and colours), so a 30-frame
 weighs about two pictures, not thirty.
 """
 
-import base64
 import hashlib
 import html
 import itertools
@@ -18,9 +17,10 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
+from .figure import figure_html
 from .rendering import check_writable, write_file
 
-__all__ = ["Animation", "changes", "svg_img"]
+__all__ = ["Animation", "changes", "script_json"]
 
 _players = itertools.count()
 
@@ -54,15 +54,6 @@ _STILL_NOTE = ("(the last frame; the player needs JavaScript: in Jupyter, run th
                "trust the notebook)")
 
 
-def svg_img(svg, alt, style="max-width:100%;height:auto"):
-    """An ``<img>`` showing the SVG text ``svg`` from a data: URI, with alt text: it shows
-    where inline SVG is stripped (an untrusted notebook's HTML) and keeps its alt text
-    in nbconvert's HTML."""
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return (f'<img alt="{html.escape(alt)}" style="{style}" '
-            f'src="data:image/svg+xml;base64,{data}">')
-
-
 _IN_SCRIPT = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
               "\u2029": "\\u2029"}
 
@@ -82,9 +73,10 @@ class Animation:
     player), ``save(path)`` (an .html page with the player), ``alt`` (a text description
     of the last frame: the alt text of the player's still image)."""
 
-    def __init__(self, frames, interval, name, trees, alt=""):
+    def __init__(self, frames, interval, name, trees, alt="", focus=None):
         self.frames, self.interval, self.name = frames, interval, name
         self._trees = trees
+        self._focus = list(focus) if focus is not None else [-1] * len(frames)
         self.alt = alt or f"the graph of {name} after its backward pass"
 
     def __len__(self):
@@ -108,7 +100,7 @@ class Animation:
         still = (f'<div class="am-still"><div class="am-caption">'
                  f'{html.escape(f"{len(self)}/{len(self)}. {last.caption}")} '
                  f'<small>{html.escape(_STILL_NOTE)}</small></div>'
-                 f'{svg_img(last.svg, self.alt)}</div>')
+                 f'{figure_html(last.svg, self.alt)}</div>')
         css = "\n" + _asset("player.css").replace("PLAYER_ID", pid)
         script = "\n" + _asset("player.js").replace("PLAYER_ID", json.dumps(pid))
         return (f'<div id="{pid}" class="am-player"><style>{css}</style>'
@@ -117,7 +109,8 @@ class Animation:
 
     def _data(self):
         """(the player's id, the JSON the script reads: the controls and frame 0's SVG,
-        the captions, each frame's changes from frame 0)."""
+        the captions, each frame's changes from frame 0, and the element each frame
+        highlights, which the script keeps in view)."""
         base, n = self._trees[0], len(self.frames)
         bar = "".join(f'<button type="button" data-act="{act}" title="{title}">{label}'
                       f'</button>' for act, title, label in _BUTTONS)
@@ -128,7 +121,8 @@ class Animation:
                   f'<div class="am-stage">{self.frames[0].svg}</div>')
         data = {"captions": [f.caption for f in self.frames], "interval": self.interval,
                 "labels": {"play": _PLAY, "pause": _PAUSE}, "player": player,
-                "frames": [changes(base, tree) for tree in self._trees]}
+                "frames": [changes(base, tree) for tree in self._trees],
+                "focus": self._focus}
         text = script_json(data)
         digest = hashlib.sha1(text.encode()).hexdigest()[:10]
         return f"am-{digest}-{next(_players)}", text

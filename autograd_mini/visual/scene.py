@@ -11,7 +11,8 @@ COLUMN_PX = 1000                                    # the width pictures are mad
 
 class Scene:
     """What to draw, before a direction is chosen: nodes (``fields`` are the lines of a
-    record, stacked), clusters, edges (``ltail``/``lhead`` for bundles) and a caption."""
+    record, stacked), clusters, edges (``ltail``/``lhead`` for bundles), a caption, and
+    ``alt``: the picture described in words."""
 
     def __init__(self):
         self.nodes = {}                 # id -> attrs (plus "fields" for a record)
@@ -20,6 +21,7 @@ class Scene:
         self.edges = []                 # (tail, head, attrs)
         self.graph = {}
         self.columns = []               # node lists to keep in this order, one rank each
+        self.alt = ""                   # the picture in words (its alt text)
 
     def node(self, name, cluster=None, **attrs):
         self.nodes[name] = attrs

@@ -13,15 +13,21 @@ the edge of its j-th operand), so the same graph always gives the same scene.
 import re
 from collections import Counter
 
-from .digits import format_number
+from .digits import PRECISION, format_number
 from .mlp import ACTIVATION_OPS
 from .naming import printable, shortened
 from .scene import Scene, bundle
 
-__all__ = ["Style", "value_scene", "SMALL"]
+__all__ = ["Style", "value_scene", "describe", "SMALL", "PALETTE"]
 
 SMALL = 60                              # up to this many Values: local grads on
+# an operand used more than once: each of its edges and their numbers in a colour of its
+# own, so that numbers of edges that cross cannot be taken for each other's (no red: the
+# player's highlight)
+PALETTE = ("#1a8a8a", "#2d7d2d", "#7a3d99", "#a3761a", "#8a5a2b")
+_LOCAL = "#1f4e9c"                      # the other local derivatives
 _BUNDLE = 16                            # more edges than this between two layers: one bundle
+_FAN_IN = 8                             # or more edges than this into each box of a layer
 
 
 class Style:
@@ -31,6 +37,7 @@ class Style:
     def __init__(self, analysis, precision, show_grad, local_grads):
         self.analysis, self.root = analysis, analysis.root
         self.precision, self.show_grad, self.local_grads = precision, show_grad, local_grads
+        self.shared = 0                 # edges of operands used more than once so far
 
     def num(self, x):
         return format_number(x, self.precision)
@@ -44,48 +51,71 @@ class Style:
             fields.append(f"grad {self.num(v.grad)}")
         return fields
 
-    def value_node(self, scene, name, v, cluster=None, fold_op=False):
-        """A Value's record and its op's oval (with ``fold_op``, the op is a line of the
-        record instead, and edges go straight into it)."""
-        fields = self.fields(v)
+    def value_node(self, scene, name, v, cluster=None):
+        """A Value's record and its op's oval."""
         op = self.analysis.ops.get(v)
-        if fold_op and op is not None:
-            fields.insert(1 if len(fields) > 2 else 0, f"op {op}")
-        scene.box(name, fields, cluster, "#cde4ff" if v in self.analysis.params else None,
-                  v is self.root)
-        if op is not None and not fold_op:
+        scene.box(name, self.fields(v), cluster,
+                  "#cde4ff" if v in self.analysis.params else None, v is self.root)
+        if op is not None:
             scene.node(name + "op", cluster, label=op, shape="ellipse",
                        fontsize="10", height="0.3", margin="0.02")
 
-    def operand_edges(self, scene, v, i, tail_of, fold_op=False):
+    def operand_edges(self, scene, v, i, tail_of):
         """Edges operand -> op (labelled with the local derivative) and op -> result."""
-        head = f"n{i}" if fold_op else f"n{i}op"
+        head = f"n{i}op"
         for j, (p, local) in enumerate(zip(v.parents, v.local_grads)):
             attrs = {"id": f"e{i}_{j}"}
             if self.local_grads:
-                attrs.update(label=self.num(local), fontcolor="#1f4e9c")
+                colour = _LOCAL
+                if self.analysis.uses[p] > 1:
+                    colour = PALETTE[self.shared % len(PALETTE)]
+                    self.shared += 1
+                    attrs["color"] = colour
+                attrs.update(label=self.num(local), fontcolor=colour)
             scene.edge(tail_of(p), head, **attrs)
-        if not fold_op:
-            scene.edge(f"n{i}op", f"n{i}", id=f"e{i}")
+        scene.edge(head, f"n{i}", id=f"e{i}")
 
     def caption(self, scene):
         if self.local_grads:
             scene.graph.update(
                 label="numbers on edges: local derivatives ∂result/∂operand\n"
-                      "grad of a node = Σ over its edges (edge number × grad of the result)",
+                      "grad of a node = Σ over its edges (edge number × grad of the result)"
+                      + ("\nin colour: the edges of a value used more than once"
+                         if self.shared else ""),
                 labelloc="b", fontsize="10", fontcolor="#1f4e9c")
 
 
-def value_scene(analysis, *, precision=4, show_grad=True, collapse=False, local_grads=None,
+def value_scene(analysis, *, precision=PRECISION, show_grad=True, collapse=False, local_grads=None,
                 max_nodes=300, style=None):
     """The ``Scene`` of the analysed graph (see ``draw``); ``style`` replaces the
     ``Style`` made from the other arguments."""
     if local_grads is None:
         local_grads = not collapse and len(analysis.order) <= SMALL
     style = style or Style(analysis, precision, show_grad, local_grads and not collapse)
-    if collapse:
-        return _collapsed_scene(analysis, style, max_nodes)
-    return _plain_scene(analysis, style)
+    scene = _collapsed_scene(analysis, style, max_nodes) if collapse else \
+        _plain_scene(analysis, style)
+    scene.alt = describe(analysis, style, collapse)
+    return scene
+
+
+def describe(analysis, style, collapse=False, shown=20):
+    """The picture in words (its alt text): what it draws and the named values, from the
+    root back."""
+    a, num = analysis, style.num
+    root = a.labels[a.root] or "a value"
+    text = (f"Computation graph of {root}: {len(a.order)} values as boxes "
+            f"({'data and grad' if style.show_grad else 'data'}), {len(a.ops)} ops as ovals, "
+            f"arrows from each operand to its op")
+    if style.local_grads:
+        text += " labelled with the local derivative"
+    if a.level:
+        text += (f"; each {a.level} of the network drawn as one box" if collapse
+                 else f"; the nodes of each {a.level} of the network boxed together")
+    named = [v for v in reversed(a.order) if a.labels[v]]
+    values = [f"{a.labels[v]} {num(v.data)}" + (f" grad {num(v.grad)}" if style.show_grad
+                                                else "") for v in named[:shown]]
+    more = f" and {len(named) - shown} more" if len(named) > shown else ""
+    return text + (f". Values: {', '.join(values)}{more}." if values else ".")
 
 
 def _cluster_ids(key):
@@ -107,6 +137,10 @@ def _plain_scene(analysis, style):
             style.operand_edges(scene, v, i, lambda p: f"n{index[p]}")
     if any(len(set(v.parents)) < len(v.parents) for v in order):
         scene.graph.update(nodesep="0.45")      # a + a: room for both edges and labels
+    # Graphviz keeps close to the order the nodes come in (each after its operands): in a
+    # network's graph that keeps each weighted sum's terms together, where its full
+    # crossing minimisation crossed them (2 crossings instead of 4 in the notes' graph)
+    scene.graph.update(mclimit="0.01")
     style.caption(scene)
     return scene
 
@@ -129,7 +163,7 @@ def _collapsed_scene(analysis, style, max_nodes):
     scene = Scene()
     scene.graph.update(remincross="false", ranksep="0.2")
     for v in outside:
-        style.value_node(scene, f"n{index[v]}", v, fold_op=True)
+        style.value_node(scene, f"n{index[v]}", v)
     _boxes(scene, analysis, style, ids)
     if folded:
         _folded_node(scene, analysis, style)
@@ -140,7 +174,7 @@ def _collapsed_scene(analysis, style, max_nodes):
         if v in key:
             box_edges += [(drawn(p), drawn(v)) for p in v.parents if drawn(p) != drawn(v)]
         else:
-            style.operand_edges(scene, v, index[v], drawn, fold_op=True)
+            style.operand_edges(scene, v, index[v], drawn)
     box_edges = list(dict.fromkeys(box_edges))
     if analysis.level == "neuron":
         _bundle_layers(scene, box_edges, {c: k for k, c in ids.items()})
@@ -201,8 +235,9 @@ def _folded_node(scene, analysis, style):
 
 def _bundle_layers(scene, edges, box_key):
     """Edges into the neuron boxes, a layer of several boxes in a cluster; the all-to-all
-    edges from one layer (or from the inputs) into the next, when more than ``_BUNDLE``,
-    become one edge labelled e.g. '16×16 weights'."""
+    edges from one layer (or from the inputs) into the next, when more than ``_BUNDLE``
+    or more than ``_FAN_IN`` into each box, become one edge labelled e.g. '16×16
+    weights' (rather than a band, or a knot of arrowheads at one box)."""
     layer = {c: box_key[c].split(".")[0] for c in box_key}
     groups = {}
     for tail, head in edges:
@@ -213,8 +248,9 @@ def _bundle_layers(scene, edges, box_key):
     for (a, b), group in groups.items():
         tails = sorted({t for t, _ in group}, key=lambda c: int(c[1:]))
         heads = sorted({h for _, h in group}, key=lambda c: int(c[1:]))
-        if len(group) <= _BUNDLE or len(group) != len(tails) * len(heads) or (
-                a == "in" and any(t in scene.cluster_of for t in tails)):
+        if len(group) <= _BUNDLE and len(tails) <= _FAN_IN or \
+                len(group) != len(tails) * len(heads) or \
+                a == "in" and any(t in scene.cluster_of for t in tails):
             continue
         bundled.update(group)
         clustered.update((a, b))

@@ -1,13 +1,20 @@
-"""Draw a computation graph or a network: ``draw(root)`` returns a ``graphviz.Digraph``.
+"""Draw a computation graph or a network: ``draw(root)`` returns a ``Drawing`` (a
+``graphviz.Digraph``).
 
 ``draw(value)``: one box per Value (label, ``data``, ``grad``), one oval per op (with its
 constant: ``x * 3`` is the op ``* 3``), edges in the direction of the forward pass, each
 operand's edge carrying the local derivative d(result)/d(operand) that ``backward()``
-multiplies by the result's grad. ``draw(model)`` (an ``MLP``, ``Layer`` or ``Neuron``): the
-network diagram, neurons as circles by layer, each weight an edge with its value and grad.
+multiplies by the result's grad (the edges of a value used more than once each in a colour
+of their own, number alike). ``draw(model)`` (an ``MLP``, ``Layer`` or ``Neuron``): the
+network diagram, neurons as circles by layer, each weight an edge with its value and grad,
+each shared bias a node in its layer's box.
 
-The direction (top-to-bottom or left-to-right) is chosen from the graph's shape so that the
-picture fits a 1,000 px column; numbers show ``precision`` significant digits.
+Numbers show ``precision`` significant digits (9 by default, as the notes). A picture is
+drawn at its natural size (its smallest text 13 px at 100 % zoom); in Jupyter it shows as
+an ``<img>`` with alt text in a box that scrolls sideways where the column is narrower. The
+direction (top-to-bottom or left-to-right) is chosen from the graph's shape: left to right
+only where that shows a wide, shallow graph clearly larger in a 1,000 px column. Labels
+are drawn as written (backslashes, quotes, ``<>&``); control characters as their escapes.
 
 The DOT text depends only on the graph's structure: node ``n<i>`` is the i-th Value of
 ``topological_order(root)``, so the same graph always gives the same bytes.
@@ -21,6 +28,7 @@ Arimo, with Arial's metrics). ``AUTOGRAD_MINI_DOT`` (a program name or path) or
 
 from ..core import Value
 from .analysis import analyse, more_than
+from .digits import PRECISION
 from .netview import network_scene
 from .rendering import (  # noqa: F401  (the command line imports these from viz)
     IMAGE_SUFFIXES,
@@ -71,13 +79,15 @@ def check_rankdir(rankdir, what="draw"):
                          f"'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
 
 
-def draw(root, *, precision=4, show_grad=None, params=None, module=None, cluster=None,
+def draw(root, *, precision=PRECISION, show_grad=None, params=None, module=None, cluster=None,
          collapse=False, rankdir=None, local_grads=None, max_nodes=300, inputs=None,
          names=None, program=None):
     """The computation graph of ``root`` (a Value), or the network diagram of ``root``
-    (an ``MLP``, ``Layer`` or ``Neuron``), as a ``graphviz.Digraph`` that Jupyter shows.
+    (an ``MLP``, ``Layer`` or ``Neuron``), as a ``Drawing`` (a ``graphviz.Digraph``) that
+    Jupyter shows, also in an untrusted notebook (an ``<img>`` with ``.alt`` text).
 
-    precision   significant digits of the numbers shown (default 4: 0.0004386)
+    precision   significant digits of the numbers shown (default 9, as the notes:
+                0.000438567734; 4 gives 0.0004386)
     show_grad   False hides gradients (e.g. before ``backward()``); None: shown for a
                 Value, and for a network once some parameter has a gradient
     rankdir     None picks from the graph's shape ("TB" for deep graphs), or "LR", "TB",
@@ -99,7 +109,8 @@ def draw(root, *, precision=4, show_grad=None, params=None, module=None, cluster
     ``names`` renames nodes, e.g. ``{"x0": "i1", "L0.N0": "h1"}``.
 
     ``draw(y).source`` is the DOT text; ``.pipe("svg")`` the SVG bytes; ``.save("g.svg")``
-    or ``.save("g.png")`` writes an image (``.gv``/``.dot``: the DOT text).
+    or ``.save("g.png")`` writes an image, all or nothing (``.gv``/``.dot``: the DOT
+    text); ``.alt`` describes the picture in words.
     """
     drawing_class()                                 # ImportError saying how to install
     check_precision(precision)

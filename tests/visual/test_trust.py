@@ -5,7 +5,6 @@ explain()'s text and Markdown."""
 import html
 import json
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -143,7 +142,7 @@ def test_the_players_data_holds_no_markup_whatever_the_labels(label):
     raw, data = script_data(page)
     assert not set("<>&") & set(raw)                       # written as \u003c \u003e \u0026
     assert data["captions"] == [f.caption for f in anim.frames]
-    assert printable(label) in data["captions"][1]
+    assert printable(label) in data["captions"][0]
     assert page.count("<script") == 2 and page.count("</script>") == 2
     still = re.search(r'<div class="am-still">.*?<img[^>]*>', page, re.S).group(0)
     alt = html.unescape(re.search(r'alt="([^"]*)"', still).group(1))
@@ -182,19 +181,6 @@ def test_a_label_opening_a_comment_does_not_swallow_the_players_script():
     assert "function start(tries)" in parser.found[1]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        pytest.skip("needs Debian's chromium (apt-get install chromium)")
-    with sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
-
-
 def test_the_player_runs_in_a_browser_whatever_the_labels(browser, tmp_path):
     renderer()
     x = Value(2.0, "<!--<script>")
@@ -207,9 +193,10 @@ def test_the_player_runs_in_a_browser_whatever_the_labels(browser, tmp_path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.as_uri())
     page.wait_for_selector(".am-bar button")
-    page.click("[data-act=next]")
     caption = page.text_content(".am-caption")
+    page.click("[data-act=next]")
     assert errors == [] and "</script><b>&amp;" in caption
+    assert page.text_content(".am-count") == "2 / 2"
     page.close()
 
 

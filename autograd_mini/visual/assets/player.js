@@ -1,3 +1,7 @@
+/* The player of autograd_mini's animate(): it replaces the still picture by the controls
+   and frame 0's SVG, and shows a frame by applying its changes (texts and colours) to
+   frame 0; the highlighted node is kept in view. The data (captions, changes, the node
+   each frame highlights) is the JSON block beside this script. */
 (function start(tries) {
   var root = document.getElementById(PLAYER_ID);
   if (!root) {                  /* not in the page yet (a notebook may add it later) */
@@ -19,7 +23,20 @@
   var caption = live.querySelector(".am-caption"), n = data.captions.length;
   var play = live.querySelector("[data-act=play]"), timer = null, i = 0;
   function set(el, a, v) { if (v === null) el.removeAttribute(a); else el.setAttribute(a, v); }
-  function show(k) {
+  var stage = live.querySelector(".am-stage");
+  function reveal(el, page) {   /* the highlighted node in view with room around it */
+    var s = stage.getBoundingClientRect(), r = el.getBoundingClientRect();   /* inside */
+    var dy = Math.min(80, s.height / 4), dx = Math.min(60, s.width / 4); /* the stage, */
+    if (r.top < s.top + dy || r.bottom > s.bottom - dy)         /* (page) in the window */
+      stage.scrollTop += (r.top + r.bottom - s.top - s.bottom) / 2;
+    if (r.left < s.left + dx || r.right > s.right - dx)
+      stage.scrollLeft += (r.left + r.right - s.left - s.right) / 2;
+    r = el.getBoundingClientRect();
+    if (page && (r.top < 0 || r.bottom > window.innerHeight || r.left < 0 ||
+                 r.right > window.innerWidth))
+      el.scrollIntoView({block: "nearest", inline: "nearest"});
+  }
+  function show(k, page) {
     i = Math.max(0, Math.min(n - 1, k));
     Object.keys(base).forEach(function (j) {
       els[j].textContent = base[j][0];
@@ -31,22 +48,23 @@
     });
     caption.textContent = (i + 1) + "/" + n + ". " + data.captions[i];
     slider.value = i; count.textContent = (i + 1) + " / " + n;
+    if (data.focus[i] >= 0) reveal(els[data.focus[i]], page);
   }
   function stop() { clearInterval(timer); timer = null; play.textContent = data.labels.play; }
   play.onclick = function () {
     if (timer) { stop(); return; }
-    if (i === n - 1) show(0);
+    if (i === n - 1) show(0, true);
     play.textContent = data.labels.pause;
-    timer = setInterval(function () { if (i >= n - 1) stop(); else show(i + 1); },
+    timer = setInterval(function () { if (i >= n - 1) stop(); else show(i + 1, true); },
                         data.interval);
   };
   var moves = {first: function () { return 0; }, prev: function () { return i - 1; },
                next: function () { return i + 1; }, last: function () { return n - 1; }};
   Object.keys(moves).forEach(function (act) {
     live.querySelector("[data-act=" + act + "]").onclick = function () {
-      stop(); show(moves[act]()); };
+      stop(); show(moves[act](), true); };
   });
-  slider.oninput = function () { stop(); show(parseInt(slider.value, 10)); };
+  slider.oninput = function () { stop(); show(parseInt(slider.value, 10), true); };
   var top = live.querySelector(".am-top");
   function follow() {           /* keep the controls in view: below the top edge of */
     if (!document.body.contains(root)) {       /* every box that scrolls the player */
@@ -65,5 +83,5 @@
   }
   document.addEventListener("scroll", follow, true);
   window.addEventListener("resize", follow);
-  show(0);
+  show(0, false);               /* on opening, the page stays where it is */
 })(0);
