@@ -85,9 +85,6 @@ class Drawing(graphviz.Digraph):
         edges = sum(1 for line in self.body if "->" in line)
         return f"<autograd_mini Graph: {nodes} nodes, {edges} edges>"
 
-    def _repr_svg_(self):
-        return self.pipe("svg", encoding="utf-8")
-
     def _repr_png_(self):
         return self.pipe("png")
 
@@ -97,7 +94,8 @@ class Drawing(graphviz.Digraph):
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         """HTML (an ``<img>`` of the SVG with alt text: shown by JupyterLab, VS Code and
-        exported HTML, trusted or not), PNG and the alt text as plain text."""
+        exported HTML, trusted or not), PNG and the alt text as plain text. (No
+        ``_repr_svg_``: IPython would add the SVG a second time to every output.)"""
         kinds = {"text/html": self._repr_html_, "image/png": self._repr_png_,
                  "text/plain": lambda: self.alt or repr(self)}
         wanted = [m for m in kinds if (include is None or m in include)
