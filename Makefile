@@ -11,13 +11,17 @@
 #   make fuzz       the long fuzz run of tests/test_fuzz.py (AUTOGRAD_MINI_FUZZ=long)
 #   make bench      the benchmarks against micrograd, PyTorch and hand-written floats
 #   make notes      notebooks/BACKPROP_NOTES.md is the project's ../shared notes, word for word
+#   make names      trains the names language model (MODEL=gpt or MODEL=mlp; under a minute
+#                   on one core), plots its loss curve and samples names (docs/language-model.md)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 TORCH  := torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint fuzz notebook bench notes clean
+MODEL ?= gpt
+
+.PHONY: demo test lint fuzz notebook bench notes names clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("autograd_mini needs Python 3.10+, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -34,7 +38,11 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	@if $(BIN)/python -m pip install -q $(TORCH); then :; \
 	elif [ "$$CI" = "true" ]; then echo "CI: $(TORCH) failed to install" >&2; exit 1; \
 	else echo "note: $(TORCH) not installed; the PyTorch comparison tests will skip"; fi
-	touch $@ $(VENV)/.demo-installed
+	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed
+
+$(VENV)/.train-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[train]'
+	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed
 
 $(VENV)/.lint-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[lint]'
@@ -42,7 +50,7 @@ $(VENV)/.lint-installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.notebook-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[train,check]' jupyterlab
-	touch $@ $(VENV)/.demo-installed
+	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m autograd_mini example --svg worked_example.svg
@@ -58,6 +66,9 @@ fuzz: $(VENV)/.test-installed
 
 notebook: $(VENV)/.notebook-installed     # JupyterLab refuses root without --allow-root
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/walkthrough.ipynb
+
+names: $(VENV)/.train-installed
+	$(BIN)/python -m autograd_mini names --model $(MODEL)
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m benchmarks

@@ -5,8 +5,9 @@ lives in its own process so that one engine's memory (PyTorch's allocator, a big
 micrograd heap) does not slow the next. The collector is left as the interpreter
 starts it (on, default thresholds): the benchmarks measure what a user sees.
 
-Commands: {"bench": "mlp"|"chain"|"wide"|"wconst"|"memory"|"depth"|"compile_cost",
-"size": n, "reps": r} ("compile_cost" also takes "memory": true for peak bytes).
+Commands: {"bench": "mlp"|"chain"|"wide"|"wconst"|"lm"|"memory"|"depth"|
+"compile_cost", "size": n, "reps": r} ("compile_cost" also takes "memory": true
+for peak bytes).
 Answer: {"times": [seconds, ...], "check": number} or {"error": "..."}.
 """
 
@@ -61,7 +62,8 @@ def run(obj, cmd, setup_done):
     else:
         setup = None
     fn = {"mlp": lambda: obj.mlp_step(), "chain": lambda: obj.chain(n),
-          "wide": lambda: obj.wide(n), "wconst": lambda: obj.wconst(n)}[bench]
+          "wide": lambda: obj.wide(n), "wconst": lambda: obj.wconst(n),
+          "lm": lambda: obj.lm(n)}[bench]
     if setup is not None:
         fn()                                        # one untimed warm-up run per engine
     times, check = [], None
@@ -69,7 +71,8 @@ def run(obj, cmd, setup_done):
         t0 = time.perf_counter()
         check = fn()
         times.append(time.perf_counter() - t0)
-    return {"times": times, "check": check, "setup": setup}
+    return {"times": times, "check": check, "setup": setup,
+            "nodes": getattr(obj, f"{bench}_nodes", None)}
 
 
 if __name__ == "__main__":

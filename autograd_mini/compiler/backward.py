@@ -45,7 +45,6 @@ class BackwardWriter:
         self.lines = []
         self.gstate = {}                # node kept in locals -> its gradient so far
         self.deferred = []              # loops writing .grad directly: at the very end
-        self.tail_lines = []            # the output's own sum, when it goes last
 
     def write(self):
         """The backward lines, from the output back."""
@@ -165,31 +164,10 @@ class BackwardWriter:
             self.lines.append(f"{gt} = 0.0 + {g}")
         factor = "" if gt == 1.0 else f" * {self.text(gt)}"
         # a loop that writes .grad itself goes last, after every line that could raise
-        if run is self.layout.tail:
-            self.tail_lines = self._tail_loop(run, factor, self.text(gt))
-        else:
-            key = run.pattern + (("+0",) if _no_negative_zero(run, factor) else ())
-            loop = LOOP_BACKWARD[key].format(T=self.fw.tuples[run.end], g=factor,
-                                             gt=self.text(gt))
-            (self.deferred if "o" in run.pattern else self.lines).append(loop)
+        key = run.pattern + (("+0",) if _no_negative_zero(run, factor) else ())
+        loop = LOOP_BACKWARD[key].format(T=self.fw.tuples[run.end], g=factor, gt=self.text(gt))
+        (self.deferred if "o" in run.pattern else self.lines).append(loop)
         self.add(run.start, gt)
-
-    def _tail_loop(self, run, factor, gt):
-        """The output's own sum of leaves used nowhere else, forward and backward in one
-        pass at the very end (nothing after it can raise): out = start + sum of terms,
-        each leaf's .grad += its derivative * d(out)/d(out)."""
-        acc, T = self.val[run.end], self.fw.operands(run)
-        if run.pattern[0] == "*":
-            body = [f"for p, q in {T}:", "    a = p.data", "    b = q.data",
-                    f"    {acc} += a * b", f"    p.grad = (p.grad or 0.0) + b{factor}",
-                    f"    q.grad = (q.grad or 0.0) + a{factor}"]
-        elif run.pattern[0] == "*c":
-            add = "p.grad += c" if _no_negative_zero(run, factor) else \
-                f"p.grad = (p.grad or 0.0) + c{factor}"
-            body = [f"for p, c in {T}:", f"    {acc} += p.data * c", f"    {add}"]
-        else:
-            body = [f"for p in {T}:", f"    {acc} += p.data", f"    p.grad += {gt}"]
-        return [f"{acc} = {self.val[run.start]}"] + body
 
     def _neurons(self, group):
         """dh/dz, then d(z)/dw_k = x_k, d(z)/dx_k = w_k, d(z)/db = 1, neuron by neuron

@@ -15,6 +15,7 @@ not of nodes, and CPython compiles it quickly.
 """
 
 from .backward import BackwardWriter
+from .finite import check_lines
 from .forward import ForwardWriter
 from .guards import guard_text
 from .loops import LoopWriter
@@ -41,7 +42,8 @@ def generate(tape, arg_of, n_args, guards, title):
     backward = bw.write()
     root = layout.val[tape.n_main - 1]
     body = (head + ["# forward: one line per node (the Wengert list); loops for long sums"]
-            + forward
+            + forward + check_lines(fw.probes, bool(layout.read_leaves or layout.n_args
+                                                    or layout.n_computed))
             + ["# backward: g<i> is d(output)/d(node i), one chain-rule step per line"]
             + backward + ["# each leaf's gradient, accumulated into .grad as backward() does"]
             + _write_back(layout, bw, ns) + [f"return {root}"])
@@ -86,7 +88,7 @@ def _write_back(layout, bw, ns):
     if args:
         ns["_AW"] = args
         lines.append("for k, i in _AW: _A[k].grad += G[i]")
-    return lines + bw.tail_lines
+    return lines
 
 
 def _namer(tape):

@@ -5,6 +5,7 @@ import math
 import struct
 
 from .. import core
+from .finite import needs_check
 from .guards import CONVERSIONS
 from .reader import OPERATORS, op_code
 from .source import show
@@ -46,6 +47,7 @@ class ForwardWriter:
         self.local = {}                 # node -> its local derivatives (floats or text)
         self.tuples = {}                # run end or wsum -> name of its tuple of operands
         self.shape, self.activations = {}, {}
+        self.probes = []                # locals an op may have made inf or nan in (finite.py)
 
     def write(self):
         """The forward lines, node by node in topological order."""
@@ -55,12 +57,11 @@ class ForwardWriter:
             ready.setdefault(max(a, -1 if b is None else b), []).append(k)
         for i in L.visits:
             if i in L.segment_at:
-                self.lines += self.loops.forward(L.segment_at[i])
+                self.lines += self.loops.forward(L.segment_at[i], self.probes)
             elif i in L.neurons_at:
                 self._neurons(L.neurons_at[i])
             elif i in L.run_at:
-                if L.run_at[i] is not L.tail:       # the output's own sum: last
-                    self._run(L.run_at[i])
+                self._run(L.run_at[i])
             elif L.plain[i]:
                 self._node(i)
             for k in ready.get(i, ()):
@@ -82,6 +83,11 @@ class ForwardWriter:
         if v.label:
             line += f"  # {show(v.label)} = {_shown(v, operands, where, g.nodes, self.val)}"
         self.lines.append(line)
+        self._probe(i)
+
+    def _probe(self, i):
+        if self.slot[i] < 0 and needs_check(self.g.ops[i]):
+            self.probes.append(self.val[i])
 
     def _wsum(self, i):
         """net = b + w_1 x_1 + ... + w_n x_n, as ``core.weighted_sum`` adds it up."""
@@ -94,6 +100,7 @@ class ForwardWriter:
                        f"for i, j in {T}: {acc} += V[i] * V[j]"]
         if acc == "_s":
             self.lines.append(f"{self.val[i]} = _s")
+        self._probe(i)
 
     def _run(self, run):
         T = self.tuples[run.end] = self.operands(run)
@@ -102,6 +109,7 @@ class ForwardWriter:
         self.lines.append(LOOP_FORWARD[run.pattern].format(T=T, acc=acc))
         if acc == "_s":
             self.lines.append(f"{self.val[run.end]} = _s")
+        self._probe(run.end)
 
     def operands(self, run):
         """What a run's loop iterates over: a tuple of V indices (pairs for products, (index,

@@ -9,6 +9,7 @@ to ``h<S>_<k>`` for a node whose gradient crosses iterations (re-started by the 
 carried contribution after the node has been read); to a per-iteration local otherwise.
 """
 
+from .finite import needs_check, unchecked
 from .reader import op_code
 
 __all__ = ["LoopWriter"]
@@ -71,9 +72,12 @@ class LoopWriter:
         return name
 
     # ---------------------------------------------------------------- forward
-    def forward(self, seg):
-        """The segment's forward loop, as lines."""
+    def forward(self, seg, probes):
+        """The segment's forward loop, as lines; the texts of the values the finiteness
+        check must see are added to ``probes`` (finite.py)."""
         L, S = self.layout, seg.number
+        ops = [L.tape.ops[seg.start + j] for j in range(seg.period)]
+        running = unchecked(seg, ops)
         seg.columns, seg.column_values = {}, {}
         names, iterables, index = _iteration(seg, self.ns)
         value, _, _ = self._texts(seg, index, False)
@@ -91,6 +95,11 @@ class LoopWriter:
             body.append(f"t{S}_{j} = {op_code(node, inputs, value[j], self.ns)[0]}")
             if j in seg.stored:
                 body.append(f"V[{self._slot(seg, j, index)}] = t{S}_{j}")
+        if running:
+            before.append(f"_p{S} = 0.0")
+            body.append(f"_p{S} += {' + '.join(f't{S}_{j}' for j in running)}")
+            probes.append(f"_p{S}")
+        probes += [f"t{S}_{j}" for j in sorted(seg.exits) if needs_check(ops[j])]
         names += list(seg.column_values)
         iterables += list(seg.column_values.values())
         seg.loop = (names, iterables)

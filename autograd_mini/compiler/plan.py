@@ -69,10 +69,6 @@ class Layout:
         for _, a, b, _, _ in guards:
             pinned.update((a, b))
         self.runs = find_runs(tape, pinned, arg_of.__contains__)
-        root = tape.n_main - 1
-        compared = {x for _, a, b, _, _ in guards for x in (a, b)}
-        self.tail = next((r for r in self.runs if r.end == root and r.pattern[1] == "o"
-                          and root not in compared), None)
         self.neurons = find_neurons(tape, pinned)
         self.neurons_at = {group[0][0]: group for group in self.neurons}    # forward
         self.neurons_end = {group[-1][1]: group for group in self.neurons}  # backward

@@ -137,19 +137,23 @@ def _inline(f):
     return result
 
 
-_FUNCTIONS = {}                             # file name -> {first line: [function nodes]}
+_FUNCTIONS = {}                             # file name -> ({first line: [nodes]}, imports)
 
 
 def _functions(filename):
     """The lambdas and one-expression ``def``s of a source file, by their first line
-    (a decorated function's code starts at its first decorator)."""
+    (a decorated function's code starts at its first decorator), and the file's
+    top-level imports (CPython compiles ``module.f(x)`` on an imported name otherwise)."""
     found = _FUNCTIONS.get(filename)
     if found is None:
-        found = _FUNCTIONS[filename] = {}
-        for n in ast.walk(ast.parse("".join(linecache.getlines(filename)))):
+        tree = ast.parse("".join(linecache.getlines(filename)))
+        nodes = {}
+        for n in ast.walk(tree):
             if isinstance(n, ast.Lambda) or _returned(n) is not None:
                 first = min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", [])])
-                found.setdefault(first, []).append(n)
+                nodes.setdefault(first, []).append(n)
+        imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        found = _FUNCTIONS[filename] = (nodes, imports)
     return found
 
 
@@ -167,8 +171,8 @@ def _returned(node):
 
 
 def _template(f, code):
-    candidates = _functions(code.co_filename).get(code.co_firstlineno, ())
-    found = [n for n in candidates if _same_code(n, code)]
+    nodes, imports = _functions(code.co_filename)
+    found = [n for n in nodes.get(code.co_firstlineno, ()) if _same_code(n, code, imports)]
     if len(found) != 1:
         return None
     node = found[0]
@@ -206,18 +210,17 @@ def _times_masked(node, names):
     return f"({ast.unparse(node)}) * _G_"
 
 
-def _same_code(node, code):
-    """Does this lambda or ``def`` node compile to ``code`` (same bytecode, constants,
-    names)?"""
+def _same_code(node, code, imports):
+    """Does this lambda or ``def`` node, compiled beside its file's imports, give
+    ``code`` (the same bytecode, constants, names)?"""
     if isinstance(node, ast.Lambda):
-        tree = ast.Expression(body=node)
+        item = ast.Expr(value=node)
     else:
-        bare = copy.copy(node)
-        bare.decorator_list = []
-        tree = ast.Module(body=[bare], type_ignores=[])
+        item = copy.copy(node)
+        item.decorator_list = []
+    tree = ast.Module(body=imports + [item], type_ignores=[])
     ast.fix_missing_locations(tree)
-    outer = builtins.compile(tree, code.co_filename,
-                             "eval" if isinstance(tree, ast.Expression) else "exec")
+    outer = builtins.compile(tree, code.co_filename, "exec")
     inner = [c for c in outer.co_consts if isinstance(c, type(code))]
     return len(inner) == 1 and all(getattr(inner[0], a) == getattr(code, a) for a in (
         "co_code", "co_consts", "co_names", "co_varnames", "co_argcount"))

@@ -17,11 +17,15 @@ def _fail(k):
     raise GuardFailed(k)
 
 
+def _overflow():
+    raise OverflowError("a value of the replay is inf or nan: this call is an eager step")
+
+
 class Namespace(dict):
     """The generated function's globals: helpers, constants and tuples of operands."""
 
     def __init__(self):
-        super().__init__(_fail=_fail)
+        super().__init__(_fail=_fail, _overflow=_overflow)
         self._literals = {}
 
     def literal(self, x):

@@ -104,7 +104,7 @@ def test_a_long_chain_is_one_loop():
         assert (bits(value), bits(x.grad)) == (bits(ye.data), bits(xe.grad))
         assert y.data == value
     assert "4999 x 2 nodes" in step.source or "x 2 nodes" in step.source
-    assert len(step.source.splitlines()) < 40
+    assert len(step.source.splitlines()) < 50
 
 
 def test_a_chain_of_tanh_keeps_each_output_for_backward():
@@ -122,4 +122,4 @@ def test_a_chain_of_tanh_keeps_each_output_for_backward():
     x.data = -math.pi
     assert outcome(lambda: step(x), leaves) == eager(lambda: f(x), leaves)
     assert outcome(lambda: step(x), leaves) == eager(lambda: f(x), leaves)
-    assert len(step.source.splitlines()) < 40
+    assert len(step.source.splitlines()) < 50
