@@ -32,6 +32,8 @@ class LoopWriter:
             if j in seg.stored or seg.leaf[j]:
                 if seg.leaf[j]:
                     seq = [L.slot[i] for i in seg.positions(j)]
+                    if j in seg.carried:            # the previous iteration's leaf
+                        prev[j] = index([L.slot[seg.entries[j]]] + seq[:-1])
                 else:
                     base = L.segment_slots[(S, j)]
                     first = base + (1 if j in seg.carried else 0)
@@ -120,7 +122,7 @@ class LoopWriter:
         L, S = self.layout, seg.number
         idx_names, idx_iterables, index = _iteration(seg, self.ns)
         value, grad, prev = self._texts(seg, index, True)
-        h = set(seg.carried - seg.stored) | set(seg.exits)
+        h = {k for k in seg.carried - seg.stored if not seg.leaf[k]} | set(seg.exits)
         for k in sorted(h):
             start = bw.grad_text(seg.exits[k]) if k in seg.exits else 0.0
             bw.lines.append(f"h{S}_{k} = {bw.text(start)}")
@@ -153,8 +155,9 @@ class LoopWriter:
         bw.lines.append(_header(names, iterables, seg.count, True))
         bw.lines += ["    " + line for line in body] or ["    pass"]
         for k in sorted(seg.carried):
-            text = f"G[{L.segment_slots[(S, k)]}]" if k in seg.stored else f"h{S}_{k}"
-            bw.add(seg.entries[k], text)
+            if not seg.leaf[k]:                     # a leaf's went to its slot directly
+                text = f"G[{L.segment_slots[(S, k)]}]" if k in seg.stored else f"h{S}_{k}"
+                bw.add(seg.entries[k], text)
 
     def _fixed(self, seg, bw):
         """Outside nodes every iteration reads (``fixed``) that keep their gradient in a
@@ -178,7 +181,7 @@ class LoopWriter:
             else:
                 state[x] = bw.accumulate(state.get(x), f"g{S}_{x}", c)
         elif kind == "carried":
-            if x in seg.stored:
+            if x in prev:                           # stored, or a leaf: its slot
                 bw.lines.append(f"G[{prev[x]}] += {c}")
             elif x in started:
                 bw.lines.append(f"h{S}_{x} += {c}")

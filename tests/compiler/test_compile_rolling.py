@@ -23,7 +23,7 @@ def random_period(rng):
     result nothing reads is not replayed, so every step feeds the next)."""
     steps = []
     for k in range(rng.randint(1, 4)):
-        kind = rng.choice(["un", "bin", "bin", "const", "rconst", "param", "fixed"])
+        kind = rng.choice(["un", "bin", "bin", "const", "rconst", "param", "fixed", "twice"])
         a = "mine" if k else "prev"             # each step reads the one before: no dead op
         if kind == "un":
             steps.append((kind, rng.choice(UNARY), a))
@@ -56,6 +56,9 @@ def run(steps, x, fixed, params, count, keep):
             elif kind == "param":
                 w = params[r % len(params)]
                 v = w - u if op == "-" else BINARY[op](u, w)
+            elif kind == "twice":                   # one leaf read by two ops
+                w = params[r % len(params)]
+                v = BINARY[op](u * w, w)
             else:
                 b = y if step[3] == "prev" else mine
                 v = u + fixed * b if op == "+" else u - fixed * b if op == "-" else \
@@ -67,7 +70,7 @@ def run(steps, x, fixed, params, count, keep):
     return sum(kept, y * y) if kept else y * fixed
 
 
-@pytest.mark.parametrize("seed", range(120))
+@pytest.mark.parametrize("seed", range(200))
 def test_random_repeated_computations_roll_and_stay_bit_for_bit(seed):
     rng = random.Random(seed)
     steps = random_period(rng)

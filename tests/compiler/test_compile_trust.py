@@ -258,3 +258,32 @@ def test_random_side_effects_give_eagers_numbers_or_a_named_refusal(effect, seed
             for v in w[1:]:
                 v.data = v.data * 0.9 + 0.01
     assert effect in ("none", "read then halve"), "a side effect went unseen"
+
+
+# ------------------------------------------------------------------------ overflow
+@pytest.mark.parametrize("shape", ["straight", "rolled", "sum"])
+def test_an_overflow_raises_as_eager_even_where_a_later_op_hides_it(shape):
+    """The engine raises OverflowError for 1e300 * 1e300 (a finite operand, a result that
+    is not): the replay too, also where tanh would squash the inf, and no .grad moves."""
+    ws = [Value(0.5, f"w{k}") for k in range(30)]
+    x = Value(0.25, "x")
+
+    def f():
+        if shape == "straight":
+            return (x * ws[0] * ws[1]).tanh() * 3.0
+        if shape == "sum":
+            return sum(w * 1e300 for w in ws).tanh()
+        y = x
+        for w in ws:
+            y = (y * w * w + 0.5).tanh()
+        return y
+    step = compile(f)
+    for _ in range(3):                                  # the trace, the checked call, a replay
+        step()
+    for w in ws:
+        w.data, w.grad = 1e200, 0.25
+    with pytest.raises(OverflowError):
+        f()
+    with pytest.raises(OverflowError):
+        step()
+    assert all(w.grad == 0.25 for w in ws) and x.grad != 0.25
