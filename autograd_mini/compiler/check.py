@@ -214,7 +214,8 @@ def _same_leaves(first, again, leaves):
 def _same_numbers(name, value, expected, replayed, eager, positions, values):
     differs = f"compile: the replay of {name} differs from {name} run eagerly"
     why = (f": {name} does something its trace cannot replay (it changes the .data of a "
-           f"Value it computed, or reads a number that changes from call to call)")
+           f"Value it computed, reads a number that changes from call to call, or a hook "
+           f"(register_hook) changes a gradient: a replay calls no hook)")
     if not same_bits(value, expected):
         raise CompileError(f"{differs} (output: eager {expected!r}, compiled {value!r}){why}")
     if array("d", replayed).tobytes() == array("d", eager).tobytes():

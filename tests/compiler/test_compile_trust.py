@@ -287,3 +287,15 @@ def test_an_overflow_raises_as_eager_even_where_a_later_op_hides_it(shape):
     with pytest.raises(OverflowError):
         step()
     assert all(w.grad == 0.25 for w in ws) and x.grad != 0.25
+
+
+def test_a_hook_that_changes_a_gradient_is_caught_by_the_second_call():
+    w, x = Value(2.0, "w"), Value(3.0, "x")
+    w.register_hook(lambda g: g * 2.0)
+    step = compile(lambda: w * x)
+    assert step() == 6.0 and w.grad == 6.0             # the first call is eager
+    w.grad = 0.0
+    with pytest.raises(CompileError, match=r"gradient of leaf 0 'w': eager 6.0, compiled "
+                                           r"3.0.*a hook \(register_hook\)"):
+        step()
+    assert w.grad == 0.0
