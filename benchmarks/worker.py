@@ -72,6 +72,7 @@ def run(obj, cmd, setup_done):
         check = fn()
         times.append(time.perf_counter() - t0)
     return {"times": times, "check": check, "setup": setup,
+            "trace": getattr(obj, f"{bench}_trace", None) if setup is not None else None,
             "nodes": getattr(obj, f"{bench}_nodes", None)}
 
 
