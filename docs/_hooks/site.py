@@ -24,10 +24,18 @@ NOTEBOOK = ROOT / "notebooks" / "walkthrough.ipynb"
 GUIDES = "Guides"
 if str(ROOT) not in sys.path:             # the library this checkout holds draws the figures
     sys.path.insert(0, str(ROOT))
-_spec = importlib.util.spec_from_file_location("docs_figures", Path(__file__).with_name(
-    "figures.py"))
-figures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(figures)
+
+
+def _sibling(name):
+    spec = importlib.util.spec_from_file_location(f"docs_{name}",
+                                                  Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+figures, notebook = _sibling("figures"), _sibling("notebook")
+WEB = ROOT / ".cache" / "docs"           # the notebook as the site shows it (for_the_web)
 _PLAYER = re.compile(r"<!-- player: ([\w-]+) -->")
 
 
@@ -64,8 +72,15 @@ def _first_heading(path):
 
 @event_priority(100)            # before mkdocs-jupyter turns .ipynb files into pages
 def on_files(files, config):
-    # a File read from notebooks/ (mkdocs-jupyter's wrapper needs one with a src_dir)
-    files.append(File(NOTEBOOK.name, src_dir=str(NOTEBOOK.parent), dest_dir=config["site_dir"],
+    import nbformat
+    try:
+        web = notebook.for_the_web(notebook.read(NOTEBOOK))
+    except notebook.MissingAlt as e:
+        raise PluginError(str(e)) from None
+    WEB.mkdir(parents=True, exist_ok=True)
+    nbformat.write(web, str(WEB / NOTEBOOK.name))
+    # a File with a src_dir: mkdocs-jupyter's wrapper cannot read File.generated ones
+    files.append(File(NOTEBOOK.name, src_dir=str(WEB), dest_dir=config["site_dir"],
                       use_directory_urls=config["use_directory_urls"]))
     for path, draw in figures.FIGURES.items():
         if files.get_file_from_path(path) is None:      # the README's is committed
@@ -74,12 +89,18 @@ def on_files(files, config):
 
 
 def on_page_content(html, page, config, files):
-    """``<!-- player: name -->`` becomes that animation's player (docs/_hooks/figures.py)."""
+    """``<!-- player: name -->`` becomes that animation's player (docs/_hooks/figures.py);
+    a paragraph that is one SVG picture becomes a box that scrolls sideways when the
+    picture is wider than the column, so the picture keeps its size on a phone."""
     def player(match):
         if match.group(1) not in figures.PLAYERS:
             raise PluginError(f"{page.file.src_uri}: no player named {match.group(1)!r}")
         return figures.PLAYERS[match.group(1)]().html()
-    return _PLAYER.sub(player, html)
+    html = _PLAYER.sub(player, html)
+    return _LONE_SVG.sub(r'<div class="%s">\1</div>' % notebook.FIGURE_CLASS, html)
+
+
+_LONE_SVG = re.compile(r'<p>(<img alt="[^"]*" src="[^"]+\.svg" />)</p>')
 
 
 # What nbconvert's lab template adds that would leave the machine when a page is viewed.
