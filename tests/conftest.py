@@ -32,7 +32,7 @@ NEEDS = {
     "micrograd": (("micrograd",), "pip install micrograd==0.1.0"),
     "numpy": (("numpy",), "pip install 'autograd-mini[check]'"),
     "train": (("tqdm", "matplotlib"), "pip install 'autograd-mini[train]'"),
-    "notebook": (("nbformat", "nbclient", "ipykernel", "matplotlib", "numpy"),
+    "notebook": (("nbformat", "nbclient", "nbconvert", "ipykernel", "matplotlib", "numpy"),
                  "pip install 'autograd-mini[test]'"),
     "fuzz": (("hypothesis",), "pip install hypothesis"),
 }
