@@ -32,9 +32,14 @@ class MissingAlt(ValueError):
     pass
 
 
-def for_the_web(nb):
-    """A copy of ``nb`` whose pictures are HTML ``<img alt>`` outputs."""
+def for_the_web(nb, anchor=None, links=None):
+    """A copy of ``nb`` whose pictures are HTML ``<img alt>`` outputs. ``anchor(heading)``,
+    when given, is the id the page gives a heading: links to a heading written as
+    JupyterLab names it (its text, spaces as '-') are rewritten to that id. ``links``
+    maps other link targets of the notebook to the page's (repository files to pages)."""
     nb = copy.deepcopy(nb)
+    if anchor is not None:
+        _relink(nb, anchor, links or {})
     for number, cell in enumerate(nb.cells, 1):
         if cell.cell_type != "code":
             continue
@@ -56,6 +61,16 @@ def for_the_web(nb):
                         "text/plain": alt}
             out.metadata = {}
     return nb
+
+
+def _relink(nb, anchor, links):
+    headings = [line.lstrip("#").strip() for cell in nb.cells if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if re.match(r"#{1,6} ", line)]
+    targets = {**{f"#{h.replace(' ', '-')}": f"#{anchor(h)}" for h in headings}, **links}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for old, new in targets.items():
+                cell.source = cell.source.replace(f"]({old})", f"]({new})")
 
 
 def _output_alt(out):

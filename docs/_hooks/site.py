@@ -22,6 +22,9 @@ from mkdocs.structure.files import File
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "walkthrough.ipynb"
 GUIDES = "Guides"
+# the notebook's links to files of the repository, as the site's pages (from walkthrough/)
+NOTEBOOK_LINKS = {"../benchmarks/RESULTS.md": "../performance/#results",
+                  "BACKPROP_NOTES.md": "../notes/"}
 if str(ROOT) not in sys.path:             # the library this checkout holds draws the figures
     sys.path.insert(0, str(ROOT))
 
@@ -74,7 +77,9 @@ def _first_heading(path):
 def on_files(files, config):
     import nbformat
     try:
-        web = notebook.for_the_web(notebook.read(NOTEBOOK))
+        from mkdocs_jupyter.utils import slugify    # the ids it gives the headings
+        web = notebook.for_the_web(notebook.read(NOTEBOOK), anchor=slugify,
+                                   links=NOTEBOOK_LINKS)
     except notebook.MissingAlt as e:
         raise PluginError(str(e)) from None
     WEB.mkdir(parents=True, exist_ok=True)

@@ -53,7 +53,8 @@ def site():
         path = Path(given)
         if not (path / "index.html").is_file():
             pytest.fail(f"AUTOGRAD_MINI_SITE={given}: no index.html there (run make docs)")
-        return path
+        yield path.resolve()
+        return
     for module in ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter"):
         if importlib.util.find_spec(module.split(".")[0]) is None:
             missing(f"{module} (pip install 'autograd-mini[docs]')")
