@@ -1,6 +1,5 @@
 """Execute notebooks/walkthrough.ipynb (nbclient) and check its key outputs."""
 
-import base64
 import html
 import os
 import re

@@ -77,7 +77,7 @@ def _first_heading(path):
 def on_files(files, config):
     import nbformat
     try:
-        from mkdocs_jupyter.utils import slugify    # the ids it gives the headings
+        from mkdocs_jupyter.utils import slugify  # the ids it gives the headings
         web = notebook.for_the_web(notebook.read(NOTEBOOK), anchor=slugify,
                                    links=NOTEBOOK_LINKS)
     except notebook.MissingAlt as e:
@@ -118,7 +118,8 @@ _CDN_SCRIPTS = [
                r'"\.jp-Mermaid > pre\.mermaid"\);.*?</script>', re.S),
 ]
 _EXTERNAL_LOAD = re.compile(
-    r'<(script|img|iframe|source|audio|video|embed)\b[^>]*\bsrc\s*=\s*["\']?((?:https?:)?//[^"\' >]+)'
+    r'<(?:script|img|iframe|source|audio|video|embed)\b[^>]*\bsrc\s*=\s*["\']?'
+    r'((?:https?:)?//[^"\' >]+)'
     r'|<link\b[^>]*\bhref\s*=\s*["\']?((?:https?:)?//[^"\' >]+)'
     r'|@import\s+(?:url\()?["\']?((?:https?:)?//[^"\' )]+)'
     r'|url\(\s*["\']?((?:https?:)?//[^"\' )]+)', re.I)

@@ -149,3 +149,29 @@ def test_the_api_reference_documents_every_public_name(site, parsed):
                        "softplus", "sin", "cos")]
     assert {f"autograd_mini.Value.{n}" for n in ops} | \
         {f"autograd_mini.Value.{n}" for n in OPERATORS} <= documented
+
+
+def test_the_build_refuses_a_page_that_loads_from_another_machine():
+    """docs/_hooks/site.py fails the build on such a page (and strips nbconvert's CDN
+    scripts from the notebook's, where they are expected exactly once)."""
+    pytest.importorskip("mkdocs")
+    import importlib.util
+    from types import SimpleNamespace
+
+    from mkdocs.exceptions import PluginError
+    spec = importlib.util.spec_from_file_location("docs_site",
+                                                  ROOT / "docs" / "_hooks" / "site.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="engine.md"))
+    assert hooks.on_post_page('<a href="https://example.org">ok</a>', page, {}) \
+        == '<a href="https://example.org">ok</a>'
+    for html in ('<script src="https://cdn.example/x.js"></script>',
+                 '<link rel="stylesheet" href="//fonts.example/css">',
+                 '<img alt="a" src="http://example.org/a.png">',
+                 '<style>body { background: url(https://example.org/b.png) }</style>'):
+        with pytest.raises(PluginError, match="loads from another machine"):
+            hooks.on_post_page(html, page, {})
+    notebook = SimpleNamespace(file=SimpleNamespace(src_uri="walkthrough.ipynb"))
+    with pytest.raises(PluginError, match="expected nbconvert's CDN script once"):
+        hooks.on_post_page("<p>no MathJax here</p>", notebook, {})

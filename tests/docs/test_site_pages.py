@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from browsing import open_page
+
 from conftest import WIDTHS
 
 ROOT = Path(__file__).resolve().parents[2]

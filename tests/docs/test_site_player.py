@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from browsing import open_page
+
 from conftest import WIDTHS
 
 SVG = "{http://www.w3.org/2000/svg}"
