@@ -166,12 +166,12 @@ def test_the_build_refuses_a_page_that_loads_from_another_machine():
     page = SimpleNamespace(file=SimpleNamespace(src_uri="engine.md"))
     assert hooks.on_post_page('<a href="https://example.org">ok</a>', page, {}) \
         == '<a href="https://example.org">ok</a>'
-    for html in ('<script src="https://cdn.example/x.js"></script>',
+    for text in ('<script src="https://cdn.example/x.js"></script>',
                  '<link rel="stylesheet" href="//fonts.example/css">',
                  '<img alt="a" src="http://example.org/a.png">',
                  '<style>body { background: url(https://example.org/b.png) }</style>'):
         with pytest.raises(PluginError, match="loads from another machine"):
-            hooks.on_post_page(html, page, {})
+            hooks.on_post_page(text, page, {})
     notebook = SimpleNamespace(file=SimpleNamespace(src_uri="walkthrough.ipynb"))
     with pytest.raises(PluginError, match="expected nbconvert's CDN script once"):
         hooks.on_post_page("<p>no MathJax here</p>", notebook, {})
