@@ -39,10 +39,25 @@ def _sigmoid(z):
     return e / (1.0 + e)
 
 
+def _sigmoid_prime(z, a):
+    """s'(z) = s (1 - s); for |z| >= 3, 1 - s computed as s(-z): where s is close to 1,
+    1 - s would lose every digit (s'(40) is 4.2e-18, not 0)."""
+    return a * (1.0 - a) if abs(z) < 3.0 else a * _sigmoid(-z)
+
+
+def _tanh_prime(z, a):
+    """tanh'(z) = 1 - a^2 = sech(z)^2 = 4t / (1 + t)^2 with t = e^(-2|z|): the last form
+    where a^2 is close to 1 and 1 - a^2 would lose every digit."""
+    if abs(z) < 2.5:
+        return 1.0 - a * a
+    t = math.exp(-2.0 * abs(z))
+    return 4.0 * t / ((1.0 + t) * (1.0 + t))
+
+
 # g(z), and g'(z) written with a = g(z) where the notes do: s' = s (1 - s), tanh' = 1 - a^2
 _G = {
-    "sigmoid": (_sigmoid, lambda z, a: a * (1.0 - a)),
-    "tanh": (math.tanh, lambda z, a: 1.0 - a * a),
+    "sigmoid": (_sigmoid, _sigmoid_prime),
+    "tanh": (math.tanh, _tanh_prime),
     "relu": (lambda z: z if z > 0.0 else 0.0, lambda z, a: 1.0 if z > 0.0 else 0.0),
     "linear": (lambda z: z, lambda z, a: 1.0),
 }

@@ -1,16 +1,16 @@
-"""``no_grad()`` and ``enable_grad()``: whether ops record the graph.
+"""``no_grad()``, ``enable_grad()``, ``set_grad_enabled()``: whether ops record the graph.
 
-The switch is ``engine.recording``, a ContextVar, so every thread and asyncio task has its
-own; one ``no_grad()`` object may be entered from many threads and tasks at once.
+The switch is ``recording``, a ContextVar, so every thread and asyncio task has its own;
+one ``no_grad()`` object may be entered from many threads and tasks at once.
 """
 
 import contextvars
 import functools
 import inspect
 
-from .engine import recording
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "recording"]
 
-__all__ = ["no_grad", "enable_grad", "is_grad_enabled"]
+recording = contextvars.ContextVar("autograd_mini_recording", default=True)
 
 
 class no_grad:
@@ -87,6 +87,36 @@ class enable_grad(no_grad):
     _enabled = True
 
 
+class set_grad_enabled:
+    """Turn recording on or off, as ``torch.set_grad_enabled(mode)``: called as a
+    function it switches at once (in this thread or task); used as ``with
+    set_grad_enabled(mode):`` or as a decorator, the previous setting comes back after."""
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got "
+                            f"{type(mode).__name__}: {mode!r}")
+        self.mode, self.previous = mode, recording.get()
+        recording.set(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        recording.set(self.previous)
+        return False
+
+    def __call__(self, fn):
+        recording.set(self.previous)            # as a decorator: nothing switched now
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
 def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``."""
+    """True unless inside ``no_grad()`` (or after ``set_grad_enabled(False)``)."""
     return recording.get()

@@ -1,93 +1,45 @@
-"""The engine's slow path: every case its fast paths (``engine.py``) hand over.
+"""What the ops do at the edges, on plain numbers: the rules the slow path follows.
 
-- A finite input outside an op's domain (log of 0, 1/0, 0 ** -1, exp overflow) raises an
-  error naming the op and its operands.
-- Non-finite inputs, and ops evaluated in IEEE mode (the local derivatives of
-  ``create_graph``), give the IEEE result PyTorch gives (inf, nan) instead.
-- A local derivative that raises on floats at a singular point (sqrt at 0) gets its IEEE
-  value (inf) by running the same derivative function on Values in IEEE mode.
-- Constants on the left (``3 - x``: op "r-"), and ops of more than two inputs.
-- The checks every op makes of the numbers it is given (``_as_float``, ``_constant``),
-  comparisons of Values, and ``op_inputs`` (a node's op and its inputs).
+One rule for every op (the NaN/inf policy):
+- finite inputs whose result is not a finite number raise an error naming the op and its
+  operands: a domain error (log of 0, sqrt of -1, 1/0, 0 ** -1, (-8) ** 0.5) or an overflow
+  (exp(1000), 1e300 * 1e300, 1e300 ** 2);
+- an input that is already inf or nan gives the IEEE result PyTorch gives (inf, nan),
+  and so does every op evaluated in IEEE mode (the local derivatives of ``create_graph``
+  and derivatives at singular points: sqrt'(0) is inf).
+Also here: the checks every op makes of the numbers it is given (``as_float``,
+``constant``). Nothing here builds a node (``value.py`` does).
 """
 
 import contextvars
 import math
 from numbers import Real
 
-from . import engine
-from .engine import _MANY, DIV, EXP, LOG, MASKED, POW, Value, _new, recording
+__all__ = ["ieee_mode", "differentiating", "ieee_result", "domain_error", "as_float",
+           "constant", "describe", "div_singular", "pow_singular", "log_singular",
+           "exp_singular"]
 
 ieee_mode = contextvars.ContextVar("autograd_mini_ieee", default=False)
-_recording = recording.get
+# The op whose derivative create_graph is running on Values (None outside): converting a
+# Value to a plain number there is an error (the derivative would be taken as constant).
+differentiating = contextvars.ContextVar("autograd_mini_differentiating", default=None)
 
 
-def apply(op, inputs):
-    """Any op on any inputs, and every case the fast paths hand over: a domain error
-    (raised, naming the op and operand), IEEE results (non-finite inputs, derivatives at
-    singular points: inf/nan as PyTorch gives them), constants on the left, n inputs."""
-    if len(inputs) > 2 and not all(isinstance(v, Value) for v in inputs):
-        raise TypeError(f"{op.name}: an op of {len(inputs)} inputs takes Values only")
-    xs = [v.data if isinstance(v, Value) else v for v in inputs]
-    try:
-        out = op.forward(*xs)
-        if type(out) is not float:
-            out = _as_float(out, f"{op.name} result")
-    except (ArithmeticError, ValueError) as error:
-        if not (ieee_mode.get() or not all(map(math.isfinite, xs))):
-            raise _domain_error(op, inputs, error) from None
-        out = _singular(op, xs)
-    parents = [i for i, v in enumerate(inputs) if isinstance(v, Value)]
-    ds = [_local_derivative(op.derivatives[i], xs, out)
-          if _recording() and i in parents else None for i in range(len(inputs))]
-    constants = [x for v, x in zip(inputs, xs) if not isinstance(v, Value)]
-    name = op.name if parents[0] == 0 else op.rname
-    node = _new(Value)
-    node.data, node.grad, node.op, node.label = out, 0.0, name, ""
-    node._p0 = node._p1 = None
-    node._d1 = constants[0] if constants else None
-    if not _recording():
-        return node
-    if len(parents) == 1:
-        node._p0, node._d0 = inputs[parents[0]], ds[parents[0]]     # _d1: the constant
-    elif len(inputs) == 2:
-        node._p0, node._d0, node._p1, node._d1 = inputs[0], ds[0], inputs[1], ds[1]
-    else:
-        node._p0, node._d0, node._p1 = tuple(inputs), tuple(ds), _MANY
-    return node
+def ieee_result(op, xs):
+    """The IEEE result of ``op`` at floats ``xs`` where its forward raised (1/0, log 0,
+    exp overflow): the op's ``singular`` function, as the table gives it, else nan."""
+    return op.singular(*xs) if op.singular is not None else math.nan
 
 
-def _local_derivative(d, xs, out):
-    """d(*xs, out) on floats; where that raises (sqrt at 0, overflow), the IEEE value
-    that PyTorch gives (inf, nan), found by running d on Values in IEEE mode."""
-    if not callable(d):
-        return d
-    try:
-        g = d(*xs, out)
-        return g if g is MASKED or type(g) is float else _as_float(g, "a local derivative")
-    except (ArithmeticError, ValueError):
-        ieee, data_only = ieee_mode.set(True), recording.set(False)
-        try:
-            g = d(*[Value(x) for x in xs], Value(out))
-        finally:
-            recording.reset(data_only)
-            ieee_mode.reset(ieee)
-        return g.data if isinstance(g, Value) else g
-
-
-def _singular(op, xs):
-    """The IEEE result of op at a point where Python raises (1/0, log 0, overflow)."""
-    if op.singular is not None:
-        return op.singular(*xs)
-    return math.nan
-
-
-def _div_singular(a, b):
+# The singular-point results the op table gives its ops (what PyTorch gives).
+def div_singular(a, b):
+    """a / 0: +-inf by the signs, nan for 0 / 0."""
     return math.nan if a == 0.0 or a != a else math.copysign(math.inf, a) * \
         math.copysign(1.0, b)
 
 
-def _pow_singular(a, b):
+def pow_singular(a, b):
+    """a ** b where Python raises: 0 ** -1 = inf, overflow = +-inf, (-8) ** 0.5 = nan."""
     odd = b == math.floor(b) and b % 2.0 == 1.0 if math.isfinite(b) else False
     if a < 0.0 and math.isfinite(b) and b != math.floor(b):
         return math.nan                                  # no real result
@@ -98,29 +50,42 @@ def _pow_singular(a, b):
     return math.nan
 
 
-DIV.singular = _div_singular
-POW.singular = _pow_singular
-LOG.singular = lambda a: -math.inf if a == 0.0 else math.nan
-EXP.singular = lambda a: math.inf
+def log_singular(a):
+    """log 0 = -inf, log of a negative number nan."""
+    return -math.inf if a == 0.0 else math.nan
 
 
-def _domain_error(op, inputs, error):
-    """The error for an op on finite inputs outside its domain, naming op and operands."""
-    named = "; ".join(f"{'operand' if len(inputs) == 1 else ('a', 'b')[i] if i < 2 else i} "
-                      f"is {_describe(v)}" for i, v in enumerate(inputs))
-    why = {"log": "operand must be > 0", "sqrt": "operand must be >= 0",
-           "exp": "result overflows a float (data > 709.78)"}.get(op.name)
-    if op.name == "/":
-        return ZeroDivisionError(f"/: division by zero: divisor is {_describe(inputs[1])}, "
-                                 f"dividend {_describe(inputs[0])}")
-    if op.name == "**":
-        why = _pow_domain(*[v.data if isinstance(v, Value) else v for v in inputs])
-        return type(error)(f"**: {why}; {named}")
-    if why is None:
+def exp_singular(a):
+    """exp overflows: inf."""
+    return math.inf
+
+
+def domain_error(name, inputs, xs, error):
+    """The error for op ``name`` on finite inputs ``inputs`` (floats ``xs``) whose result
+    is not a finite number, naming the op and its operands (Values by data and label,
+    constants by value). ``error``: what the forward raised, or None for a result that
+    came out inf or nan."""
+    if name == "/" and isinstance(error, ZeroDivisionError):
+        return ZeroDivisionError(f"/: division by zero: divisor is {describe(inputs[1])}, "
+                                 f"dividend {describe(inputs[0])}")
+    kind = type(error) if error is not None else OverflowError
+    if name == "**":
+        why = _pow_domain(*xs)
+    elif name in _WHY:
+        why = _WHY[name]
+    elif error is None or isinstance(error, OverflowError):
+        kind, why = OverflowError, "result overflows a float"
+    else:
         why = f"forward raised {type(error).__name__}: {error}"
     if len(inputs) == 1:
-        return type(error)(f"{op.name}: {why}; got {_describe(inputs[0])}")
-    return type(error)(f"{op.name}: {why}; {named}")
+        return kind(f"{name}: {why}; got {describe(inputs[0])}")
+    named = "; ".join(f"{('a', 'b')[i] if len(inputs) == 2 else f'input {i}'} is "
+                      f"{describe(v)}" for i, v in enumerate(inputs))
+    return kind(f"{name}: {why}; {named}")
+
+
+_WHY = {"log": "operand must be > 0", "sqrt": "operand must be >= 0",
+        "exp": "result overflows a float (data > 709.78)"}
 
 
 def _pow_domain(a, b):
@@ -131,87 +96,33 @@ def _pow_domain(a, b):
     return f"result overflows a float (exponent {b!r})"
 
 
-def _describe(v):
+def describe(v):
     """How errors name an operand: ``value 2.0 (label 'x')`` or ``the constant 3.0``."""
-    if not isinstance(v, Value):
+    if isinstance(v, Real):
         return f"the constant {v!r}"
     return f"value {v.data!r}" + (f" (label {v.label!r})" if v.label else "")
 
 
 # ---------------------------------------------------------------------- checks
-def _as_float(x, what):
-    """x as a float, or a TypeError / OverflowError naming what was given."""
-    if isinstance(x, Real) and not isinstance(x, Value):
+def as_float(x, what):
+    """x as a float, or a TypeError / OverflowError naming ``what`` was given: the one
+    check of a plain number the whole package uses."""
+    if type(x) is float:
+        return x
+    if isinstance(x, Real):
         try:
             return float(x)
         except OverflowError:
             raise OverflowError(f"{what} is too large for a float: {x!r:.60}") from None
-    kind = "Value" if isinstance(x, Value) else type(x).__name__
+    kind = type(x).__name__
     hint = " (use .data for its number, or .detach() for a new leaf)" if kind == "Value" else ""
     raise TypeError(f"{what} must be a real number (int or float), got {kind}: {x!r}{hint}")
 
 
-def as_float(x, what):
-    """x as a float, or a TypeError / OverflowError naming ``what`` was given: the one
-    check of a plain number the whole package uses."""
-    return x if type(x) is float else _as_float(x, what)
-
-
-def is_builtin(name):
-    """True for the engine's own op names (``"*"``, ``"tanh"``, ``"r-"``), False for a
-    user's op (``@op``)."""
-    from .opdef import _BUILTIN
-    return name in _BUILTIN or name[:1] == "r" and name[1:] in _BUILTIN
-
-
-def _constant(x):
+def constant(x):
     """A plain number operand as a float; None for anything else (-> NotImplemented)."""
     if type(x) is float:
         return x
-    if isinstance(x, Real) and not isinstance(x, Value):
-        return _as_float(x, "a constant operand")
+    if isinstance(x, Real):
+        return as_float(x, "a constant operand")
     return None
-
-
-def _compare(a, op, b):
-    """a OP b on data (numbers compared exactly, as Python does); seen by compile."""
-    y = b.data if isinstance(b, Value) else b
-    if not isinstance(y, Real):
-        raise TypeError(f"cannot compare Value with {type(b).__name__}: {b!r}")
-    x = a.data
-    result = x < y if op == "<" else x <= y if op == "<=" else x > y if op == ">" else x >= y
-    hook = engine.observer
-    if hook is not None:
-        hook(op, a, b, result)
-    return result
-
-
-def _read(v, kind, arg, result):
-    """A conversion of a Value's number (float(v), round(v), f"{v:.3f}"), told to the
-    observer (compile guards or refuses it); returns result."""
-    hook = engine.observer
-    if hook is not None:
-        hook(kind, v, arg, result)
-    return result
-
-
-def op_inputs(node):
-    """(Op, inputs) of a node: its parents with the constant in its place, e.g. for
-    ``3 - x`` (op "r-") ``(OPS["-"], (3.0, x))``. (None, ()) for a leaf."""
-    name = node.op
-    if not name or node._p0 is None:
-        return None, ()
-    parents, c = node.parents, node.constant
-    if name.reversed:
-        return name.op, (c,) + parents
-    return name.op, parents + ((c,) if c is not None else ())
-
-
-def _check_differentiable(output, what):
-    """A result made under ``no_grad()`` has no parents: no gradient can reach its
-    inputs, so differentiating it is an error (as in PyTorch), not zeros."""
-    if output._p0 is None and output.op:
-        name = f" {output.label!r}" if output.label else ""
-        raise RuntimeError(f"{what}: the output{name} (op {output.op!r}) was computed under "
-                           f"no_grad(), so it recorded no parents and no gradient can reach "
-                           f"its inputs; compute it outside no_grad()")

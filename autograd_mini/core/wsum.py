@@ -6,7 +6,12 @@ and its local derivatives are d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 
 sum is the same float operations in the same order as micrograd's ``sum(w*x, b)``.
 """
 
-from .engine import _BUILTIN, _MANY, Op, Value, _new, _recording
+from math import isfinite
+
+from .grad_mode import recording
+from .ops import MANY, Op
+from .special import domain_error
+from .value import Value
 
 __all__ = ["weighted_sum", "WSUM"]
 
@@ -16,7 +21,7 @@ class WeightedSum(Op):
     (w_1..w_n, x_1..x_n, b): d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 1."""
 
     def __init__(self):
-        super().__init__("wsum", _weighted_sum_floats, (1.0,))
+        super().__init__("wsum", _weighted_sum_floats, (1.0,), builtin=True)
 
     def __call__(self, *inputs):
         n = len(inputs) // 2
@@ -36,7 +41,8 @@ def _weighted_sum_floats(*inputs):
 
 
 WSUM = WeightedSum()
-_BUILTIN.add("wsum")
+_new = object.__new__
+_recording = recording.get
 
 
 def weighted_sum(ws, xs, b):
@@ -47,6 +53,9 @@ def weighted_sum(ws, xs, b):
     s = b.data
     for w, x in zip(w_data, x_data):
         s += w * x
+    if not isfinite(s) and all(map(isfinite, w_data + x_data + [b.data])):
+        inputs = (*ws, *xs, b)
+        raise domain_error("wsum", inputs, [v.data for v in inputs], None)
     node = _new(Value)
     node.data = s
     node.grad = 0.0
@@ -56,7 +65,7 @@ def weighted_sum(ws, xs, b):
     if _recording():
         node._p0 = (*ws, *xs, b)
         node._d0 = (*x_data, *w_data, 1.0)          # d/dw_k = x_k, d/dx_k = w_k, d/db = 1
-        node._p1 = _MANY
+        node._p1 = MANY
     else:
         node._p0 = node._p1 = None
     return node

@@ -11,8 +11,7 @@ import struct
 import pytest
 
 from autograd_mini import CompileError, Value, compile
-from autograd_mini.core.engine import OPS
-from autograd_mini.core.wsum import weighted_sum
+from autograd_mini.core import OPS, weighted_sum
 
 UNARY = ["neg", "abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "softplus", "sin",
          "cos"]

@@ -9,8 +9,7 @@ import threading
 import pytest
 
 from autograd_mini import Value, grad, gradcheck, no_grad, op
-from autograd_mini.core.engine import OPS
-from autograd_mini.core.grad_mode import enable_grad, is_grad_enabled
+from autograd_mini.core import OPS, enable_grad, is_grad_enabled
 
 try:
     import torch

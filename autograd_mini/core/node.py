@@ -1,0 +1,188 @@
+"""``Node``: what one node of a computation graph records, and how to read it.
+
+``Value`` (value.py) is a Node with ops. A node holds ``data``, ``grad``, ``op``,
+``label``, and for each parent the local derivative d(node)/d(parent), stored by the op
+that made it. Comparisons and conversions read ``data``: they are not ops, so no gradient
+flows through them; ``compile`` sees them through ``observer``.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Union
+
+from . import engine
+from .ops import MANY, MASKED
+from .special import as_float, differentiating
+
+__all__ = ["Node", "observing"]
+
+Operand = Union["Node", float, int]       # what an op takes: a Value or a plain number
+
+
+class Node:
+    """One scalar node of a computation graph, as the engine records it.
+
+    data        the number (float)               grad   d(output)/d(this node) (float)
+    op          the op that made it ("" = leaf)  label  a name for drawings ("" = none)
+    parents     the operand Values (tuple)       local_grads  d(this)/d(parent), each
+    constant    the op's plain-number operand (``x * 3``: 3.0), else None
+
+    Comparisons (``<``, ``<=``, ``>``, ``>=``) compare ``data`` and return a bool; they are
+    not ops. ``==`` is identity, so Values can be dict keys.
+    """
+
+    # At most two parents, in slots of their own (_p0/_d0, _p1/_d1): one object per node
+    # for the garbage collector. With one parent, _d1 keeps the constant operand. An
+    # n-ary node (the neuron's weighted sum) keeps tuples in _p0/_d0 and MANY in _p1.
+    # _hooks is set only by register_hook.
+    __slots__ = ("data", "grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = data if type(data) is float else as_float(data, "Value data")
+        if type(label) is not str:
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
+        self.grad = 0.0
+        self.op = ""
+        self.label = label
+        self._p0 = self._p1 = self._d1 = None
+
+    # ------------------------------------------------------------ reading the number
+    # Comparisons and conversions read data; they are not ops (no gradient flows through
+    # them). compile sees them through ``observer``.
+    def __lt__(self, other: Operand) -> bool: return _compare(self, "<", other)
+    def __le__(self, other: Operand) -> bool: return _compare(self, "<=", other)
+    def __gt__(self, other: Operand) -> bool: return _compare(self, ">", other)
+    def __ge__(self, other: Operand) -> bool: return _compare(self, ">=", other)
+    def __float__(self) -> float: return _read(self, "float", None, self.data)
+    def __int__(self) -> int: return _read(self, "int", None, int(self.data))
+    def __floor__(self) -> int: return _read(self, "floor", None, math.floor(self.data))
+    def __ceil__(self) -> int: return _read(self, "ceil", None, math.ceil(self.data))
+    def __trunc__(self) -> int: return _read(self, "trunc", None, math.trunc(self.data))
+    def __round__(self, ndigits: int | None = None) -> float:
+        return _read(self, "round", ndigits, round(self.data, ndigits))
+    def __format__(self, spec: str) -> str:
+        return _read(self, "format", spec, format(self.data, spec) if spec else repr(self))
+
+    def item(self) -> float:
+        """The number, as ``tensor.item()``."""
+        return _read(self, "float", None, self.data)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # ------------------------------------------------------------ the graph
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        """The operand Values this node was computed from: (), (a,), (a, b) or more."""
+        a, b = self._p0, self._p1
+        return () if a is None else (a,) if b is None else a if b is MANY else (a, b)
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """d(this node)/d(parent) for each parent (0.0 where the op masks it)."""
+        return tuple(0.0 if d is MASKED else d for _, d in self.edges)
+
+    @property
+    def edges(self) -> tuple[tuple[Node, float | None], ...]:
+        """(parent, local derivative) pairs, MASKED (None) kept: a masked edge passes back
+        exactly 0, so a walk that multiplies must skip it (0 * inf would be nan)."""
+        a, b = self._p0, self._p1
+        if a is None:
+            return ()
+        if b is None:
+            return ((a, self._d0),)
+        return tuple(zip(a, self._d0)) if b is MANY else ((a, self._d0), (b, self._d1))
+
+    @property
+    def constant(self) -> float | None:
+        """The op's plain-number operand (``x * 3``: 3.0), else None. (A node with one
+        parent keeps it in the slot a second parent's local derivative would use.)"""
+        return self._d1 if self._p1 is None else None
+
+    @property
+    def _prev(self) -> set[Node]:                  # micrograd's names
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        c = self.constant                           # micrograd's "**2"
+        if self.op != "**" or c is None:
+            return self.op
+        return self.op + (str(int(c)) if c.is_integer() and abs(c) < 1e16 else repr(c))
+
+    def backward(self, gradient: float = 1.0, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Node | list | None = None) -> None:
+        """Add d(self)/d(node) to ``.grad`` of every node of the graph (engine.py).
+
+        Gradients accumulate, as in PyTorch: each node's ``.grad`` gets this pass added.
+        If the pass is interrupted (an error, Ctrl-C), every ``.grad`` is put back as it
+        was. ``create_graph=True``: the gradients are Values (differentiable again).
+        ``inputs``: accumulate into these leaves only. ``retain_graph`` is accepted for
+        PyTorch code; the graph is always kept (a second backward adds again).
+        """
+        engine.backward(self, gradient, create_graph, inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when backward has this node's gradient, as
+        ``tensor.register_hook``: a returned number replaces the gradient. Returns a
+        handle whose ``remove()`` takes the hook off."""
+        return engine.register_hook(self, hook)
+
+
+# ==================================================================== reading the number
+observer = None     # compile's: told of each comparison and conversion (see ``observing``)
+
+
+class observing:
+    """``with observing(hook):`` tells ``hook(kind, a, b, result)`` of every comparison
+    (kind "<", "<=", ">", ">="; b the other operand) and conversion (kind "float", "int",
+    "round", "floor", "ceil", "trunc", "format"; b the argument or None) of a Value's
+    number inside. One observer at a time (it is process-wide)."""
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def __enter__(self):
+        global observer
+        if observer is not None:
+            raise RuntimeError("another observer is set: Values are observed by one "
+                               "tracer at a time (tracing is process-wide)")
+        observer = self.hook
+        return self.hook
+
+    def __exit__(self, *exc):
+        global observer
+        observer = None
+        return False
+
+
+def _compare(a, op, b):
+    """a OP b on data (numbers compared exactly, as Python does)."""
+    y = b.data if isinstance(b, Node) else b
+    if not isinstance(y, Real):
+        raise TypeError(f"cannot compare Value with {type(b).__name__}: {b!r}")
+    x = a.data
+    result = x < y if op == "<" else x <= y if op == "<=" else x > y if op == ">" else x >= y
+    if observer is not None:
+        observer(op, a, b, result)
+    return result
+
+
+def _read(v, kind, arg, result):
+    """A conversion of a Value's number (float(v), round(v), f"{v:.3f}"): told to the
+    observer; an error inside an op's derivative run on Values (create_graph), where a
+    plain number would be taken as a constant and the second derivative silently 0."""
+    if observer is not None:
+        observer(kind, v, arg, result)
+    op = differentiating.get()
+    if op is not None:
+        raise TypeError(
+            f"op {op.name!r}: its derivative converted a Value to a plain number ({kind}() "
+            f"of {v!r}; math.* functions do that), so create_graph would take it as a "
+            f"constant and the second derivative would be silently wrong. Write the "
+            f"derivative with Value ops (x.cos(), x.exp(), x ** 2) or autograd_mini's "
+            f"scalar functions, which run on floats and on Values")
+    return result

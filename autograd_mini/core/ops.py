@@ -1,0 +1,213 @@
+"""The op table: every op's forward beside its local derivatives, one line each.
+
+``Value``'s methods (``value.py``) compute the same derivatives on floats as they build a
+node (``a * b`` stores b and a); this table is what the rest of the engine reads about an
+op: ``create_graph`` runs the derivative functions on Values (second derivatives),
+``compile`` writes them into its code, ``draw`` and ``explain`` name the op. A test
+(tests/core/test_ops.py) checks that each method stores exactly what its table entry
+computes. ``op`` defines your own op the same way.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import operator
+from numbers import Real
+from typing import Callable
+
+from . import scalar
+from .scalar import (
+    MASKED,
+    cos,
+    d_pow_base,
+    d_pow_exponent,
+    leaky_relu_float,
+    pow_float,
+    relu_float,
+    sigmoid,
+    sigmoid_derivative,
+    sigmoid_float,
+    sign,
+    sin,
+    softplus_float,
+    tanh_derivative,
+)
+from .special import as_float, div_singular, exp_singular, log_singular, pow_singular
+
+__all__ = ["Op", "OPS", "op", "op_inputs", "is_builtin", "MANY"]
+
+OPS: dict[str, Op] = {}     # op name -> Op: every op the engine and its users defined
+MANY = object()             # a node's _p1 when it has more than two parents (wsum)
+
+
+class Op:
+    """An op: ``forward`` on floats and, per input, its local derivative d(out)/d(input):
+    a number where it is constant (``+``: 1.0), else a function of (inputs..., out)
+    written with + - * / ** and scalar.py's functions, so that it works on floats
+    (``backward``) and on Values (``create_graph``). A derivative may return ``MASKED``:
+    then exactly 0 passes back to that input, whatever arrives (an inactive relu).
+    ``singular``: the IEEE result where forward raises (default nan)."""
+
+    __slots__ = ("name", "rname", "forward", "derivatives", "singular", "builtin")
+
+    apply: Callable = None      # how a node is made: value.apply (value.py sets it)
+
+    def __init__(self, name, forward, derivatives, singular=None, builtin=False):
+        if not callable(forward) or not derivatives or not all(
+                callable(d) or type(d) is float for d in derivatives):
+            raise TypeError(f"op {name!r}: needs a forward function and one derivative "
+                            f"(a function or a float) per input")
+        if type(name) is not str or not name or not builtin and is_builtin(name):
+            raise ValueError(f"op: {name!r} cannot name a new op (a non-empty str that is "
+                             f"not one of the engine's own op names)")
+        self.name = name if builtin else OpName(name, self)
+        self.rname = "r" + name if builtin else OpName("r" + name, self, reversed=True)
+        self.forward, self.derivatives = forward, tuple(derivatives)
+        self.singular, self.builtin = singular, builtin
+        OPS[name] = self
+
+    def __call__(self, *inputs):
+        """The op applied: to Values, a new node (what ``a * b`` makes for ``*``); to
+        plain numbers, a number."""
+        if len(inputs) != len(self.derivatives):
+            raise TypeError(f"{self.name}: takes {len(self.derivatives)} input(s), "
+                            f"got {len(inputs)}")
+        if all(isinstance(x, Real) for x in inputs):
+            out = self.forward(*(as_float(x, f"{self.name} input") for x in inputs))
+            return out if type(out) is float else as_float(out, f"{self.name} result")
+        return Op.apply(self, inputs)
+
+    def local_derivatives(self, inputs, out):
+        """d(out)/d(input) for each input, evaluated (floats or Values, as the inputs)."""
+        return [d(*inputs, out) if callable(d) else d for d in self.derivatives]
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+class OpName(str):
+    """A user op's name as its nodes store it (``v.op == "cube"``), knowing its own Op:
+    a node keeps the definition it was made with even if a later ``@op`` reuses the
+    name. (The engine's own ops store plain strings: their names cannot be taken.)"""
+
+    def __new__(cls, name, op, reversed=False):
+        self = super().__new__(cls, name)
+        self.op, self.reversed = op, reversed           # reversed: the constant on the left
+        return self
+
+
+def _t(name, forward, *derivatives, singular=None):
+    return Op(name, forward, derivatives, singular, builtin=True)
+
+
+# ============================================================== the table
+#  name        forward                 d(out)/d(a), d(out)/d(b)
+ADD = _t("+",  operator.add,           1.0, 1.0)
+SUB = _t("-",  operator.sub,           1.0, -1.0)
+MUL = _t("*",  operator.mul,           lambda a, b, out: b,
+                                       lambda a, b, out: a)
+DIV = _t("/",  operator.truediv,       lambda a, b, out: 1.0 / b,
+                                       lambda a, b, out: -out / b,         singular=div_singular)
+POW = _t("**", pow_float,              d_pow_base, d_pow_exponent,        singular=pow_singular)
+NEG = _t("neg", operator.neg,          -1.0)
+ABS = _t("abs", abs,                   lambda a, out: sign(a))
+EXP = _t("exp", math.exp,              lambda a, out: out,                 singular=exp_singular)
+LOG = _t("log", math.log,              lambda a, out: 1.0 / a,             singular=log_singular)
+SQRT = _t("sqrt", math.sqrt,           lambda a, out: 0.5 / out)
+TANH = _t("tanh", math.tanh,           lambda a, out: tanh_derivative(a, out))
+SIGMOID = _t("sigmoid", sigmoid_float, lambda a, out: sigmoid_derivative(a, out))
+RELU = _t("relu", relu_float,          lambda a, out: MASKED if a <= 0.0 else 1.0)
+SOFTPLUS = _t("softplus", softplus_float, lambda a, out: sigmoid(a))
+SIN = _t("sin", math.sin,              lambda a, out: cos(a))
+COS = _t("cos", math.cos,              lambda a, out: -sin(a))
+LEAKY_RELU = _t("leaky_relu", leaky_relu_float,
+                                       lambda a, s, out: 1.0 if a > 0.0 else s,
+                                       lambda a, s, out: 0.0 if a > 0.0 else a)
+# The derivatives of tanh and sigmoid as ops of their own, so that a second derivative
+# keeps full accuracy where 1 - tanh^2 would cancel: tanh'' = -2 tanh tanh',
+# sigmoid'' = -sigmoid' tanh(a/2).
+TANH_PRIME = _t("tanh'", lambda a: scalar.tanh_derivative_float(a, math.tanh(a)),
+                                       lambda a, out: -2.0 * scalar.tanh(a) * out)
+SIGMOID_PRIME = _t("sigmoid'", lambda a: scalar.sigmoid_derivative_float(a, sigmoid_float(a)),
+                                       lambda a, out: -out * scalar.tanh(0.5 * a))
+_BUILTIN = frozenset(OPS) | {"wsum"}        # wsum: the neuron's weighted sum (wsum.py)
+
+
+def is_builtin(name):
+    """True for the engine's own op names (``"*"``, ``"tanh"``, ``"r-"``), False for a
+    user's op (``@op``)."""
+    return name in _BUILTIN or name[:1] == "r" and name[1:] in _BUILTIN
+
+
+def op_inputs(node):
+    """(Op, inputs) of a node: its parents with the constant in its place, e.g. for
+    ``3 - x`` (op "r-") ``(OPS["-"], (3.0, x))``. (None, ()) for a leaf."""
+    name = node.op
+    if not name or node._p0 is None:
+        return None, ()
+    op = getattr(name, "op", None)
+    reversed_ = getattr(name, "reversed", False)
+    if op is None:                                       # the engine's own op
+        reversed_ = name not in OPS
+        op = OPS[name[1:] if reversed_ else name]
+    parents, c = node.parents, node.constant
+    if reversed_:
+        return op, (c,) + parents
+    return op, parents + ((c,) if c is not None else ())
+
+
+# ============================================================== your own ops
+def op(*derivatives: float | Callable[..., object],
+       name: str | None = None) -> Callable[[Callable[..., float]], Op]:
+    """Define an op, as the engine defines its own::
+
+        @op(lambda x: 3 * x ** 2)          # d/dx, written with ops: differentiable again
+        def cube(x):                        # forward, on plain floats
+            return x ** 3
+
+    One derivative per input: a number (a constant derivative) or a function of the
+    inputs (and optionally ``out``), written with Value ops or scalar.py's functions
+    (not ``math.*``) so that it runs on floats and on Values.
+    """
+    if not derivatives:
+        raise TypeError("op: give one derivative per input, e.g. @op(lambda x: 3 * x ** 2)")
+    checked = [_takes_out(d, len(derivatives)) for d in derivatives]
+
+    def define(forward):
+        if not callable(forward):
+            raise TypeError(f"op: decorates the forward function, got "
+                            f"{type(forward).__name__}")
+        _check_arity(forward, len(checked))
+        return Op(name or forward.__name__, forward, checked)
+    return define
+
+
+def _check_arity(forward, n):
+    """The forward function must take as many inputs as there are derivatives."""
+    try:
+        inspect.signature(forward).bind(*range(n))
+    except TypeError:
+        raise TypeError(f"op {forward.__name__!r}: {n} derivative(s) given, so the forward "
+                        f"function must take {n} input(s); its signature is "
+                        f"{inspect.signature(forward)}") from None
+    except ValueError:                                  # no signature (a builtin): trust it
+        pass
+
+
+def _takes_out(d, n):
+    """A derivative of n inputs as a function of (inputs..., out); a number as a float."""
+    if isinstance(d, Real) and not isinstance(d, bool):
+        return as_float(d, "op: a constant derivative")
+    if not callable(d):
+        raise TypeError(f"op: each derivative must be a function or a number, got "
+                        f"{type(d).__name__}: {d!r}")
+    try:
+        params = inspect.signature(d).parameters.values()
+    except (TypeError, ValueError):
+        return d
+    required = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                and p.default is p.empty]
+    if len(required) == n and not any(p.kind == p.VAR_POSITIONAL for p in params):
+        return lambda *xs: d(*xs[:-1])          # d(inputs): defaults (k=k) keep their values
+    return d
