@@ -102,7 +102,20 @@ def on_page_content(html, page, config, files):
             raise PluginError(f"{page.file.src_uri}: no player named {match.group(1)!r}")
         return figures.PLAYERS[match.group(1)]().html()
     html = _PLAYER.sub(player, html)
+    if page.file.src_uri.startswith("reference/"):
+        html = _DOCSTRING_BRACKETS.sub(_as_written, html)
     return _LONE_SVG.sub(r'<div class="%s">\1</div>' % notebook.FIGURE_CLASS, html)
+
+
+# Markdown reads ``J[i][j]`` in a docstring as a reference link to "j" (autorefs then
+# fails the build). The docstrings never link that way (they name code ``like this``), so
+# on the reference pages such a link that mkdocstrings did not make is put back as written.
+_DOCSTRING_BRACKETS = re.compile(
+    r'<autoref (?![^>]*\boptional\b)[^>]*?identifier="([^"]+)"[^>]*>(.*?)</autoref>', re.S)
+
+
+def _as_written(match):
+    return f"[{match.group(2)}][{match.group(1)}]"
 
 
 _LONE_SVG = re.compile(r'<p>(<img alt="[^"]*" src="[^"]+\.svg" />)</p>')
