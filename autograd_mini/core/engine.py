@@ -178,15 +178,28 @@ def _run_hooks(v, g):
 
 
 def _chain_rule_with_hooks(order):
-    """_chain_rule, with each node's hooks called on its gradient before it is passed on
-    (or, for a leaf, before it is added to what .grad held)."""
+    """_chain_rule, with each node's hooks called on its gradient once it is complete,
+    as PyTorch calls them: an inner node's when the walk reaches it (before it passes the
+    gradient on), a leaf's as soon as its last consumer has sent it its share."""
+    pending = dict.fromkeys(order, 0)                   # consumers yet to send a share
+    for v in order:
+        for p, _ in v.edges:
+            pending[p] += 1
+    output = order[-1]
+    if not output.edges and getattr(output, "_hooks", None):
+        output.grad = _run_hooks(output, output.grad)
     for v in reversed(order):
+        if not v.edges:
+            continue
         if getattr(v, "_hooks", None):
             v.grad = _run_hooks(v, v.grad)
         g = v.grad
         for p, local in v.edges:
             if local is not MASKED:
                 p.grad += local * g
+            pending[p] -= 1
+            if not pending[p] and not p.edges and getattr(p, "_hooks", None):
+                p.grad = _run_hooks(p, p.grad)          # a leaf, complete now
 
 
 # ============================================================== gradients without .grad

@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from autograd_mini import Value, op
-from autograd_mini.core import MASKED, OPS
+from autograd_mini.core import OPS
 from autograd_mini.core.ops import op_inputs
 
 # op name -> how a learner writes it (a Value first; b a Value or a plain number)
