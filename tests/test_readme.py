@@ -7,7 +7,7 @@ runs after the blocks it continues (on the same page), in one namespace with the
 whose first line is ``# test_<name>.py`` is a pytest file: it is written under that name
 and pytest runs it. A block that imports numpy or torch skips when that package is
 missing. A ```text block right after the line ``<!-- output of the block above -->`` is
-exactly what that program prints.
+exactly what that program prints. A ```py block is a fragment shown, not run.
 
 README.md is the landing page: at most about 200 lines, its links resolve in the
 repository, and its picture is what the library draws today.

@@ -1,0 +1,15 @@
+"""How check_gradients writes numbers and names: ``fmt``, ``plural``, ``entry_name``."""
+
+# The one number format of the package (0.741365070 -> '0.74136507'); visual is making it
+# public, then this line imports that name instead of the private one.
+from ..visual.explain import _fmt as fmt  # noqa: F401
+
+
+def plural(n, one, many):
+    """'1 path', '2,000 paths'."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def entry_name(name, index):
+    """``W1[0,1]`` for an entry of an array, ``W1`` for a scalar."""
+    return f"{name}[{','.join(map(str, index))}]" if index else name
