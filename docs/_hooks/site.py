@@ -133,9 +133,23 @@ _CDN_SCRIPTS = [
 _EXTERNAL_LOAD = re.compile(
     r'<(?:script|img|iframe|source|audio|video|embed)\b[^>]*\bsrc\s*=\s*["\']?'
     r'((?:https?:)?//[^"\' >]+)'
-    r'|<link\b[^>]*\bhref\s*=\s*["\']?((?:https?:)?//[^"\' >]+)'
     r'|@import\s+(?:url\()?["\']?((?:https?:)?//[^"\' )]+)'
     r'|url\(\s*["\']?((?:https?:)?//[^"\' )]+)', re.I)
+_LINK = re.compile(r"<link\b[^>]*>", re.I)
+_LINK_URL = re.compile(r'\bhref\s*=\s*["\']?((?:https?:)?//[^"\' >]+)', re.I)
+# links that name a page rather than load something (mkdocs serve adds a canonical one)
+NOT_LOADED = re.compile(r'\brel\s*=\s*["\']?(canonical|alternate|prev|next|author|license)\b',
+                        re.I)
+
+
+def external_loads(html):
+    """The addresses on another machine that a browser showing ``html`` would load."""
+    found = [next(g for g in m.groups() if g) for m in _EXTERNAL_LOAD.finditer(html)]
+    for tag in _LINK.findall(html):
+        url = _LINK_URL.search(tag)
+        if url and not NOT_LOADED.search(tag):
+            found.append(url.group(1))
+    return found
 
 
 def on_post_page(output, page, config):
@@ -145,7 +159,7 @@ def on_post_page(output, page, config):
             if n != 1:
                 raise PluginError(f"{page.file.src_uri}: expected nbconvert's CDN script "
                                   f"once, found it {n} times ({pattern.pattern[:40]}...)")
-    external = [next(g for g in m.groups() if g) for m in _EXTERNAL_LOAD.finditer(output)]
+    external = external_loads(output)
     if external:
         raise PluginError(f"{page.file.src_uri} loads from another machine: "
                           f"{', '.join(sorted(set(external)))}")

@@ -33,7 +33,8 @@ class _Page(html.parser.HTMLParser):
             self.links.append(a["href"])
         if tag in ("script", "img", "iframe", "source", "audio", "video") and a.get("src"):
             self.loads.append(a["src"])
-        if tag == "link" and a.get("href"):
+        if tag == "link" and a.get("href") and a.get("rel") not in (
+                "canonical", "alternate", "prev", "next", "author", "license"):
             self.loads.append(a["href"])
 
 
@@ -166,6 +167,8 @@ def test_the_build_refuses_a_page_that_loads_from_another_machine():
     page = SimpleNamespace(file=SimpleNamespace(src_uri="engine.md"))
     assert hooks.on_post_page('<a href="https://example.org">ok</a>', page, {}) \
         == '<a href="https://example.org">ok</a>'
+    assert hooks.on_post_page('<link rel="canonical" href="http://127.0.0.1:8000/">', page,
+                              {})                  # names the page, loads nothing
     for text in ('<script src="https://cdn.example/x.js"></script>',
                  '<link rel="stylesheet" href="//fonts.example/css">',
                  '<img alt="a" src="http://example.org/a.png">',
