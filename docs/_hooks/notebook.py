@@ -1,4 +1,4 @@
-"""The walkthrough notebook on the web: in the site (docs/_hooks/site.py) and as one
+"""The walkthrough notebook on the web: in the site (docs/_hooks/hooks.py) and as one
 offline HTML page (``make notebook-html``, ``python docs/_hooks/notebook.py OUT.html``).
 
 In the notebook a picture is what ``draw()`` or matplotlib displays (SVG and PNG), with its

@@ -91,7 +91,7 @@ def test_nothing_is_loaded_from_another_machine(parsed, site):
 
 
 def test_every_docs_page_is_in_the_navigation(site):
-    """A page dropped into docs/ joins the Guides section by itself (docs/_hooks/site.py)."""
+    """A page dropped into docs/ joins the Guides section by itself (docs/_hooks/hooks.py)."""
     nav = parse(site / "index.html").links
     nav_pages = {_target(site, site / "index.html", h)[0] for h in nav
                  if _target(site, site / "index.html", h)}
@@ -153,7 +153,7 @@ def test_the_api_reference_documents_every_public_name(site, parsed):
 
 
 def test_the_build_refuses_a_page_that_loads_from_another_machine():
-    """docs/_hooks/site.py fails the build on such a page (and strips nbconvert's CDN
+    """docs/_hooks/hooks.py fails the build on such a page (and strips nbconvert's CDN
     scripts from the notebook's, where they are expected exactly once)."""
     pytest.importorskip("mkdocs")
     import importlib.util
@@ -161,7 +161,7 @@ def test_the_build_refuses_a_page_that_loads_from_another_machine():
 
     from mkdocs.exceptions import PluginError
     spec = importlib.util.spec_from_file_location("docs_site",
-                                                  ROOT / "docs" / "_hooks" / "site.py")
+                                                  ROOT / "docs" / "_hooks" / "hooks.py")
     hooks = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hooks)
     page = SimpleNamespace(file=SimpleNamespace(src_uri="engine.md"))
