@@ -15,13 +15,17 @@
 #   make docs-serve serves the site on http://127.0.0.1:8000, rebuilding on changes
 #   make notebook-html  the walkthrough as one HTML page, out/walkthrough.html, maths offline
 #   make docs-pictures  draws the README's picture again (docs/assets/worked-example-network.svg)
+#   make names      trains the names language model (MODEL=gpt or MODEL=mlp; under a minute
+#                   on one core), plots its loss curve and samples names (docs/language-model.md)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 TORCH  := torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint fuzz notebook bench notes clean docs docs-serve notebook-html docs-pictures
+MODEL ?= gpt
+
+.PHONY: demo test lint fuzz notebook bench notes names clean docs docs-serve notebook-html docs-pictures
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("autograd_mini needs Python 3.10+, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -38,7 +42,11 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	@if $(BIN)/python -m pip install -q $(TORCH); then :; \
 	elif [ "$$CI" = "true" ]; then echo "CI: $(TORCH) failed to install" >&2; exit 1; \
 	else echo "note: $(TORCH) not installed; the PyTorch comparison tests will skip"; fi
-	touch $@ $(VENV)/.demo-installed $(VENV)/.docs-installed
+	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed $(VENV)/.docs-installed
+
+$(VENV)/.train-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[train]'
+	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed
 
 $(VENV)/.lint-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[lint]'
@@ -50,7 +58,7 @@ $(VENV)/.docs-installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.notebook-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[train,check]' jupyterlab
-	touch $@ $(VENV)/.demo-installed
+	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m autograd_mini example --svg worked_example.svg
@@ -66,6 +74,9 @@ fuzz: $(VENV)/.test-installed
 
 notebook: $(VENV)/.notebook-installed     # JupyterLab refuses root without --allow-root
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/walkthrough.ipynb
+
+names: $(VENV)/.train-installed
+	$(BIN)/python -m autograd_mini names --model $(MODEL)
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m benchmarks

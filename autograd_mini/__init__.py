@@ -22,6 +22,7 @@ from .core import (
 )
 from .explain import explain  # the module autograd_mini.explain keeps paths, Path
 from .util.gc_pause import collector_paused
+from .util.serialization import load, save
 from .visual.animate import animate
 from .visual.viz import draw  # graphviz itself is imported only if installed
 
@@ -30,4 +31,4 @@ __all__ = ["Value", "op", "Op", "MASKED", "grad", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled", "collector_paused", "gradcheck",
            "gradgradcheck", "GradcheckError", "jacobian", "hessian",
            "topological_order", "draw", "animate", "explain", "compile", "CompileError",
-           "nn", "losses", "optim", "reference", "example", "data", "train"]
+           "nn", "losses", "optim", "reference", "example", "data", "train", "save", "load"]

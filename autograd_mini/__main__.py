@@ -1,4 +1,5 @@
-"""Command line: ``python -m autograd_mini demo`` and ``python -m autograd_mini example``.
+"""Command line: ``python -m autograd_mini demo``, ``python -m autograd_mini example`` and
+``python -m autograd_mini names`` (a language model trained on names, ``models.cli``).
 
 Output cut short by the reader (``... | head``) ends the command quietly, as Unix tools do.
 """
@@ -143,6 +144,8 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="a short engine demo").set_defaults(run=demo)
     add_example_parser(commands)
+    from .models.cli import add_names_parser
+    add_names_parser(commands)
     args = parser.parse_args(argv)
     try:
         status = args.run(args)

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 
+from .lm import ENGINES as LM_ENGINES
 from .workloads import ENGINES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,11 +32,13 @@ ROOT = os.path.dirname(HERE)
 # (time grows faster than the size); bytes per node do not depend on the size.
 FULL = {"rounds": 5, "mlp": (100, 2), "chain": 100_000, "wide": 100_000, "memory": 20_000,
         "depth": 1_000_000, "big_chain": 1_000_000,
-        "reps": {"mlp": 2, "chain": 1, "wide": 1}}
+        "reps": {"mlp": 2, "chain": 1, "wide": 1, "lm": 3}}
 QUICK = {"rounds": 1, "mlp": (100, 1), "chain": 2_000, "wide": 2_000, "memory": 2_000,
-         "depth": 20_000, "big_chain": 20_000, "reps": {"mlp": 1, "chain": 1, "wide": 1}}
+         "depth": 20_000, "big_chain": 20_000, "reps": {"mlp": 1, "chain": 1, "wide": 1,
+                                                           "lm": 1}}
 BIG_CHAIN = ("autograd_mini", "floor")     # the 10^6 chain: only these (peers take minutes)
-TIMED = ["mlp", "chain", "wide"]
+TIMED = ["mlp", "chain", "wide", "lm"]
+BENCH_ENGINES = {"lm": LM_ENGINES}         # the benchmarks only some engines run
 LABELS = {"autograd_mini": "autograd_mini (eager)", "compiled": "autograd_mini.compile",
           "micrograd": "micrograd 0.1.0", "torch": "PyTorch 0-d float64",
           "floor": "hand-written floats (floor)"}
@@ -122,16 +125,19 @@ def run(config, engines, log=print):
         else:
             skipped[e] = w.note
             log(f"  skipping {e}: {w.note}")
-    times = {b: {e: [] for e in live} for b in TIMED}
+    times = {b: {e: [] for e in live if e in BENCH_ENGINES.get(b, live)} for b in TIMED}
     checks = {b: {} for b in TIMED}
     setup = {b: {} for b in TIMED}
+    nodes = {}
     errors = {}
-    sizes = {"mlp": config["mlp"][0], "chain": config["chain"], "wide": config["wide"]}
+    sizes = {"mlp": config["mlp"][0], "chain": config["chain"], "wide": config["wide"],
+             "lm": 1}
     for bench in TIMED:
-        workers = {e: Worker(e) for e in live}
+        workers = {e: Worker(e) for e in times[bench]}
         try:
             for r in range(config["rounds"]):
-                order = live[r % len(live):] + live[:r % len(live)] if live else []
+                runs = list(workers)
+                order = runs[r % len(runs):] + runs[:r % len(runs)] if runs else []
                 log(f"{bench} round {r + 1}/{config['rounds']}")
                 for e in order:
                     if (bench, e) in errors:
@@ -146,6 +152,8 @@ def run(config, engines, log=print):
                     if ans.get("setup") is not None:
                         setup[bench][e] = ans["setup"]
                     checks[bench].setdefault(e, []).append(ans["check"])
+                    if ans.get("nodes"):
+                        nodes[bench] = ans["nodes"]
                     log(f"  {bench:6s} {e:14s} {min(ans['times']) * 1e3:10.2f} ms")
         finally:
             for w in workers.values():
@@ -167,7 +175,7 @@ def run(config, engines, log=print):
             "big_chain": big,
             "skipped": skipped, "times": times, "checks": checks, "setup": setup,
             "errors": {f"{b}/{e}": m for (b, e), m in errors.items()},
-            "memory": memory, "depth": depth, "sizes": sizes}
+            "memory": memory, "depth": depth, "sizes": sizes, "nodes": nodes}
 
 
 def _probe(engine, **cmd):
@@ -203,10 +211,14 @@ def table(results):
     sizes = results["sizes"]
     names = {"mlp": f"mlp (one step, {sizes['mlp']} points)",
              "chain": f"chain ({sizes['chain']:,} ops)",
-             "wide": f"wide ({sizes['wide']:,} products)"}
+             "wide": f"wide ({sizes['wide']:,} products)",
+             "lm": "lm (names GPT step" + (f", {n:,} nodes)" if (n := results.get(
+                 "nodes", {}).get("lm")) else ")")}
     for bench in TIMED:
         meds = {e: median(results["times"][bench].get(e, [])) for e in live}
         for e in live:
+            if e not in results["times"].get(bench, {}):
+                continue
             m = meds[e]
             mg, fl = meds.get("micrograd"), meds.get("floor")
             vs_mg = speedup(mg, m) if m and mg else "n/a"
@@ -248,7 +260,7 @@ def agreement(results):
     lines = []
     for bench in TIMED:
         checks = results["checks"][bench]
-        if bench == "mlp":                          # loss of each step, in order
+        if bench in ("mlp", "lm"):                  # loss of each step, in order
             ref = checks.get("autograd_mini") or next(iter(checks.values()), None)
             if not ref:
                 continue
@@ -391,6 +403,12 @@ def markdown(results):
         "- `chain`: `y = y * 1.0000001 + 1e-7` until the chain has that many ops, then "
         "backward (micrograd needs `sys.setrecursionlimit` raised for it; the run raises it).",
         "- `wide`: `sum(x_i * w_i)` over leaves made beforehand, forward + backward.",
+        "- `lm`: one training step of the names GPT of `autograd_mini.models` (default size: "
+        "n_embd 16, 4 heads, one layer, 4,272 parameters) on the fixed name \"isabella\" (8 "
+        "next-character predictions): forward, cross-entropy, `zero_grad`, `backward`, Adam "
+        "step; autograd_mini only (the model is written with its `nn`). The compiled step "
+        "replays one trace, so its loss agrees with eager's to rounding (the softmax shift is "
+        "read from the data when traced).",
         f"- `memory`: tracemalloc bytes per node (leaves, products and sums) of the `wide` "
         f"graph of {cfg['memory']:,} products after forward + backward, graph alive (bytes "
         f"per node do not depend on the size; micrograd under tracemalloc is too slow at "

@@ -5,7 +5,7 @@ lives in its own process so that one engine's memory (PyTorch's allocator, a big
 micrograd heap) does not slow the next. The collector is left as the interpreter
 starts it (on, default thresholds): the benchmarks measure what a user sees.
 
-Commands: {"bench": "mlp"|"chain"|"wide"|"memory"|"depth", "size": n, "reps": r}.
+Commands: {"bench": "mlp"|"chain"|"wide"|"lm"|"memory"|"depth", "size": n, "reps": r}.
 Answer: {"times": [seconds, ...], "check": number} or {"error": "..."}.
 """
 
@@ -58,7 +58,7 @@ def run(obj, cmd, setup_done):
     else:
         setup = None
     fn = {"mlp": lambda: obj.mlp_step(), "chain": lambda: obj.chain(n),
-          "wide": lambda: obj.wide(n)}[bench]
+          "wide": lambda: obj.wide(n), "lm": lambda: obj.lm(n)}[bench]
     if setup is not None:
         fn()                                        # one untimed warm-up run per engine
     times, check = [], None
@@ -66,7 +66,8 @@ def run(obj, cmd, setup_done):
         t0 = time.perf_counter()
         check = fn()
         times.append(time.perf_counter() - t0)
-    return {"times": times, "check": check, "setup": setup}
+    return {"times": times, "check": check, "setup": setup,
+            "nodes": getattr(obj, f"{bench}_nodes", None)}
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ import tracemalloc
 
 from autograd_mini.data import make_moons
 
+from .lm import LanguageModelStep
+
 ENGINES = ["autograd_mini", "compiled", "micrograd", "torch", "floor"]
 CHAIN_A, CHAIN_B = 1.0000001, 1e-7
 ALPHA = 1e-4
@@ -131,7 +133,7 @@ class ScalarEngine:
         return s, 4 * n                                 # leaves, products, sums
 
 
-class AutogradMini(ScalarEngine):
+class AutogradMini(LanguageModelStep, ScalarEngine):
     def __init__(self):
         from autograd_mini import Value
         from autograd_mini.nn import MLP
@@ -140,6 +142,8 @@ class AutogradMini(ScalarEngine):
 
 class Compiled(AutogradMini):
     """The same loss function, traced once by ``autograd_mini.compile`` and replayed."""
+
+    lm_compile = True
 
     def mlp_setup(self):
         from autograd_mini import compile

@@ -23,6 +23,7 @@ ALLOWED = {
     "util": set(),
     "core": {"util"},
     "nn": {"core", "util"},
+    "optim": {"core", "util"},
     "visual": {"core", "util"},
     "compiler": {"core", "util"},
     "testing": {"core", "util", "visual"},

@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 
 from ..util.fileio import check_path, write_atomic
-from .module import ACTIVATIONS, number
+from .base import ACTIVATIONS, number
 
 __all__ = ["FORMAT", "VERSION", "Checkpoint", "to_json", "save", "read", "parse", "load",
            "load_json", "from_file"]
@@ -225,11 +225,9 @@ def load(model, path):
     load_json(model, read(path), source_name(path))
 
 
-def from_file(path, cls=None):
-    """A new ``cls`` (default ``MLP``) built from the file at ``path``, after the whole
-    file has been checked."""
-    if cls is None:
-        from .module import MLP as cls
+def from_file(path, cls):
+    """A new ``cls`` (``MLP``: ``MLP.from_file(path)`` calls this) built from the file at
+    ``path``, after the whole file has been checked."""
     source = source_name(path)
     ckpt = parse(read(path), source)
     hidden = set(ckpt.activations[:-1])

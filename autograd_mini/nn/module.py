@@ -10,19 +10,16 @@ linear output. Without ``seed`` or ``rng`` the weights come from Python's global
 module in micrograd's order, so ``random.seed(s)`` gives the very weights micrograd would.
 """
 
-import math
 import random
 from numbers import Real
 from operator import mul
 
 from ..core import Value, weighted_sum
 from ..util.gc_pause import collector_paused as _collector_paused
+from .base import ACTIVATIONS, Module, _unique
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
-# activation name -> the Value method that applies it (None: the identity)
-ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
-               "linear": None}
 _REPR_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
 
 
@@ -61,60 +58,6 @@ def _as_inputs(x):
 def _leaves(x):
     """Inputs as Values: a plain number becomes a leaf labelled x0, x1, ..."""
     return [v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)]
-
-
-def _unique(named):
-    """``(name, Value)`` pairs with each Value once, under its first name: a parameter
-    shared by several neurons (the worked example's ``b1``) is one parameter, as in
-    ``torch.nn.Module.named_parameters``."""
-    seen = set()
-    return [(n, p) for n, p in named if id(p) not in seen and not seen.add(id(p))]
-
-
-class Module:
-    """Base class: anything with parameters. Mirrors ``torch.nn.Module`` where it can."""
-
-    def named_parameters(self):
-        """``(name, Value)`` pairs, in a fixed order (the order of ``parameters()``)."""
-        return []
-
-    def parameters(self):
-        """Every trainable Value of this module, as a list."""
-        return [p for _, p in self.named_parameters()]
-
-    def zero_grad(self):
-        """Set every parameter's ``grad`` to 0.0 (gradients accumulate otherwise)."""
-        for p in self.parameters():
-            p.grad = 0.0
-
-    def state_dict(self):
-        """``{name: float}`` for every parameter (a copy of the numbers, not the Values)."""
-        return {name: p.data for name, p in self.named_parameters()}
-
-    def load_state_dict(self, state):
-        """Set parameters from ``{name: number}``; the names must match exactly."""
-        params = dict(self.named_parameters())
-        missing = [n for n in params if n not in state]
-        unexpected = [n for n in state if n not in params]
-        if missing or unexpected:
-            raise KeyError(f"state does not match {type(self).__name__}: missing {missing}, "
-                           f"unexpected {unexpected}")
-        values = {n: number(state[n], n) for n in params}
-        for n, p in params.items():
-            p.data = values[n]
-
-
-def number(x, where):
-    """A weight read from outside: a finite float, or a ValueError naming ``where``."""
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise ValueError(f"{where} must be a number, got {type(x).__name__}: {x!r}")
-    try:
-        x = float(x)
-    except OverflowError:
-        raise ValueError(f"{where} is too large for a float") from None
-    if not math.isfinite(x):
-        raise ValueError(f"{where} must be a finite number, got {x!r}")
-    return x
 
 
 class Neuron(Module):
@@ -194,6 +137,9 @@ class Layer(Module):
         out = self.forward(_as_inputs(x))
         return out[0] if len(out) == 1 else out
 
+    def named_children(self):
+        return ((f"N{j}", n) for j, n in enumerate(self.neurons))
+
     def named_parameters(self):
         return _unique((f"N{j}.{name}", p) for j, n in enumerate(self.neurons)
                        for name, p in n.named_parameters())
@@ -268,6 +214,9 @@ class MLP(Module):
                 x = layer.forward(x)                 # inputs wrapped once per layer
                 outputs.append(x)
         return outputs
+
+    def named_children(self):
+        return ((f"L{i}", layer) for i, layer in enumerate(self.layers))
 
     def named_parameters(self):
         return _unique((f"L{i}.{name}", p) for i, layer in enumerate(self.layers)

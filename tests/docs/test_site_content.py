@@ -114,10 +114,16 @@ def public_names():
         obj = getattr(autograd_mini, name)
         if not inspect.ismodule(obj):
             names[f"autograd_mini.{name}"] = obj
-    for module_name in PUBLIC_MODULES:
-        module = importlib.import_module(f"autograd_mini.{module_name}")
+    modules = [f"autograd_mini.{m}" for m in PUBLIC_MODULES]
+    while modules:                      # nested public modules (nn.functional) included
+        path = modules.pop(0)
+        module = importlib.import_module(path)
         for name in module.__all__:
-            names[f"autograd_mini.{module_name}.{name}"] = getattr(module, name)
+            obj = getattr(module, name)
+            names[f"{path}.{name}"] = obj
+            if inspect.ismodule(obj) and hasattr(obj, "__all__"):
+                modules.append(obj.__name__ if obj.__name__.startswith(path)
+                               else f"{path}.{name}")
     members = {}
     for path, obj in names.items():
         if inspect.isclass(obj) and obj.__module__.startswith("autograd_mini"):

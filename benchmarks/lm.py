@@ -1,0 +1,46 @@
+"""The ``lm`` workload: one training step of the names GPT (``autograd_mini.models``, its
+default size: n_embd 16, 4 heads, one layer), on one fixed name ("isabella": 8
+predictions), so that every step builds the same graph and ``compile`` applies:
+forward, cross-entropy, ``zero_grad``, ``backward``, Adam step. Only autograd_mini runs
+it (the model is written with autograd_mini's nn); ``nodes`` is the graph's size.
+"""
+
+NAME = "isabella"
+ENGINES = ("autograd_mini", "compiled")
+
+
+class LanguageModelStep:
+    """Mixed into the autograd_mini engines of ``workloads``."""
+
+    lm_compile = False                  # Compiled sets it
+
+    def lm_setup(self, n=None):
+        from autograd_mini import compile
+        from autograd_mini.core import topological_order
+        from autograd_mini.models import GPT, Vocabulary, load_names
+        from autograd_mini.models.trainer import sequence_loss
+        from autograd_mini.optim import Adam
+
+        vocab = Vocabulary(load_names())
+        tokens = vocab.encode(NAME)
+        self.lm_model = GPT(len(vocab), block_size=12, seed=0)
+        self.lm_opt = Adam(self.lm_model.parameters(), lr=0.01, betas=(0.9, 0.99))
+        self.lm_loss = lambda: sequence_loss(self.lm_model, [tokens])[0]
+        self.lm_nodes = len(topological_order(self.lm_loss()))
+        if self.lm_compile:
+            self.lm_compiled = compile(self.lm_loss)
+            self.lm_compiled()                          # trace + generate code, untimed
+
+    def lm(self, n=None):
+        from autograd_mini import collector_paused
+
+        self.lm_opt.zero_grad()
+        if self.lm_compile:
+            loss = self.lm_compiled()
+        else:
+            with collector_paused():                    # as models.Trainer does
+                total = self.lm_loss()
+                total.backward()
+            loss = total.data
+        self.lm_opt.step()
+        return loss
