@@ -1,5 +1,6 @@
-"""Command line: ``python -m autograd_mini demo``, ``python -m autograd_mini example`` and
-``python -m autograd_mini names`` (a language model trained on names, ``models.cli``).
+"""Command line: ``python -m autograd_mini demo``, ``python -m autograd_mini example``,
+``python -m autograd_mini check-derivation FILE`` and ``python -m autograd_mini names`` (a
+language model trained on names, ``models.cli``).
 
 Output cut short by the reader (``... | head``) ends the command quietly, as Unix tools do.
 """
@@ -138,12 +139,76 @@ def add_example_parser(commands):
     return p
 
 
+def _read_derivation(path):
+    """The text of FILE (``-``: standard input): UTF-8 (a BOM is dropped) or UTF-16 with
+    its BOM; (text, None) or (None, the reason it cannot be read)."""
+    from .testing.derivation_parse import MAX_TEXT
+
+    limit = 4 * MAX_TEXT + 4                            # bytes: at most 4 per character
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(path, "rb") as f:
+                data = f.read(limit + 1)
+    except OSError as e:
+        return None, f"cannot read {path!r}: {e.strerror or e}"
+    if len(data) > limit:
+        return None, (f"{path!r} is larger than {limit:,} bytes (a derivation is a few "
+                      f"hundred lines)")
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return data.decode(encoding), None
+    except UnicodeDecodeError as e:
+        return None, (f"{path!r} is not text in UTF-8 (byte {e.start}: "
+                      f"{data[e.start:e.start + 1]!r})")
+
+
+def check_derivation_command(args):
+    """Check the lines of a hand derivation (the worked 2-2-2 example) and print the
+    report: exit status 0 when every line read is right, 1 when a line is wrong, 2 when
+    nothing could be read."""
+    from .testing import check_derivation
+
+    text, problem = _read_derivation(args.file)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        report = check_derivation(text, lr=args.lr)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(report)
+    if report.nothing_read:
+        return 2
+    return 1 if report.wrong else 0
+
+
+def add_check_derivation_parser(commands):
+    p = commands.add_parser(
+        "check-derivation", help="check the lines of a hand derivation of the worked example",
+        description="Check a backpropagation derivation done by hand, line by line, against "
+        "the engine: the worked 2-2-2 example of BACKPROP_NOTES.md (net_h1, out_o1, E_total, "
+        "dE_total/dw5, w5+ ...). One quantity a line, name = number (working before the last "
+        "= is allowed; Markdown tables are read). Exit status: 0 all right, 1 a line is "
+        "wrong, 2 nothing could be read.")
+    p.add_argument("file", metavar="FILE", help="the text file with your lines (- reads "
+                   "standard input)")
+    p.add_argument("--lr", type=_positive_float, default=0.5,
+                   help="learning rate of the w+ lines (default 0.5, as in the notes; a line "
+                   "'η = ...' in the text takes precedence)")
+    p.set_defaults(run=check_derivation_command)
+    return p
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograd_mini",
                                      description="autograd_mini command line")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="a short engine demo").set_defaults(run=demo)
     add_example_parser(commands)
+    add_check_derivation_parser(commands)
     from .models.cli import add_names_parser
     add_names_parser(commands)
     args = parser.parse_args(argv)

@@ -1,8 +1,7 @@
 """How check_gradients writes numbers and names: ``fmt``, ``plural``, ``entry_name``."""
 
-# The one number format of the package (0.741365070 -> '0.74136507'); visual is making it
-# public, then this line imports that name instead of the private one.
-from ..visual.explain import _fmt as fmt  # noqa: F401
+# The one number format of the package (0.741365070 -> '0.74136507'), explain()'s
+from ..visual.digits import format_decimals as fmt  # noqa: F401
 
 
 def plural(n, one, many):

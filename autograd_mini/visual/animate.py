@@ -1,42 +1,38 @@
 """Backpropagation step by step: ``animate(output)``.
 
 One frame per step of the backward pass, in reverse topological order (the order
-``backward()`` uses): the current node is highlighted, its grad complete; each edge it
-sends along shows ``local derivative × its grad = what the operand receives``; the
-gradients filled in so far are black, partial sums orange (``so far``), the rest ``?``.
-``forward=True`` puts the forward pass first: each op computes its data and stores its
-local derivatives, which the backward pass then multiplies.
+``backward()`` uses; the first step says that the output's grad is 1): the current node is
+highlighted, its grad complete; each edge it sends along shows ``local derivative × its
+grad = what the operand receives``; the gradients filled in so far are black, partial sums
+orange (``so far``), the rest ``?``. ``forward=True`` puts the forward pass first (its op
+in blue): each op computes its data and stores its local derivatives, which the backward
+pass then multiplies. No two frames in a row highlight the same thing.
 
-The pass is computed on the side (``graph.backward_steps``): no ``.grad`` is read or
+The pass is computed on the side (``analysis.backward_steps``): no ``.grad`` is read or
 changed. The graph is laid out once, so nothing moves from frame to frame.
 
 In Jupyter the result shows as a player (inline SVG frames, a slider, play/pause and step
 buttons, plain JavaScript: no network, no widget server); ``save("backprop.html")`` writes
-the same player as a page of its own. Where its script does not run (an untrusted
-notebook, e.g. a fresh clone) it shows the last frame as an image.
+the same player as a page of its own. The picture keeps its natural size (text 13 px) in
+a stage that scrolls, and each step scrolls its node into view. Where the script does not
+run (an untrusted notebook, e.g. a fresh clone) it shows the last frame as an image with
+alt text.
 """
 
-import base64
 import copy
-import hashlib
-import html
-import itertools
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections import namedtuple
 
-from ..core import Value, topological_order
-from .graph import backward_steps, more_than, node_names, number
-from .viz import (
-    Style,
-    check_writable,
-    choose_rankdir,
-    plain_scene,
-    render_dot,
-    to_graph,
-    write_file,
-)
+from ..core import Value
+from .analysis import analyse, more_than
+from .digits import PRECISION, format_number
+from .naming import shortened
+from .player import Animation
+from .rendering import render_dot
+from .scene import choose_rankdir
+from .value_scene import Style, value_scene
+from .viz import check_precision, check_rankdir, to_drawing
 
 __all__ = ["animate", "Animation", "Frame"]
 
@@ -44,28 +40,28 @@ _SVG = "http://www.w3.org/2000/svg"
 ET.register_namespace("", _SVG)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 _HOT, _WARM, _EDGE, _DIM = "#ffe680", "#c05a00", "#d62728", "#999999"
-_players = itertools.count()
+_FORWARD, _FORWARD_EDGE = "#d6e6ff", "#1f4e9c"      # an op computing, its operands' edges
 
 Frame = namedtuple("Frame", "kind node caption svg")
-Frame.__doc__ = ("One picture: ``kind`` ('forward', 'backward', 'start' or 'done'), the "
-                 "``node`` it is about (or None), a ``caption`` and the ``svg`` text.")
+Frame.__doc__ = ("One picture: ``kind`` ('forward', 'backward', 'done', or 'start' when the "
+                 "output is a leaf and there is no step), the ``node`` it is about (or None), "
+                 "a ``caption`` and the ``svg`` text.")
 
 
-def animate(output, *, forward=False, precision=4, max_nodes=60, interval=1200,
+def animate(output, *, forward=False, precision=PRECISION, max_nodes=60, interval=1200,
             rankdir=None, program=None):
     """The backward pass from ``output`` as an ``Animation`` (a player in Jupyter).
 
     forward    True: show the forward pass first (each op's data and local derivatives)
-    precision  significant digits of the numbers (default 4)
+    precision  significant digits of the numbers (default 9, as the notes)
     max_nodes  refuse graphs with more Values than this (default 60): each frame draws
                the whole graph, so larger ones are unreadable and slow (None: no limit)
     interval   milliseconds per frame when playing
     """
-    from .viz import _check_precision, _check_rankdir
     if not isinstance(output, Value):
         raise TypeError(f"animate: output must be a Value, got {type(output).__name__}")
-    _check_precision(precision, "animate")
-    _check_rankdir(rankdir, "animate")
+    check_precision(precision, "animate")
+    check_rankdir(rankdir, "animate")
     if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval <= 0:
         raise ValueError(f"animate: interval (ms per frame) must be a positive number, "
                          f"got {interval!r}")
@@ -76,44 +72,41 @@ def animate(output, *, forward=False, precision=4, max_nodes=60, interval=1200,
             f"unreadable and take long to render. Animate a smaller piece (one neuron's "
             f"output, one sample's loss), or pass a larger max_nodes (or None) to render "
             f"it anyway")
-    order = topological_order(output)
-    story = _Story(output, order, precision)
-    scene = plain_scene(order, {}, story.style)
+    story = _Story(analyse(output, names=True, backward=True), precision)
+    scene = value_scene(story.analysis, style=_StoryStyle(story))
     story.widest(scene)
     scene.graph.update(nodesep="0.4")           # room between the products on edges that
                                                 # meet at one op (1 × g  -1 × g)
-    svg = render_dot(to_graph(scene, rankdir or choose_rankdir(scene), program).source,
+    svg = render_dot(to_drawing(scene, rankdir or choose_rankdir(scene), program).source,
                      "svg", program)
     base = ET.fromstring(svg)
     _center_cells(base)
-    frames, trees = zip(*story.frames(base, forward))
-    return Animation(list(frames), interval, story.names[output], trees, story.alt())
+    frames, trees, focus = zip(*story.frames(base, forward))
+    return Animation(list(frames), interval, story.names[output], trees, story.alt(), focus)
 
 
-class _Style(Style):
+class _StoryStyle(Style):
     """Boxes with every node's name and the gradients of the pass computed on the side."""
 
     def __init__(self, story):
-        super().__init__(story.precision, True, True, {}, story.output)
+        super().__init__(story.analysis, story.precision, True, True)
         self.story = story
 
     def fields(self, v, name=None):
         s = self.story
-        return [s.names[v], f"data {s.num(v.data)}", f"grad {s.num(s.grads[v])}"]
+        return [shortened(s.names[v]), f"data {s.num(v.data)}", f"grad {s.num(s.grads[v])}"]
 
 
 class _Story:
     """The states of every node and edge, frame by frame."""
 
-    def __init__(self, output, order, precision):
-        self.output, self.order, self.precision = output, order, precision
-        self.index = {v: i for i, v in enumerate(order)}
-        self.names = node_names(order)
-        self.steps, self.grads = backward_steps(output, order)
-        self.style = _Style(self)
+    def __init__(self, analysis, precision):
+        self.analysis, self.precision = analysis, precision
+        self.output, self.order, self.index = analysis.root, analysis.order, analysis.index
+        self.names, self.steps, self.grads = analysis.names, analysis.steps, analysis.grads
 
     def num(self, x):
-        return number(x, self.precision)
+        return format_number(x, self.precision)
 
     def alt(self, shown=20):
         """Alt text of the last frame: the grads, from the output back."""
@@ -169,11 +162,12 @@ class _Story:
                 frames.append(self._frame(base, "forward", v, k, None, self._forward_text(v)))
         done = len(ops)
         name = self.names[self.output]
-        frames.append(self._frame(base, "start", self.output, done, 0,
-                                  f"backward pass: grad of {name} = ∂{name}/∂{name} = 1"))
-        for k, step in enumerate(self.steps, 1):
-            frames.append(self._frame(base, "backward", step.node, done, k,
-                                      self._backward_text(step)))
+        start = f"backward pass: grad of {name} = ∂{name}/∂{name} = 1"
+        if not self.steps:                          # a leaf: nothing is sent
+            frames.append(self._frame(base, "start", self.output, done, 0, start))
+        for k, step in enumerate(self.steps, 1):    # the first step says where it starts
+            frames.append(self._frame(base, "backward", step.node, done, k, (
+                f"{start}. " if k == 1 else "") + self._backward_text(step)))
         frames.append(self._frame(base, "done", None, done, len(self.steps) + 1,
                                   "done: every grad is the sum over its edges of local "
                                   "derivative × the grad of the result"))
@@ -199,8 +193,9 @@ class _Story:
         ops = [v for v in self.order if v.parents]
         known = set(ops[:computed]) | {v for v in self.order if not v.parents}
         grads = self._grads_at(stage)
+        fill = _FORWARD if kind == "forward" else _HOT
         for v in self.order:
-            self._paint_node(groups, v, v in known, grads.get(v), v is node)
+            self._paint_node(groups, v, v in known, grads.get(v), fill if v is node else None)
         for k, step in enumerate(self.steps, 1):
             i = self.index[step.node]
             for j, (_, local, sent) in enumerate(step.sends):
@@ -208,9 +203,13 @@ class _Story:
                 hot = kind == "backward" and stage == k
                 shown = [texts[0], texts[1]] if hot else [
                     self.num(local) if step.node in known else "", ""]
-                _paint_edge(groups.get(f"e{i}_{j}"), shown, hot)
+                colour = _EDGE if hot else _FORWARD_EDGE if kind == "forward" and \
+                    step.node is node else None
+                _paint_edge(groups.get(f"e{i}_{j}"), shown, colour)
+        box = groups.get(f"n{self.index[node]}") if node is not None else None
         _compact(svg)
-        return Frame(kind, node, caption, ET.tostring(svg, encoding="unicode")), svg
+        focus = list(svg.iter())[1:].index(box) if box is not None else -1
+        return Frame(kind, node, caption, ET.tostring(svg, encoding="unicode")), svg, focus
 
     def _grads_at(self, stage):
         """{node: (gradient so far, complete?)} after ``stage`` backward steps."""
@@ -226,16 +225,18 @@ class _Story:
             state[1] = state[1] or (v not in pending)
         return grads
 
-    def _paint_node(self, groups, v, known, grad, hot):
+    def _paint_node(self, groups, v, known, grad, fill):
+        """Its data (or ``?``), its grad as far as it is known, and ``fill`` (if any)
+        on its box and op."""
         i = self.index[v]
         box, oval = groups.get(f"n{i}"), groups.get(f"n{i}op")
         *_, data, grad_text = box.iter(f"{{{_SVG}}}text")      # name, data, grad
         data.text = f"data {self.num(v.data)}" if known else "data ?"
         _set_grad(grad_text, grad, self)
-        if hot:
-            next(box.iter(f"{{{_SVG}}}polygon")).set("fill", _HOT)
+        if fill:
+            next(box.iter(f"{{{_SVG}}}polygon")).set("fill", fill)
             if oval is not None:
-                next(oval.iter(f"{{{_SVG}}}ellipse")).set("fill", _HOT)
+                next(oval.iter(f"{{{_SVG}}}ellipse")).set("fill", fill)
 
 
 def _center_cells(svg):
@@ -263,21 +264,22 @@ def _set_grad(text, grad, story):
         text.set("fill", colour)
 
 
-def _paint_edge(group, texts, hot):
+def _paint_edge(group, texts, colour):
+    """The edge's texts, and ``colour`` (if any) on its line, arrowhead and texts."""
     if group is None:
         return
     labels = list(group.iter(f"{{{_SVG}}}text"))
     for label, text in zip(labels, texts):
         label.text = text
-        if hot:
-            label.set("fill", _EDGE)
+        if colour:
+            label.set("fill", colour)
             label.set("font-weight", "bold")
-    if hot:
+    if colour:
         for shape in list(group.iter(f"{{{_SVG}}}path")) + list(group.iter(f"{{{_SVG}}}polygon")):
-            shape.set("stroke", _EDGE)
+            shape.set("stroke", colour)
             shape.set("stroke-width", "2.5")
             if shape.tag.endswith("polygon"):
-                shape.set("fill", _EDGE)
+                shape.set("fill", colour)
 
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -287,7 +289,7 @@ _DIGITS = re.compile(r"(\d\.\d)\d+")
 
 def _compact(svg):
     """Inline SVG without ids (frames share a page) or titles, one font family and size
-    on the root, coordinates to 0.1 pt; scaled down to the column width."""
+    on the root, coordinates to 0.1 pt; at its natural size (the player scrolls it)."""
     family = None
     for el in svg.iter():
         for title in el.findall(f"{{{_SVG}}}title"):
@@ -304,197 +306,3 @@ def _compact(svg):
     svg.text = None
     svg.set("font-family", family or "sans-serif")
     svg.set("font-size", "11")
-    svg.set("style", "max-width:100%;height:auto")
-
-
-_PAINT = ("fill", "stroke", "stroke-width", "font-weight")
-
-
-def changes(base, tree):
-    """What differs in ``tree`` from ``base`` (same elements): ``[[k, text, {attr:
-    value}], ...]``, k counting the elements inside the root in document order."""
-    out = []
-    for k, (a, b) in enumerate(zip(list(base.iter())[1:], list(tree.iter())[1:])):
-        attrs = {key: b.get(key) for key in _PAINT if b.get(key) != a.get(key)}
-        text = b.text if b.text != a.text else None
-        if attrs or text is not None:
-            out.append([k, text, attrs])
-    return out
-
-
-# ---------------------------------------------------------------------- the player
-# The bar and the caption stay at the top of the window while a tall graph scrolls under
-# them: the script moves them (position:sticky does not work in a notebook's output,
-# whose overflow:auto boxes do not scroll).
-_CSS = """
-#{id} .am-top {{ position:relative; top:0; background:#fff; z-index:2; padding:.2em 0 }}
-#{id} .am-bar {{ display:flex; gap:.4em; align-items:center; flex-wrap:wrap;
-  font:14px sans-serif; margin:.1em 0 }}
-#{id} .am-bar button {{ font:14px sans-serif; min-width:2.4em }}
-#{id} .am-bar input {{ flex:1; min-width:8em }}
-#{id} .am-caption {{ font:14px sans-serif; margin:.3em 0; min-height:2.6em }}
-"""
-
-# Until the script runs (an untrusted notebook never runs it) the player is a still of
-# the last frame. The script puts the controls and frame 0's inline SVG in its place;
-# each other frame is the list of changes from frame 0 (texts and colours), so a
-# 30-frame player weighs about two pictures, not thirty.
-_JS = """
-(function start(tries) {
-  var root = document.getElementById(ID);
-  if (!root) {                  /* not in the page yet (a notebook may add it later) */
-    if (tries < 100) setTimeout(function () { start(tries + 1); }, 50);
-    return;
-  }
-  var data = JSON.parse(
-    root.querySelector("script[type='application/json']").textContent);
-  var live = document.createElement("div");
-  live.innerHTML = data.player;
-  root.replaceChild(live, root.querySelector(".am-still"));
-  var els = live.querySelector(".am-stage svg").querySelectorAll("*");
-  var paint = ["fill", "stroke", "stroke-width", "font-weight"], base = {};
-  data.frames.forEach(function (f) { f.forEach(function (c) {
-    if (!(c[0] in base)) base[c[0]] = [els[c[0]].textContent,
-      paint.map(function (a) { return els[c[0]].getAttribute(a); })];
-  }); });
-  var slider = live.querySelector("input"), count = live.querySelector(".am-count");
-  var caption = live.querySelector(".am-caption"), n = data.captions.length;
-  var play = live.querySelector("[data-act=play]"), timer = null, i = 0;
-  function set(el, a, v) { if (v === null) el.removeAttribute(a); else el.setAttribute(a, v); }
-  function show(k) {
-    i = Math.max(0, Math.min(n - 1, k));
-    Object.keys(base).forEach(function (j) {
-      els[j].textContent = base[j][0];
-      paint.forEach(function (a, m) { set(els[j], a, base[j][1][m]); });
-    });
-    data.frames[i].forEach(function (c) {
-      if (c[1] !== null) els[c[0]].textContent = c[1];
-      Object.keys(c[2]).forEach(function (a) { set(els[c[0]], a, c[2][a]); });
-    });
-    caption.textContent = (i + 1) + "/" + n + ". " + data.captions[i];
-    slider.value = i; count.textContent = (i + 1) + " / " + n;
-  }
-  function stop() { clearInterval(timer); timer = null; play.textContent = data.labels.play; }
-  play.onclick = function () {
-    if (timer) { stop(); return; }
-    if (i === n - 1) show(0);
-    play.textContent = data.labels.pause;
-    timer = setInterval(function () { if (i >= n - 1) stop(); else show(i + 1); },
-                        data.interval);
-  };
-  var moves = {first: function () { return 0; }, prev: function () { return i - 1; },
-               next: function () { return i + 1; }, last: function () { return n - 1; }};
-  Object.keys(moves).forEach(function (act) {
-    live.querySelector("[data-act=" + act + "]").onclick = function () {
-      stop(); show(moves[act]()); };
-  });
-  slider.oninput = function () { stop(); show(parseInt(slider.value, 10)); };
-  var top = live.querySelector(".am-top");
-  function follow() {           /* keep the controls in view: below the top edge of */
-    if (!document.body.contains(root)) {       /* every box that scrolls the player */
-      document.removeEventListener("scroll", follow, true);
-      window.removeEventListener("resize", follow);
-      return;
-    }
-    var edge = 0;
-    for (var e = root.parentElement; e && e !== document.body; e = e.parentElement) {
-      var y = getComputedStyle(e).overflowY;
-      if ((y === "auto" || y === "scroll") && e.scrollHeight > e.clientHeight)
-        edge = Math.max(edge, e.getBoundingClientRect().top);
-    }
-    var box = live.getBoundingClientRect();
-    top.style.top = Math.max(0, Math.min(edge - box.top, box.height - top.offsetHeight)) + "px";
-  }
-  document.addEventListener("scroll", follow, true);
-  window.addEventListener("resize", follow);
-  show(0);
-})(0);
-"""
-# glyphs that common text fonts have (U+23EE/23ED/23F8 need an emoji font)
-_PLAY, _PAUSE = "\u25b6 play", "\u275a\u275a pause"
-_BUTTONS = (("first", "first frame", "|\u25c0"), ("prev", "previous step", "\u25c0"),
-            ("play", "play / pause", _PLAY), ("next", "next step", "\u25b6"),
-            ("last", "last frame", "\u25b6|"))
-_STILL_NOTE = ("(the last frame; the player needs JavaScript: in Jupyter, run the cell or "
-               "trust the notebook)")
-
-
-def svg_img(svg, alt, style="max-width:100%;height:auto"):
-    """An ``<img>`` showing the SVG text ``svg`` from a data: URI, with alt text: it shows
-    where inline SVG is stripped (an untrusted notebook's HTML) and keeps its alt text
-    in nbconvert's HTML."""
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return (f'<img alt="{html.escape(alt)}" style="{style}" '
-            f'src="data:image/svg+xml;base64,{data}">')
-
-
-class Animation:
-    """The frames of ``animate(output)``: ``frames`` (a list of ``Frame``), ``html()`` (the
-    player), ``save(path)`` (an .html page with the player), ``alt`` (a text description
-    of the last frame: the alt text of the player's still image)."""
-
-    def __init__(self, frames, interval, name, trees, alt=""):
-        self.frames, self.interval, self.name = frames, interval, name
-        self._trees = trees
-        self.alt = alt or f"the graph of {name} after its backward pass"
-
-    def __len__(self):
-        return len(self.frames)
-
-    def __getitem__(self, i):
-        return self.frames[i]
-
-    def __iter__(self):
-        return iter(self.frames)
-
-    def __repr__(self):
-        return (f"<autograd_mini Animation: {len(self.frames)} frames of "
-                f"{self.name}'s backward pass>")
-
-    def html(self):
-        """The player: a self-contained ``<div>`` (a still of the last frame, which its
-        plain script replaces by the controls and the frames; no network)."""
-        pid, text = self._data()
-        last = self.frames[-1]
-        still = (f'<div class="am-still"><div class="am-caption">'
-                 f'{html.escape(f"{len(self)}/{len(self)}. {last.caption}")} '
-                 f'<small>{html.escape(_STILL_NOTE)}</small></div>'
-                 f'{svg_img(last.svg, self.alt)}</div>')
-        return (f'<div id="{pid}" class="am-player"><style>{_CSS.format(id=pid)}</style>'
-                f'{still}<script type="application/json">'
-                f'{text.replace("</", "<" + chr(92) + "/")}</script>'
-                f'<script>{_JS.replace("ID", json.dumps(pid), 1)}</script></div>')
-
-    def _data(self):
-        """(the player's id, the JSON the script reads: the controls and frame 0's SVG,
-        the captions, each frame's changes from frame 0)."""
-        base, n = self._trees[0], len(self.frames)
-        bar = "".join(f'<button type="button" data-act="{act}" title="{title}">{label}'
-                      f'</button>' for act, title, label in _BUTTONS)
-        bar += (f'<input type="range" min="0" max="{n - 1}" value="0" aria-label="frame">'
-                f'<span class="am-count">1 / {n}</span>')
-        player = (f'<div class="am-top"><div class="am-bar">{bar}</div>'
-                  f'<div class="am-caption"></div></div>'
-                  f'<div class="am-stage">{self.frames[0].svg}</div>')
-        data = {"captions": [f.caption for f in self.frames], "interval": self.interval,
-                "labels": {"play": _PLAY, "pause": _PAUSE}, "player": player,
-                "frames": [changes(base, tree) for tree in self._trees]}
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        digest = hashlib.sha1(text.encode()).hexdigest()[:10]
-        return f"am-{digest}-{next(_players)}", text
-
-    def _repr_html_(self):
-        return self.html()
-
-    def save(self, path):
-        """Write the player as an HTML page (``path`` must end in .html or .htm)."""
-        import os
-        from pathlib import Path
-        if Path(path).suffix.lower() not in (".html", ".htm"):
-            raise ValueError(f"save({os.fspath(path)!r}): an animation is saved as an HTML "
-                             f"page; give a name ending in .html")
-        check_writable(path)
-        page = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-                f"<title>backpropagation: {html.escape(self.name)}</title></head>"
-                f'<body style="max-width:1000px;margin:auto">{self.html()}</body></html>\n')
-        return write_file(path, page.encode("utf-8"))

@@ -1,14 +1,17 @@
-"""``Graph``: the ``graphviz.Digraph`` that ``draw()`` returns, rendered by running the
+"""``Drawing``: the ``graphviz.Digraph`` that ``draw()`` returns, rendered by running the
 renderer on its DOT text (``rendering.render_dot``) rather than through graphviz's own
 backend, so any graphviz version works and graphviz-pure renders without a system
-Graphviz. Imported on first use (graphviz is slow to import and optional)."""
+Graphviz; and ``to_drawing(scene, rankdir)``, which writes a ``Scene`` as one. Imported on
+first use (graphviz is slow to import and optional).
+"""
 
+import html
 import os
-import re
 from pathlib import Path
 
 import graphviz
 
+from .figure import figure_html
 from .rendering import (
     RendererNotFound,
     check_writable,
@@ -18,23 +21,26 @@ from .rendering import (
     write_file,
 )
 
-__all__ = ["Graph"]
+__all__ = ["Drawing", "Graph", "to_drawing", "box_label"]
 
 
-class Graph(graphviz.Digraph):
+class Drawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` whose rendering runs ``find_program()``'s choice on its
     DOT text. ``save(path)`` writes an image for .svg/.png/.jpg and the DOT text for
-    .gv/.dot, and refuses other names. Jupyter gets the SVG and a PNG (JupyterLab shows
-    the SVG in a trusted notebook, the PNG in an untrusted one); an SVG scales down to
-    the width of its column (``style="max-width:100%;height:auto"``)."""
+    .gv/.dot, and refuses other names. ``alt`` describes the picture in words.
 
-    def __init__(self, *args, program=None, **kwargs):
+    In Jupyter it shows itself, also in an untrusted notebook (a fresh clone), with no
+    helper code: as HTML, the SVG at its natural size as an ``<img>`` with ``alt`` text in
+    a box that scrolls sideways where the column is narrower (the text stays readable on a
+    phone), with a PNG beside it and the alt text as plain text."""
+
+    def __init__(self, *args, program=None, alt="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.program = program
+        self.program, self.alt = program, alt
 
     def copy(self):
         new = super().copy()
-        new.program = self.program
+        new.program, new.alt = self.program, self.alt
         return new
 
     @property
@@ -47,8 +53,6 @@ class Graph(graphviz.Digraph):
         """The rendered bytes (or text, given ``encoding``) in ``format``."""
         spec = ":".join(x for x in (format or self.format, renderer, formatter) if x)
         data = render_dot(self.source, spec, self.program, engine or self.engine, quiet)
-        if spec.split(":")[0] == "svg":
-            data = fit_to_column(data)
         return data.decode(encoding) if encoding else data
 
     def save(self, filename=None, directory=None, *, skip_existing=False):
@@ -81,15 +85,19 @@ class Graph(graphviz.Digraph):
         edges = sum(1 for line in self.body if "->" in line)
         return f"<autograd_mini Graph: {nodes} nodes, {edges} edges>"
 
-    def _repr_svg_(self):
-        return self.pipe("svg", encoding="utf-8")
-
     def _repr_png_(self):
         return self.pipe("png")
 
+    def _repr_html_(self):
+        """The SVG at its natural size as an ``<img alt>`` in a box that scrolls sideways."""
+        return figure_html(self.pipe("svg"), self.alt or repr(self))
+
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        """SVG and PNG: an untrusted notebook (a fresh clone) does not show SVG, but PNG."""
-        kinds = {"image/svg+xml": self._repr_svg_, "image/png": self._repr_png_}
+        """HTML (an ``<img>`` of the SVG with alt text: shown by JupyterLab, VS Code and
+        exported HTML, trusted or not), PNG and the alt text as plain text. (No
+        ``_repr_svg_``: IPython would add the SVG a second time to every output.)"""
+        kinds = {"text/html": self._repr_html_, "image/png": self._repr_png_,
+                 "text/plain": lambda: self.alt or repr(self)}
         wanted = [m for m in kinds if (include is None or m in include)
                   and (exclude is None or m not in exclude)]
         try:
@@ -98,16 +106,7 @@ class Graph(graphviz.Digraph):
             return {"text/plain": f"{e}\n\n{self.source}"}
 
 
-_SVG_TAG = re.compile(rb"<svg\b[^>]*")
-
-
-def fit_to_column(svg):
-    """The SVG bytes with ``style="max-width:100%;height:auto"`` on the root element (unless
-    it has a style), so a picture wider than its page or notebook column shrinks to fit."""
-    tag = _SVG_TAG.search(svg)
-    if tag is None or b" style=" in tag.group():
-        return svg
-    return svg[:tag.end()] + b' style="max-width:100%;height:auto"' + svg[tag.end():]
+Graph = Drawing                 # its name before it had one of its own
 
 
 def _save(graph, path, skip_existing=False):
@@ -133,3 +132,75 @@ def _render_paths(graph, filename, directory, format, outfile):
         outfile = Path(f"{os.fspath(source)}.{format}")
     output_kind(outfile)
     return source, outfile, format
+
+
+# ---------------------------------------------------------------------- scene -> DOT
+def to_drawing(scene, rankdir, program=None, name="autograd_mini"):
+    """The ``Scene`` as a ``Drawing`` (boxes are HTML-like tables, one line per row)."""
+    g = Drawing(name=name, format="svg", program=program, alt=scene.alt,
+                graph_attr={"rankdir": rankdir, **verbatim(scene.graph)},
+                node_attr={"fontsize": "11"}, edge_attr={"fontsize": "10"})
+    members = scene.members()
+
+    def attrs_of(node):
+        attrs = dict(scene.nodes[node])
+        if "fields" in attrs:
+            label = box_label(attrs.pop("fields"), attrs.pop("fill"), attrs.pop("thick"))
+            return {"id": node, **attrs, "shape": "plain", "label": label}
+        return {"id": node, **verbatim(attrs)}
+
+    columns = {}
+    for column in scene.columns:
+        columns.setdefault(scene.cluster_of.get(column[0]), []).append(column)
+    for cluster, attrs in scene.clusters.items():
+        with g.subgraph(name=cluster) as sub:            # not the caption's look
+            sub.attr(**{"labelloc": "t", "fontcolor": "#333333", "fontsize": "11",
+                        **verbatim(attrs)})
+            for node in members.get(cluster, ()):
+                sub.node(node, **attrs_of(node))
+            _keep_order(sub, columns.get(cluster, ()), rankdir)
+    for node in scene.nodes:
+        if scene.cluster_of.get(node) not in scene.clusters:
+            g.node(node, **attrs_of(node))
+    for tail, head, attrs in scene.edges:
+        g.edge(tail, head, **verbatim(attrs))
+    return g
+
+
+_TEXTS = ("label", "headlabel", "taillabel", "xlabel")
+
+
+def verbatim(attrs):
+    """``attrs`` with each text drawn as written: a backslash doubled (Graphviz reads
+    ``\\N``, ``\\G``, ``\\l``... as escapes, so ``C:\\New`` would show the node's name),
+    ``&`` as ``&amp;`` (it reads ``&amp;`` and ``&alpha;`` as characters), and never taken
+    for an HTML-like label (``<b>`` stays ``<b>``)."""
+    return {k: graphviz.nohtml(v.replace("\\", "\\\\").replace("&", "&amp;"))
+            if k in _TEXTS else v for k, v in attrs.items()}
+
+
+def _keep_order(graph, columns, rankdir):
+    """Each column's nodes on one rank in the given order (first at the top or left), by
+    invisible edges between neighbours."""
+    for column in columns:
+        with graph.subgraph() as same:
+            same.attr(rank="same")
+            nodes = column[::-1] if rankdir in ("LR", "RL") else column
+            for a, b in zip(nodes, nodes[1:]):
+                same.edge(a, b, style="invis")
+
+
+def box_label(fields, fill=None, thick=False):
+    """An HTML-like label: one table cell per line (the same in every direction)."""
+    bg = f' bgcolor="{fill}"' if fill else ""
+    rows = []
+    for field in fields:
+        text, colour = (field, None) if isinstance(field, str) else field
+        text = html.escape(text, quote=False).replace("\\", "\\\\")    # as ``verbatim``
+        rows.append(f'<tr><td>{text if colour is None else _font(text, colour)}</td></tr>')
+    return (f'<<table border="{2 if thick else 0}" cellborder="1" cellspacing="0" '
+            f'cellpadding="3"{bg}>{"".join(rows)}</table>>')
+
+
+def _font(text, colour):
+    return f'<font color="{colour}">{text}</font>'

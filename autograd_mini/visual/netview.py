@@ -3,21 +3,24 @@
 Inputs and neurons are circles, one column per layer; each weight is an edge from the
 neuron (or input) it reads to the neuron it feeds, labelled with its name, value and, after
 ``backward()``, its gradient. A bias shared by a layer (the notes' b1, b2) is a node of its
-own feeding each neuron; a neuron's own bias is written in its circle. Past 24 weights the
-labels are dropped, and two layers joined by more than 16 weights get one edge labelled
-e.g. ``16×16 weights`` (with the largest gradient among them) instead of a black band.
+own in its layer's box, feeding each neuron; a neuron's own bias is written in its circle.
+Past 24 weights the labels are dropped, and two layers joined by more than 16 weights (or
+more than 8 into each neuron) get one edge labelled e.g. ``16×16 weights`` (with the
+largest gradient among them) instead of a black band or a knot of arrowheads.
 """
 
 from numbers import Real
 
 from ..core import Value
-from .graph import number
-from .viz import Scene, bundle
+from .digits import PRECISION, format_number
+from .naming import printable, shortened
+from .scene import Scene, bundle
 
 __all__ = ["network_scene"]
 
 _LABELLED = 24                  # up to this many weights in all: every weight labelled
 _BUNDLE = 16                    # more weights than this between two layers: one bundle
+_FAN_IN = 8                     # or more than this into each neuron (a knot of arrowheads)
 # dark, distinct colours: a labelled weight's edge and its label share one
 _PALETTE = ("#1f4e9c", "#b3401a", "#2d7d2d", "#7a3d99", "#a3761a", "#1a8a8a", "#9c1f5e",
             "#4d4d4d")
@@ -46,9 +49,9 @@ def _inputs(inputs, nin):
     names, numbers = [], []
     for k, x in enumerate(inputs):
         if isinstance(x, str):
-            names.append(x)
+            names.append(shown(x))
         elif isinstance(x, Value):
-            names.append(x.label or f"x{k}")
+            names.append(shown(x.label) or f"x{k}")
             numbers.append(x.data)
         elif isinstance(x, Real) and not isinstance(x, bool):
             names.append(f"x{k}")
@@ -79,19 +82,22 @@ class _Net:
         self.names, self.full = names, full
 
     def num(self, x):
-        return number(x, self.precision)
+        return format_number(x, self.precision)
 
     def name(self, key, default=None):
-        return self.names.get(key, key if default is None else default)
+        """The name ``names=`` gives ``key``, else ``default`` (else ``key``)."""
+        if key in self.names:
+            return shown(self.names[key])
+        return key if default is None else default
 
     def value_lines(self, p, name):
-        lines = [f"{name} = {self.num(p.data)}"]
+        lines = [f"{shown(name)} = {self.num(p.data)}"]
         if self.show_grad:
             lines.append(f"grad {self.num(p.grad)}")
         return lines
 
 
-def network_scene(model, *, precision=4, show_grad=None, inputs=None, names=None):
+def network_scene(model, *, precision=PRECISION, show_grad=None, inputs=None, names=None):
     """The ``Scene`` of ``model``'s network diagram (see ``draw``)."""
     layers = _layers(model)
     nin = len(layers[0][0].w)
@@ -120,15 +126,46 @@ def network_scene(model, *, precision=4, show_grad=None, inputs=None, names=None
     scene.columns.append(list(sources))
     for l, layer in enumerate(layers):
         heads = _layer_nodes(scene, net, l, layer, outputs[l] if outputs else None,
-                             len(sources))
+                             sources)
         _weight_edges(scene, net, l, layer, sources, heads)
         sources = heads
+    scene.alt = _describe(net, [net.name(f"x{k}", d) for k, d in enumerate(input_names)],
+                          numbers, outputs)
     return scene
 
 
-def _layer_nodes(scene, net, l, layer, outs, nin):
+def _describe(net, inputs, numbers, outputs, most=24):
+    """The diagram in words (its alt text): inputs, each layer's neurons, biases and
+    weights with their values (and grads)."""
+    def value(p, name):
+        grad = f" grad {net.num(_grad(p))}" if net.show_grad else ""
+        return f"{shown_name(p, name)} = {net.num(p.data)}{grad}"
+
+    def shown_name(p, name):
+        return shown(p.label) if p.label else name
+    parts = ["Network diagram, inputs: " + ", ".join(
+        f"{name} {net.num(x)}" if numbers is not None else name
+        for name, x in zip(inputs, numbers or inputs))]
+    weights = []
+    for l, layer in enumerate(net.layers):
+        act = getattr(layer[0], "activation", "")
+        neurons = [net.name(f"L{l}.N{j}") + (f" out {net.num(outputs[l][j])}" if outputs
+                                             else "") for j in range(len(layer))]
+        biases = list({id(n.b): n.b for n in layer if n.b is not None}.values())
+        text = f"layer {net.name(f'L{l}', f'L{l}')} ({act}): {', '.join(neurons)}"
+        if biases:
+            text += "; bias " + ", ".join(value(b, "b") for b in biases[:most])
+        parts.append(text)
+        weights += [value(w, f"w{k}") for n in layer for k, w in enumerate(n.w)]
+    more = f" and {len(weights) - most} more" if len(weights) > most else ""
+    return "; ".join(parts) + f"; weights: {', '.join(weights[:most])}{more}."
+
+
+def _layer_nodes(scene, net, l, layer, outs, sources):
     """The layer's cluster (for one neuron fed by a few edges, its circle says the
-    layer's activation instead), its neurons' circles and a shared bias's node."""
+    layer's activation instead), its neurons' circles and a shared bias's node, in the
+    layer's own box, a column before its neurons."""
+    nin = len(sources)
     act = layer[0].activation if hasattr(layer[0], "activation") else ""
     biases = [n.b for n in layer]
     shared = len(layer) > 1 and biases[0] is not None and all(b is biases[0] for b in biases)
@@ -137,7 +174,8 @@ def _layer_nodes(scene, net, l, layer, outs, nin):
         title += f"\n{len(layer)} neuron{'s' * (len(layer) != 1)}"
         if biases[0] is not None:
             title += " + bias" + "es" * (len(layer) != 1)
-    boxed = len(layer) > 1 or nin > _BUNDLE
+    bundled = not net.full and (nin * len(layer) > _BUNDLE or nin > _FAN_IN)
+    boxed = len(layer) > 1 or nin > _BUNDLE or bundled      # a bundle ends at a box
     if boxed:
         scene.clusters[f"cluster_L{l}"] = {"label": net.name(f"L{l}", title),
                                            "style": "rounded", "color": "#8899aa"}
@@ -158,9 +196,9 @@ def _layer_nodes(scene, net, l, layer, outs, nin):
     scene.columns.append(heads)
     if shared:
         b = biases[0]
-        scene.node(f"b{l}", "cluster_in" if l == 0 else f"cluster_L{l - 1}", shape="box",
-                   style="rounded,filled", fillcolor="#f3ecd8",
-                   label="\n".join(net.value_lines(b, b.label or "b")))
+        scene.node(f"b{l}", f"cluster_L{l}", shape="box", style="rounded,filled",
+                   fillcolor="#f3ecd8", label="\n".join(net.value_lines(b, b.label or "b")))
+        scene.edge(sources[0], f"b{l}", style="invis")      # a column of its own
         for head in heads:
             scene.edge(f"b{l}", head, style="dashed", color="#8a7a50")
     return heads
@@ -169,11 +207,12 @@ def _layer_nodes(scene, net, l, layer, outs, nin):
 def _weight_edges(scene, net, l, layer, sources, heads):
     """One edge per weight (labelled when the network is small), or one bundle."""
     nin = len(sources)
-    if not net.full and nin * len(layer) > _BUNDLE:
+    if not net.full and (nin * len(layer) > _BUNDLE or nin > _FAN_IN):
         label = f"{nin}×{len(layer)}\nweights"
         if net.show_grad:
             w = max((w for n in layer for w in n.w), key=lambda w: abs(_grad(w)))
-            label += f"\nlargest |grad|\n{net.num(abs(_grad(w)))}\n({w.label or 'a weight'})"
+            label += (f"\nlargest |grad|\n{net.num(abs(_grad(w)))}\n"
+                      f"({shown(w.label or 'a weight')})")
         bundle(scene, sources, heads, "cluster_in" if l == 0 else f"cluster_L{l - 1}",
                f"cluster_L{l}", label)
         return
@@ -186,6 +225,12 @@ def _weight_edges(scene, net, l, layer, sources, heads):
             else:
                 attrs = {"color": "#777777", "arrowsize": "0.5"}
             scene.edge(sources[k], heads[j], **attrs)
+
+
+def shown(name):
+    """A name as the diagram writes it (control characters as escapes, at most 40
+    characters)."""
+    return shortened(printable(name), 40)
 
 
 def _grad(p):

@@ -5,7 +5,8 @@ metrics), and an SVG names metric-compatible fonts for browsers. ``AUTOGRAD_MINI
 program name or path) or ``program=`` chooses one. Nothing here imports graphviz.
 
 Files: ``save`` writes .svg/.png/.jpg (images) and .gv/.dot (the DOT text) and refuses
-other names, a missing folder (it creates none), a folder and a read-only target.
+other names, a missing folder (it creates none), a folder and a read-only target; it
+writes all or nothing (``util.fileio.write_atomic``).
 """
 
 import os
@@ -15,6 +16,8 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+
+from ..util.fileio import write_atomic
 
 __all__ = ["RendererNotFound", "find_program", "font_for", "render_dot", "output_kind",
            "check_writable", "write_file", "has_graphviz", "IMAGE_SUFFIXES", "SOURCE_SUFFIXES"]
@@ -140,11 +143,12 @@ def check_writable(path, what="save"):
 
 
 def write_file(path, data, what="save"):
-    """Write bytes to ``path`` after ``check_writable``; an OS error names the path."""
+    """Write bytes to ``path`` after ``check_writable``, all or nothing
+    (``util.fileio.write_atomic``, as checkpoints are written: a failed or interrupted
+    write leaves the old file as it was); an OS error names the path."""
     check_writable(path, what)
     try:
-        with open(path, "wb") as f:
-            f.write(data)
+        write_atomic(path, data)
     except OSError as e:
         raise type(e)(e.errno, f"{what}({os.fspath(path)!r}): cannot write: "
                                f"{e.strerror}") from None

@@ -68,7 +68,14 @@ FIGURES = {
     "assets/figures/tiny-after.svg": tiny_after,
     README_PICTURE: worked_network,
 }
-PLAYERS = {"sum-of-paths": sum_of_paths}
+def worked_example_pass():
+    """The backward pass of the notes' worked 2-2-2 example, node by node."""
+    from autograd_mini import animate
+    from autograd_mini.example import build_worked_example
+    return animate(build_worked_example().output)
+
+
+PLAYERS = {"sum-of-paths": sum_of_paths, "worked-example": worked_example_pass}
 
 
 if __name__ == "__main__":          # write the README's picture again

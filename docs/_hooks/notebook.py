@@ -1,14 +1,15 @@
 """The walkthrough notebook on the web: in the site (docs/_hooks/hooks.py) and as one
 offline HTML page (``make notebook-html``, ``python docs/_hooks/notebook.py OUT.html``).
 
-In the notebook a picture is what ``draw()`` or matplotlib displays (SVG and PNG), with its
-alt text in the code cell's metadata (``"alt"``: a string, or a list for several pictures).
-nbconvert's templates drop alt texts and load MathJax and require.js from a CDN, so:
+In the notebook a picture is what ``draw()``, ``animate()`` or matplotlib displays.
+``draw()`` shows itself as HTML (an ``<img alt>`` of its SVG in a box that scrolls
+sideways, and a PNG); a matplotlib figure is a PNG only, and its alt text is in the code
+cell's metadata (``"alt"``: a string, or a list for several pictures). nbconvert's
+templates drop alt texts and load MathJax and require.js from a CDN, so:
 
-- ``for_the_web(nb)`` turns each picture into an ``<img alt>`` (the SVG where there is one)
-  in a box that scrolls sideways when the picture is wider than the column, so the picture
-  keeps its size (and its text stays readable) on a phone. A picture without alt text is
-  an error naming its cell.
+- ``for_the_web(nb)`` turns each picture that is not HTML into an ``<img alt>`` in such a
+  box, so the picture keeps its size (and its text stays readable) on a phone. A picture
+  without alt text is an error naming its cell.
 - ``export_html(path)`` is nbconvert's lab page of that notebook with KaTeX inlined (its
   fonts as data: URIs) in place of MathJax, and no require.js or mermaid: a page that
   renders its maths with no network.
@@ -45,12 +46,11 @@ def for_the_web(nb, anchor=None, links=None):
             continue
         alts = cell.metadata.get("alt", [])
         alts = [alts] if isinstance(alts, str) else list(alts)
-        pictures = [out for out in cell.outputs if any(m in out.get("data", {})
-                                                       for m in PICTURES)]
+        pictures = [out for out in cell.outputs if needs_alt(out)]
         if len(pictures) > len(alts) and not all(_output_alt(o) for o in pictures):
             raise MissingAlt(f"walkthrough cell {number} ({cell.source[:50]!r}...) shows "
-                             f"{len(pictures)} picture(s) but its metadata has "
-                             f"{len(alts)} alt text(s)")
+                             f"{len(pictures)} picture(s) without alt text and its "
+                             f"metadata has {len(alts)} alt text(s)")
         for out, alt in zip(pictures, alts + [None] * len(pictures)):
             alt = _output_alt(out) or alt
             mime = next(m for m in PICTURES if m in out.data)
@@ -71,6 +71,13 @@ def _relink(nb, anchor, links):
         if cell.cell_type == "markdown":
             for old, new in targets.items():
                 cell.source = cell.source.replace(f"]({old})", f"]({new})")
+
+
+def needs_alt(out):
+    """A picture output that is not already HTML (draw()'s and the player's are: an
+    ``<img alt>``); matplotlib's PNG is one."""
+    data = out.get("data", {})
+    return any(m in data for m in PICTURES) and "<img" not in data.get("text/html", "")
 
 
 def _output_alt(out):

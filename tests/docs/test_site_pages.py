@@ -26,14 +26,15 @@ def site_pages():
     return pages + ["walkthrough/"]
 
 
-# The text a reader sees: visible text nodes, without scripts and KaTeX's MathML copy (a
-# screen reader's, clipped from view) that repeats the TeX source.
+# The prose a reader sees: visible text nodes, without scripts, code (TeX shown as code is
+# meant as TeX) and KaTeX's MathML copy (a screen reader's, clipped from view) that
+# repeats the TeX source.
 VISIBLE_TEXT = """(root) => {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   let text = "";
   while (walker.nextNode()) {
     const el = walker.currentNode.parentElement;
-    if (!el || el.closest("script, style, .katex-mathml, annotation")) continue;
+    if (!el || el.closest("script, style, code, pre, .katex-mathml, annotation")) continue;
     if (!el.checkVisibility()) continue;
     text += walker.currentNode.textContent + " ";
   }

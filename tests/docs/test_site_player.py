@@ -27,8 +27,11 @@ def highlight_colour():
     return colour
 
 
-STATE = """([colour]) => {
-  const player = document.querySelector(".am-player");
+PLAYERS = [("walkthrough/", 0),           # b = a + a; c = b + b
+           ("seeing/", 1)]                 # the worked 2-2-2 example: about 30 frames
+
+STATE = """([colour, index]) => {
+  const player = document.querySelectorAll(".am-player")[index];
   const nodes = [...player.querySelectorAll(".am-stage svg g.node")];
   const hot = nodes.filter(g =>
       [...g.querySelectorAll("polygon, ellipse")].some(s =>
@@ -54,16 +57,17 @@ def colour():
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_player_steps_plays_and_pauses(browser, server, colour, width):
-    page, visit = open_page(browser, server, "walkthrough/", width)
+@pytest.mark.parametrize("path, index", PLAYERS)
+def test_the_player_steps_plays_and_pauses(browser, server, colour, width, path, index):
+    page, visit = open_page(browser, server, path, width)
     try:
-        player = page.locator(".am-player").first
+        player = page.locator(".am-player").nth(index)
         player.scroll_into_view_if_needed()
         page.wait_for_selector(".am-player .am-stage svg")     # its script has run
-        state = lambda: page.evaluate(STATE, [colour])         # noqa: E731
+        state = lambda: page.evaluate(STATE, [colour, index])  # noqa: E731
         first = state()
         n = int(re.match(r"1 / (\d+)", first["count"]).group(1))
-        assert n >= 4
+        assert n >= 3
         frames = [first]
         for _ in range(n - 1):
             player.locator("[data-act=next]").click()
@@ -86,8 +90,8 @@ def test_the_player_steps_plays_and_pauses(browser, server, colour, width):
         player.locator("[data-act=play]").click()
         assert "pause" in state()["play"]
         page.wait_for_function(
-            "() => document.querySelector('.am-player .am-count').textContent !== '1 / "
-            f"{n}'", timeout=10_000)
+            f"() => document.querySelectorAll('.am-player')[{index}]"
+            f".querySelector('.am-count').textContent !== '1 / {n}'", timeout=10_000)
         player.locator("[data-act=play]").click()
         paused = state()
         assert "play" in paused["play"]
@@ -98,22 +102,21 @@ def test_the_player_steps_plays_and_pauses(browser, server, colour, width):
     assert visit.problems() == {}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, the visual branch: frames 1 and 2 of the "
-                   "player highlight the same node (on main: 3,4 then 3,4); once fixed, "
-                   "re-execute the walkthrough and remove this mark")
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_frame_highlights_another_node(browser, server, colour, width):
+@pytest.mark.parametrize("path, index", PLAYERS)
+def test_every_frame_highlights_another_node(browser, server, colour, width, path, index):
     """Issue 17: frames 1 and 2 highlighted the same node (the output, then the output's
     own step); each frame must change what is highlighted."""
-    page, _ = open_page(browser, server, "walkthrough/", width)
+    page, _ = open_page(browser, server, path, width)
     try:
         page.wait_for_selector(".am-player .am-stage svg")
-        player = page.locator(".am-player").first
-        n = int(re.match(r"1 / (\d+)", page.evaluate(STATE, [colour])["count"]).group(1))
-        hot = [page.evaluate(STATE, [colour])["hot"]]
+        player = page.locator(".am-player").nth(index)
+        n = int(re.match(r"1 / (\d+)", page.evaluate(STATE, [colour, index])["count"])
+                .group(1))
+        hot = [page.evaluate(STATE, [colour, index])["hot"]]
         for _ in range(n - 1):
             player.locator("[data-act=next]").click()
-            hot.append(page.evaluate(STATE, [colour])["hot"])
+            hot.append(page.evaluate(STATE, [colour, index])["hot"])
     finally:
         page.context.close()
     assert all(a != b for a, b in zip(hot, hot[1:])), hot

@@ -14,9 +14,10 @@ pytest.importorskip("graphviz")
 
 from autograd_mini import Value, topological_order  # noqa: E402
 from autograd_mini.example import build_worked_example  # noqa: E402
-from autograd_mini.visual.animate import Animation, animate, changes  # noqa: E402
-from autograd_mini.visual.graph import number  # noqa: E402
-from autograd_mini.visual.viz import RendererNotFound, find_program  # noqa: E402
+from autograd_mini.visual.animate import animate  # noqa: E402
+from autograd_mini.visual.digits import format_number as number  # noqa: E402
+from autograd_mini.visual.player import Animation, changes  # noqa: E402
+from autograd_mini.visual.rendering import RendererNotFound, find_program  # noqa: E402
 from builders import labelled_expression  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -70,18 +71,19 @@ def test_frames_walk_the_backward_pass_in_reverse_topological_order():
     L, (a, b, c, f) = small()
     anim = animate(L)
     ops = [v for v in topological_order(L) if v.parents]
-    assert len(anim) == len(ops) + 2                  # start, one per op, done
-    assert [fr.kind for fr in anim] == ["start"] + ["backward"] * 3 + ["done"]
-    assert [fr.node for fr in anim.frames[1:-1]] == ops[::-1]
-    assert anim.frames[0].caption == "backward pass: grad of L = ∂L/∂L = 1"
+    assert len(anim) == len(ops) + 1                  # one per op, done
+    assert [fr.kind for fr in anim] == ["backward"] * 3 + ["done"]
+    assert [fr.node for fr in anim.frames[:-1]] == ops[::-1]
+    assert anim.frames[0].caption == ("backward pass: grad of L = ∂L/∂L = 1. L: grad 1 is "
+                                      "complete; it sends d += -2 × 1 = -2; f += 4 × 1 = 4")
     # frame for e = a*b: e's grad (-2) is complete; it sends b*(-2) to a, a*(-2) to b
-    frame = anim.frames[3]
+    frame = anim.frames[2]
     assert frame.node.label == "e"
     assert frame.caption == "e: grad -2 is complete; it sends a += -3 × -2 = 6; b += 2 × -2 = -4"
     assert sorted(highlighted(frame.svg)) == [["*"], ["e", "data -6", "grad -2"]]
     assert sorted(hot_labels(frame.svg)) == [["-3 × -2", "= 6"], ["2 × -2", "= -4"]]
     assert ["a", "data 2", "grad 6"] in boxes(frame.svg)
-    assert ["a", "data 2", "grad ?"] in boxes(anim.frames[2].svg)
+    assert ["a", "data 2", "grad ?"] in boxes(anim.frames[1].svg)
 
 
 def test_gradients_fill_in_and_end_as_backward_leaves_them():
@@ -89,13 +91,13 @@ def test_gradients_fill_in_and_end_as_backward_leaves_them():
     order = topological_order(ex.output)
     anim = animate(ex.output)
     assert all(v.grad == 0.0 for v in order)          # nothing written
-    first = boxes(anim.frames[0].svg)
-    assert sum(line[2] == "grad ?" for line in first) == len(order) - 1
+    first = boxes(anim.frames[0].svg)                 # the output and what it sent to
+    assert sum(line[2] == "grad ?" for line in first) == len(order) - 3
     ex.output.backward()
     last = {b[0]: b[2] for b in boxes(anim.frames[-1].svg)}
     for v in order:
-        assert last[v.label] == f"grad {number(v.grad, 4)}"
-    assert last["w1"] == "grad 0.0004386"
+        assert last[v.label] == f"grad {number(v.grad, 9)}"
+    assert last["w1"] == "grad 0.000438567734"        # the notes' 0.000438568
     # grads are only filled in, never changed once complete
     done = {}
     for frame in anim:
@@ -114,7 +116,7 @@ def test_a_node_used_twice_shows_its_partial_sum():
     z.label = "z"
     anim = animate(z)
     grads = [dict((b[0], b[2]) for b in boxes(fr.svg))["x"] for fr in anim]
-    assert grads == ["grad ?", "grad 1 so far", "grad 7", "grad 7"]   # 1, then + 3 + 3
+    assert grads == ["grad 1 so far", "grad 7", "grad 7"]   # 1, then + 3 + 3
 
 
 def test_user_gradients_are_left_alone():
@@ -131,7 +133,7 @@ def test_forward_pass_first():
     L, _ = small()
     anim = animate(L, forward=True)
     ops = [v for v in topological_order(L) if v.parents]
-    assert [fr.kind for fr in anim] == ["forward"] * 4 + ["start"] + ["backward"] * 3 + ["done"]
+    assert [fr.kind for fr in anim] == ["forward"] * 4 + ["backward"] * 3 + ["done"]
     assert [fr.node for fr in anim.frames[1:4]] == ops
     first = boxes(anim.frames[0].svg)
     assert ["e", "data ?", "grad ?"] in first and ["a", "data 2", "grad ?"] in first
@@ -151,7 +153,7 @@ def test_big_graphs_get_a_clear_message():
         animate(y)
     assert "more than max_nodes=60" in str(e.value)
     assert "smaller piece" in str(e.value) and "max_nodes" in str(e.value)
-    assert len(animate(y, max_nodes=None)) == 80 + 2
+    assert len(animate(y, max_nodes=None)) == 80 + 1
 
 
 def test_bad_arguments():
@@ -166,14 +168,16 @@ def test_bad_arguments():
         animate(L, rankdir="up")
 
 
-def test_the_picture_fits_a_1000px_column():
+def test_the_picture_keeps_its_natural_size():
+    """Text at least 13 px at 100 % zoom: the stage scrolls, the picture never shrinks."""
     anim = animate(build_worked_example(backward=False).output)
     svg = anim.frames[0].svg
-    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1)) * 4 / 3
-    scale = min(1.0, 1000 / width)
+    view = [float(x) for x in re.search(r'viewBox="([^"]+)"', svg).group(1).split()]
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg).group(1))
+    assert width == pytest.approx(view[2], abs=1)     # 1 unit = 1 pt = 4/3 px
     sizes = [11.0] + [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
-    assert min(sizes) * 4 / 3 * scale >= 10
-    assert 'style="max-width:100%;height:auto"' in svg
+    assert min(sizes) * 4 / 3 >= 13
+    assert "max-width" not in svg and "style=" not in svg[:svg.index(">")]
     assert ' id="' not in svg                         # frames share a page
 
 
@@ -186,7 +190,7 @@ def player_data(page):
 def test_the_player_is_self_contained_and_replays_every_frame(tmp_path):
     anim = animate(build_worked_example(backward=False).output, forward=True)
     page = anim._repr_html_()
-    assert page.count("<svg") == 1 and "<script>" in page
+    assert page.count("<svg") == 0 and "<script>" in page     # the SVG is in the JSON
     sources = re.findall(r'\b(?:src|href)="([^"]*)"', page)
     assert sources and all(s.startswith("data:image/svg+xml;base64,") for s in sources)
     assert "https://" not in page.replace("http://www.w3.org/", "")
@@ -194,6 +198,7 @@ def test_the_player_is_self_contained_and_replays_every_frame(tmp_path):
     for act in ("first", "prev", "play", "next", "last"):
         assert f'data-act="{act}"' in data["player"]
     assert f'<input type="range" min="0" max="{len(anim) - 1}"' in data["player"]
+    assert data["player"].count("<svg") == 1
     assert anim.frames[0].svg in data["player"]
     assert data["captions"] == [fr.caption for fr in anim]
     assert len(data["frames"]) == len(anim) and data["frames"][0] == []
@@ -225,7 +230,8 @@ def test_without_its_script_the_player_is_a_still_of_the_last_frame():
     alt = html.unescape(re.search(r'alt="([^"]*)"', img).group(1))
     assert alt == ("The graph of L after its backward pass, each box with its data and grad; "
                    "the grads: L 1, f 4, d -2, c -2, e -2, b -4, a 6.")
-    assert 'style="max-width:100%;height:auto"' in img
+    assert 'style="max-width:none;height:auto"' in img          # natural size, in a box
+    assert '<div class="am-figure" style="overflow-x:auto;max-width:100%"><img' in markup
     svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', img)
                            .group(1)).decode()
     assert svg == anim.frames[-1].svg and anim.frames[-1].kind == "done"
@@ -277,4 +283,4 @@ def test_save_writes_the_player(tmp_path):
         anim.save(tmp_path / "missing" / "backprop.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backprop.html"]
     assert isinstance(anim, Animation)
-    assert repr(anim) == "<autograd_mini Animation: 5 frames of L's backward pass>"
+    assert repr(anim) == "<autograd_mini Animation: 4 frames of L's backward pass>"

@@ -445,7 +445,7 @@ def test_names_use_the_constant_the_engine_keeps():
     """The engine contract's ``constant`` (with "r" ops for a constant on the left)."""
     from types import SimpleNamespace as Node
 
-    from autograd_mini.visual.graph import _expression
+    from autograd_mini.visual.naming import _expression
     x = Value(0.5, "x")
     cases = [("+", 3.0, "x + 3"), ("-", 3.0, "x - 3"), ("r-", 3.0, "3 - x"),
              ("*", 2.0, "x*2"), ("/", 4.0, "x/4"), ("r/", 1.0, "1/x"), ("**", 2.0, "x**2"),

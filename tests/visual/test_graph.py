@@ -1,5 +1,5 @@
-"""graph.py: numbers in significant digits, constants and op text, names, the backward
-pass computed on the side."""
+"""analysis, naming, digits: numbers in significant digits, constants and op text,
+names, the backward pass computed on the side."""
 
 import math
 import random
@@ -10,14 +10,9 @@ import pytest
 from autograd_mini import Value, topological_order
 from autograd_mini.example import build_worked_example
 from autograd_mini.nn import MLP
-from autograd_mini.visual.graph import (
-    backward_steps,
-    constant_of,
-    more_than,
-    node_names,
-    number,
-    op_text,
-)
+from autograd_mini.visual.analysis import backward_steps, more_than
+from autograd_mini.visual.digits import format_number as number
+from autograd_mini.visual.naming import constant_of, node_names, op_text
 
 NEW_ENGINE = hasattr(Value(1.0) + 1.0, "constant")
 

@@ -1,5 +1,6 @@
 """draw(): DOT content, layout that fits a column, the network view, rendering and saving."""
 
+import base64
 import html
 import os
 import re
@@ -16,8 +17,9 @@ graphviz = pytest.importorskip("graphviz")
 from autograd_mini import Value, draw, topological_order  # noqa: E402
 from autograd_mini.example import WEIGHTS, build_worked_example  # noqa: E402
 from autograd_mini.nn import MLP  # noqa: E402
-from autograd_mini.visual.graph import number  # noqa: E402
-from autograd_mini.visual.viz import RendererNotFound, find_program, op_text  # noqa: E402
+from autograd_mini.visual.digits import format_number as number  # noqa: E402
+from autograd_mini.visual.naming import op_text  # noqa: E402
+from autograd_mini.visual.rendering import RendererNotFound, find_program  # noqa: E402
 from builders import labelled_expression  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,8 +102,10 @@ def test_numbers_are_significant_digits():
     w1 = ex["w1"].grad
     dot = draw(ex.output).source
     lines = [line for b in boxes(dot).values() for line in b]
-    assert f"grad {number(w1, 4)}" in lines and number(w1, 4) == "0.0004386"
-    assert "grad 0.0004" not in lines               # fixed decimals would lose it
+    # by default 9, as the notes and `python -m autograd_mini example --svg` (0.000438568)
+    assert f"grad {number(w1, 9)}" in lines and number(w1, 9) == "0.000438567734"
+    four = [x for b in boxes(draw(ex.output, precision=4).source).values() for x in b]
+    assert "grad 0.0004386" in four and "grad 0.0004" not in four   # not fixed decimals
     assert f"grad {number(w1, 2)}" in [x for b in boxes(draw(ex.output, precision=2).source
                                                           ).values() for x in b]
     assert "grad 0.000438568" in draw(ex.output, precision=6).source
@@ -197,13 +201,14 @@ def test_cluster_per_neuron_and_collapse():
                       "L1.N1 (tanh)", "L2.N0 (linear)"]
     out = model.layers[2].neurons[0]
     top = loss.parents[0].parents[0]                # the output neuron's z
-    assert found["c5"][1:] == [f"out {number(top.data, 4)}",
-                               f"∂loss/∂out {number(top.grad, 4)}"]
+    assert found["c5"][1:] == [f"out {number(top.data, 9)}",
+                               f"∂loss/∂out {number(top.grad, 9)}"]
     assert out.b in model.parameters()
-    # x0, x1, the loss's two nodes (ops written in their boxes) and one box per neuron
+    # x0, x1, the loss's two nodes and one box per neuron; the loss's ops are ovals with
+    # their symbol, as in every drawing (not lines 'op - 1' in the boxes)
     assert len(found) == 6 + 4
-    assert ["op - 1"] == [x for x in found[next(n for n in found if "op - 1" in found[n])]
-                          if x.startswith("op")]
+    assert sorted(op_nodes(collapsed).values()) == ["** 2", "- 1"]
+    assert not [x for b in found.values() for x in b if x.startswith("op ")]
     assert len([e for e in edges(collapsed) if e[0].startswith("c")]) == 6 + 2 + 1
 
 
@@ -245,8 +250,10 @@ def test_collapsed_big_network_draws_one_bundle_not_a_band():
     big, loss = big_moons_loss()
     dot = draw(loss, module=big, cluster="neuron", collapse=True).source
     between = [e for e in edges(dot) if e[0].startswith("c") and e[1].startswith("c")]
-    assert len(between) == 16                       # 16 edges into L2.N0, no 256
+    assert between == []                            # no 256 edges, no 16 into L2.N0
     assert bundles(dot) == {"L0_to_L1": ("16×16\nweights", "cluster_L0", "cluster_L1"),
+                            # 16 arrowheads into one box were a black knot: one edge
+                            "L1_to_L2": ("16×1\nweights", "cluster_L1", "cluster_L2"),
                             # the inputs, leaves once per layer call, bundled too
                             "in_to_L0": ("2×16\nweights", "cluster_in", "cluster_L0")}
     assert "674 ops on" in dot and "337 parameters" in dot
@@ -321,26 +328,33 @@ def test_direction_follows_the_shape():
     assert "rankdir=TB" in draw(small()[0]).source      # taller than wide
 
 
-@pytest.mark.parametrize("case", ["tiny", "worked example", "worked example, 9 digits",
-                                  "collapsed moons network", "network 2-2-2",
-                                  "network 2-16-16-1"])
-def test_pictures_fit_a_1000px_column_with_readable_text(case):
+def figure_cases():
+    ex = build_worked_example()
+    big, loss = big_moons_loss()
+    return {"tiny": draw(small()[0]),
+            "worked example": draw(ex.output, params=[ex[w] for w in WEIGHTS]),
+            "collapsed moons network": draw(loss, module=big, cluster="neuron", collapse=True),
+            "network 2-2-2": draw(worked_mlp()[0], inputs=[0.05, 0.10]),
+            "network 2-16-16-1": draw(big)}
+
+
+def test_pictures_keep_their_natural_size_and_scroll_sideways():
+    """Text of at least 13 px (10 pt) at 100 % zoom on any page: the SVG keeps its size
+    (no max-width on it), and Jupyter gets it as an <img> of that size in a box that
+    scrolls sideways, never wider than the column."""
     renderer()
-    if case == "tiny":
-        g = draw(small()[0])
-    elif case.startswith("worked example"):
-        ex = build_worked_example()
-        g = draw(ex.output, params=[ex[w] for w in WEIGHTS],
-                 precision=9 if "9" in case else 4)
-    elif case == "collapsed moons network":
-        big, loss = big_moons_loss()
-        g = draw(loss, module=big, cluster="neuron", collapse=True)
-    elif case == "network 2-2-2":
-        g = draw(worked_mlp()[0], inputs=[0.05, 0.10])
-    else:
-        g = draw(big_moons_loss()[0])
-    width, text = readable_at_column(g.pipe("svg").decode())
-    assert width <= 1000 + 1e-9 and text >= 10, (width, text)
+    for case, g in figure_cases().items():
+        svg = g.pipe("svg").decode()
+        root = re.search(r"<svg\b[^>]*>", svg).group()
+        assert "style=" not in root and "max-width" not in svg, case
+        width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+        view = [float(x) for x in re.search(r'viewBox="([^"]+)"', root).group(1).split()]
+        assert width_pt == pytest.approx(view[2], abs=1)     # 1 unit = 1 pt = 4/3 px
+        smallest = min(float(f) for f in re.findall(r'font-size="([\d.]+)"', svg))
+        assert smallest * 4 / 3 >= 13, case
+        page = g._repr_html_()
+        assert page.startswith('<div class="am-figure" style="overflow-x:auto;max-width:100%">')
+        assert f'width="{round(width_pt * 4 / 3)}"' in page and "max-width:none" in page
 
 
 def test_svg_names_a_font_the_renderer_has():
@@ -353,7 +367,7 @@ def test_svg_names_a_font_the_renderer_has():
 
 
 def _command_line(path):
-    from autograd_mini.visual.viz import font_for
+    from autograd_mini.visual.rendering import font_for
     font = font_for(path)
     return [f"-{k}fontname={font}" for k in "GNE"]
 
@@ -384,22 +398,28 @@ def test_network_view_of_the_worked_example():
     dot = g.source
     circles = dict(re.findall(r'^\s*(\w+) \[label="([^"]*)"[^\n]*shape=circle', dot, re.M))
     assert circles["x0"] == "i1\n0.05" and circles["x1"] == "i2\n0.1"
-    assert circles["L0N0"] == f"h1\nout {number(ex['out_h1'].data, 4)}"
-    assert circles["L1N1"] == f"o2\nout {number(ex['out_o2'].data, 4)}"
+    assert circles["L0N0"] == f"h1\nout {number(ex['out_h1'].data, 9)}"
+    assert circles["L1N1"] == f"o2\nout {number(ex['out_o2'].data, 9)}"
     labels = edge_labels(dot)
     for w, (tail, head) in zip(WEIGHTS, [("x0", "L0N0"), ("x1", "L0N0"), ("x0", "L0N1"),
                                          ("x1", "L0N1"), ("L0N0", "L1N0"), ("L0N1", "L1N0"),
                                          ("L0N0", "L1N1"), ("L0N1", "L1N1")]):
-        assert labels[(tail, head)] == (f"{w} = {number(WEIGHTS[w], 4)}\n"
-                                        f"grad {number(ex[w].grad, 4)}")
-    assert labels[("x0", "L0N0")] == "w1 = 0.15\ngrad 0.0004386"
+        assert labels[(tail, head)] == (f"{w} = {number(WEIGHTS[w], 9)}\n"
+                                        f"grad {number(ex[w].grad, 9)}")
+    assert labels[("x0", "L0N0")] == "w1 = 0.15\ngrad 0.000438567734"
     # the shared biases are nodes feeding both neurons of their layer; grad = the sum
-    assert f"b1 = 0.35\ngrad {number(ex['b1'].grad, 4)}" in dot
+    assert f"b1 = 0.35\ngrad {number(ex['b1'].grad, 9)}" in dot
+    # each in the box of the layer it belongs to (b2 was drawn in the hidden layer's)
+    for bias, layer in (("b0", "L0"), ("b1", "L1")):
+        cluster = re.search(rf"subgraph cluster_{layer} {{(.*?)\n\t}}", dot, re.S).group(1)
+        assert re.search(rf"^\t\t{bias} \[", cluster, re.M), (bias, layer)
     assert {("b0", "L0N0"), ("b0", "L0N1"), ("b1", "L1N0"), ("b1", "L1N1")} <= set(edges(dot))
     assert len(edges(dot)) == 8 + 4                 # weights, bias edges
     renderer()
     texts = svg_texts(g.pipe("svg").decode())
-    assert "grad 0.0004386" in texts and "w5 = 0.4" in texts
+    assert "grad 0.000438567734" in texts and "w5 = 0.4" in texts
+    assert g.alt.startswith("Network diagram, inputs: i1 0.05, i2 0.1; layer L0 (sigmoid)")
+    assert "w1 = 0.15 grad 0.000438567734" in g.alt and "b2 = 0.6 grad 0.100400325" in g.alt
 
 
 def test_network_view_before_backward_hides_grads():
@@ -415,14 +435,16 @@ def test_network_view_of_a_big_network_bundles_and_drops_labels():
     assert not edge_labels(dot)                     # no weight is labelled
     found = bundles(dot)
     assert [(t, h) for _, t, h in found.values()] == [("cluster_in", "cluster_L0"),
-                                                       ("cluster_L0", "cluster_L1")]
+                                                       ("cluster_L0", "cluster_L1"),
+                                                       ("cluster_L1", "cluster_L2")]
     for layer, (label, _, _) in zip(big.layers, found.values()):
         strongest = max((w for n in layer.neurons for w in n.w), key=lambda w: abs(w.grad))
-        assert label.startswith(f"{layer.nin}×16\nweights\nlargest |grad|\n")
-        assert label.endswith(f"{number(abs(strongest.grad), 4)}\n({strongest.label})")
+        assert label.startswith(f"{layer.nin}×{len(layer.neurons)}\nweights\n"
+                                "largest |grad|\n")
+        assert label.endswith(f"{number(abs(strongest.grad), 9)}\n({strongest.label})")
     drawn = [e for e in edges(dot) if not e[1].endswith(tuple(found))
              and not e[0].endswith(tuple(found))]
-    assert drawn == [(f"L1N{j}", "L2N0") for j in range(16)]
+    assert drawn == []                  # 16 arrowheads into L2.N0 were a knot: a bundle
     renderer()
     svg = draw(big).pipe("svg").decode()
     for layer in ("L0", "L1"):                       # neurons in order, N0 at the top
@@ -506,32 +528,38 @@ def test_jupyter_shows_svg(program):
     L, _ = small()
     g = draw(L, program=program)
     bundle = g._repr_mimebundle_()
-    # SVG for a trusted notebook, PNG for an untrusted one (JupyterLab drops SVG there)
-    assert list(bundle) == ["image/svg+xml", "image/png"]
-    assert bundle["image/svg+xml"].count('class="node"') == 10
-    assert g._repr_svg_() == bundle["image/svg+xml"]
+    # HTML for every notebook, trusted or not: an <img> of the SVG with alt text (an
+    # untrusted JupyterLab drops image/svg+xml and inline SVG, keeps <img> data: URIs);
+    # a PNG beside it, the alt text as plain text
+    assert list(bundle) == ["text/html", "image/png", "text/plain"]
+    page = bundle["text/html"]
+    alt = html.unescape(re.search(r'<img alt="([^"]*)"', page).group(1))
+    assert alt == bundle["text/plain"] == g.alt
+    assert alt.startswith("Computation graph of L: 7 values as boxes (data and grad), 3 ops")
+    assert "L -8 grad 1" in alt and "a 2 grad 6" in alt
+    svg = base64.b64decode(re.search(r'base64,([^"]+)"', page).group(1)).decode()
+    assert svg == g.pipe("svg", encoding="utf-8") and svg.count('class="node"') == 10
+    assert "<svg" not in page and "<script" not in page
     png = bundle["image/png"]
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and png == g.pipe("png")
     width, height = struct.unpack(">II", png[16:24])           # the IHDR chunk
-    svg_width = float(re.search(r'<svg width="([\d.]+)pt"', bundle["image/svg+xml"]).group(1))
+    svg_width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
     assert width == pytest.approx(svg_width * 4 / 3, abs=2)   # the same size on screen
     assert list(g._repr_mimebundle_(include=["image/png"])) == ["image/png"]
-    assert list(g._repr_mimebundle_(exclude=["image/png"])) == ["image/svg+xml"]
+    assert list(g._repr_mimebundle_(exclude=["image/png", "text/plain"])) == ["text/html"]
     assert isinstance(g, graphviz.Digraph)
     assert repr(g) == "<autograd_mini Graph: 10 nodes, 9 edges>"
     assert g.copy().program == program
 
 
 @pytest.mark.parametrize("program", _backends())
-def test_svg_shrinks_to_its_column(program):
-    """pipe("svg"), save(".svg") and Jupyter's SVG carry max-width:100% on the root, so a
-    picture wider than the page or column scales down instead of scrolling sideways."""
+def test_svg_keeps_its_natural_size(program):
+    """pipe("svg"), save(".svg") and Jupyter's SVG are drawn at their natural size (they
+    used to shrink to the column, to 4-6 px text on a phone); Jupyter's HTML scrolls."""
     g = draw(small()[0], program=program)
-    for svg in (g.pipe("svg").decode(), g._repr_svg_(), g.pipe("svg", encoding="utf-8")):
-        root = re.search(r"<svg\b[^>]*>", svg).group()
-        assert root.count('style="max-width:100%;height:auto"') == 1, root
-        assert svg.count("max-width") == 1
-    assert b"max-width" not in g.pipe("png")
+    for svg in (g.pipe("svg").decode(), g.pipe("svg", encoding="utf-8")):
+        assert "max-width" not in svg and "style=" not in re.search(r"<svg\b[^>]*>", svg).group()
+    assert "overflow-x:auto" in g._repr_html_()
 
 
 def test_graphviz_pure_output_is_byte_identical():
@@ -724,7 +752,7 @@ def test_regulariser_terms_stay_outside_the_neurons():
     # 13 parameters, 13 squares, 12 sums of them and the product with alpha
     terms = found["p0"]
     assert terms[:3] == ["parameter terms", "26 ops on", "13 parameters"]
-    assert terms[3:] == [f"data {number(loss.data - loss.parents[0].data, 4)}", "grad 1"]
+    assert terms[3:] == [f"data {number(loss.data - loss.parents[0].data, 9)}", "grad 1"]
     full = draw(loss, module=m, cluster="neuron").source
     inside = [line for line in full.splitlines() if line.startswith("\t\tn")]
     sums = [line for line in inside if re.search(r'op \[label="?(wsum|Σ)', line)]
@@ -742,9 +770,9 @@ def test_a_sum_of_two_passes_is_not_part_of_the_neuron():
     found = boxes(dot)
     assert found["c2"] == ["L1.N0 (linear)", "2 outputs (one per pass)"]
     root = [n for n, lines in found.items() if lines[-1] == "grad 1"]
-    assert len(root) == 1 and found[root[0]] == ["op +", f"data {number(tot.data, 4)}",
-                                                 "grad 1"]
-    assert edges(dot).count(("c2", root[0])) == 2     # z0 + z1: both from the box
+    assert len(root) == 1 and found[root[0]] == [f"data {number(tot.data, 9)}", "grad 1"]
+    assert op_nodes(dot)[root[0] + "op"] == "+"
+    assert edges(dot).count(("c2", root[0] + "op")) == 2      # z0 + z1: both from the box
 
 
 def test_collapsed_layers_count_neurons_and_passes():
