@@ -127,3 +127,34 @@ def torch():
 def np():
     """numpy."""
     return _module_for("numpy")
+
+
+# The browser of the picture and site tests (tests/visual, tests/docs): Debian's chromium
+# driven by Playwright's Python client, one for the whole session (Playwright's sync API
+# allows one per thread). Never a downloaded browser. Where chromium or playwright is
+# missing the tests skip, except under CI=true or AUTOGRAD_MINI_REQUIRE_ALL, where they fail.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+
+def browser_missing(what):
+    message = f"the browser tests need {what}"
+    if os.environ.get("CI") == "true" or _require_all():
+        pytest.fail(f"CI: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless chromium (Playwright's Browser)."""
+    if importlib.util.find_spec("playwright") is None:
+        browser_missing("playwright (pip install 'autograd-mini[test]')")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        browser_missing("Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

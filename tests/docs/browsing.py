@@ -4,6 +4,7 @@ import dataclasses
 from urllib.parse import urlsplit
 
 ALLOWED_SCHEMES = ("data", "blob", "about")
+WIDTHS = (390, 1280)                    # a phone and a laptop, CSS pixels
 
 
 @dataclasses.dataclass

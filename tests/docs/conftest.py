@@ -1,5 +1,6 @@
 """Browser tests of the documentation site: Playwright's Python client drives Debian's
-``chromium`` (never a downloaded browser) against the site served on 127.0.0.1.
+``chromium`` (never a downloaded browser; the ``browser`` fixture is tests/conftest.py's)
+against the site served on 127.0.0.1.
 
 The site is built once per session with ``mkdocs build --strict`` into a temporary folder,
 or taken from ``AUTOGRAD_MINI_SITE`` (a folder ``make docs`` built). Without chromium,
@@ -21,10 +22,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-WIDTHS = (390, 1280)                    # a phone and a laptop, CSS pixels
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 
 
 def _strict():
@@ -38,11 +35,6 @@ def missing(what):
     if _strict():
         pytest.fail(f"CI: {message}", pytrace=False)
     pytest.skip(message)
-
-
-@functools.lru_cache(maxsize=None)
-def _chromium():
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="session")
@@ -83,19 +75,6 @@ def server(site):
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if importlib.util.find_spec("playwright") is None:
-        missing("playwright (pip install 'autograd-mini[test]')")
-    if _chromium() is None:
-        missing("Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def pages_of(site):

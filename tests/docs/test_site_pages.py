@@ -5,9 +5,7 @@ and its maths is rendered (no raw $$ or \\frac left in the text)."""
 from pathlib import Path
 
 import pytest
-from browsing import open_page
-
-from conftest import WIDTHS
+from browsing import WIDTHS, open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,9 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from browsing import open_page
-
-from conftest import WIDTHS
+from browsing import WIDTHS, open_page
 
 SVG = "{http://www.w3.org/2000/svg}"
 
