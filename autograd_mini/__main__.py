@@ -58,7 +58,7 @@ def image_path_problem(path):
     from pathlib import Path
 
     from .util.fileio import write_problem
-    from .visual.viz import IMAGE_SUFFIXES, RendererNotFound, find_program
+    from .visual.rendering import IMAGE_SUFFIXES, RendererNotFound, find_program
 
     if not path:
         return "give a file name, e.g. --svg graph.svg"
@@ -85,7 +85,8 @@ def write_example_svg(path):
 
     from .example import WEIGHTS, build_worked_example
     from .util.fileio import write_atomic
-    from .visual.viz import IMAGE_SUFFIXES, RendererNotFound, draw
+    from .visual.rendering import IMAGE_SUFFIXES, RendererNotFound
+    from .visual.viz import draw
 
     ex = build_worked_example()
     graph = draw(ex.output, precision=9, params=[ex[w] for w in WEIGHTS])

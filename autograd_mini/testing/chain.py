@@ -1,14 +1,12 @@
 """The chain rule passes the diagnosis runs on the engine's graph besides ``backward``:
-the nodes an entry reaches, how many paths lead from it to the loss, and one reverse pass
-with some local derivatives replaced (a derivative left out, a kink taken from one side).
+the nodes an entry reaches, and one reverse pass with some local derivatives replaced (a
+derivative left out, a kink taken from one side).
 
-(``reverse_pass`` is ``core.gradient_floats`` from the loss; ``count_paths`` is
-visual's path counter with a count of the paths that are not 0.)
+(``reverse_pass`` is ``core.gradient_floats`` from the loss; paths are counted by
+``visual.analysis.count_paths``.)
 """
 
 from ..core import gradient_floats
-
-MANY = 10 ** 18                 # path counts saturate here
 
 
 def reachable(order, leaf):
@@ -20,19 +18,6 @@ def reachable(order, leaf):
             reach.add(v)
             nodes.append(v)
     return nodes
-
-
-def count_paths(nodes, output):
-    """The number of paths from ``nodes[0]`` to ``output``, and of those whose product is
-    not 0 (no local derivative 0 on them), by dynamic programming."""
-    count, nonzero = {nodes[0]: 1}, {nodes[0]: 1}
-    for v in nodes[1:]:                         # saturating: counts can grow like 2^depth
-        n = z = 0
-        for p, local in zip(v.parents, v.local_grads):
-            n += count.get(p, 0)
-            z += nonzero.get(p, 0) if local != 0 else 0
-        count[v], nonzero[v] = min(n, MANY), min(z, MANY)
-    return count.get(output, 0), nonzero.get(output, 0)
 
 
 def reverse_pass(order, output, local=None):

@@ -4,8 +4,10 @@ out), or what makes the entry no formula slip at all (a kink, rounding, a cut gr
 
 import math
 
+from ..visual.analysis import PATH_CAP as MANY
+from ..visual.analysis import count_paths
 from ..visual.explain import explain
-from .chain import MANY, count_paths, reachable
+from .chain import reachable
 from .combinations import MAX_LISTED_PATHS, MAX_SUBSET_PATHS, path_findings
 from .compare import DIAGNOSIS_RTOL, factor_of, factor_text
 from .tolerance import rounding_words
@@ -62,7 +64,8 @@ def _saturated(nodes):
 def _path_search(report, nodes, name, index, yours, tol):
     """Lines listing the paths (or why not), what matched, a short cause, searched?"""
     entry, output = entry_name(name, index), report.output
-    n, live = count_paths(nodes, output)
+    counted = count_paths(nodes, nodes[0])
+    n, live = counted.count.get(output, 0), counted.nonzero.get(output, 0)
     if live <= MAX_SUBSET_PATHS and n <= MAX_LISTED_PATHS and len(nodes) <= _MAX_PATH_NODES:
         expl = explain(output, nodes[0], max_paths=MAX_LISTED_PATHS)
         lines = ["  " + line for line in str(expl).splitlines()]

@@ -308,7 +308,7 @@ def test_grad_explain_and_animate_skip_masked_edges_as_backward_does():
     """grad(), explain and the animation's backward steps give the exact 0 that
     backward() gives past an inactive relu, not 0 * inf = nan."""
     from autograd_mini import explain, topological_order
-    from autograd_mini.visual.graph import backward_steps
+    from autograd_mini.visual.analysis import backward_steps
     for build, at in ((lambda x: x.relu().sqrt(), -1.0), (lambda x: (x ** 0 - 1).sqrt(), 0.0)):
         x = Value(at, "x")
         y = build(x)

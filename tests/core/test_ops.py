@@ -8,7 +8,7 @@ import pytest
 
 from autograd_mini import Value, compile, draw, explain, grad, op
 from autograd_mini.core import OPS
-from autograd_mini.visual.graph import op_text
+from autograd_mini.visual.naming import op_text
 
 try:
     import graphviz  # noqa: F401

@@ -15,7 +15,7 @@ from autograd_mini import Value, topological_order
 from autograd_mini.example import build_worked_example
 from autograd_mini.explain import paths
 from autograd_mini.nn import MLP
-from autograd_mini.visual import analysis, mlp, naming
+from autograd_mini.visual import analysis, mlp
 from autograd_mini.visual.analysis import PATH_CAP, count_paths
 from autograd_mini.visual.digits import format_decimals, format_number
 
@@ -191,12 +191,6 @@ def test_format_decimals(x, decimals, text):
 def test_format_number_reads_a_value_and_refuses_nothing():
     assert format_number(Value(0.000438568039), 4) == "0.0004386"
     assert format_number("x", 4) == "'x'" and format_number(True, 4) == "True"
-
-
-def test_the_old_graph_module_still_answers():
-    from autograd_mini.visual import graph
-    assert graph.number is format_number and graph.backward_steps is analysis.backward_steps
-    assert graph.op_text is naming.op_text
 
 
 def test_mlp_helpers_take_the_neurons_key():
