@@ -11,6 +11,10 @@
 #   make fuzz       the long fuzz run of tests/test_fuzz.py (AUTOGRAD_MINI_FUZZ=long)
 #   make bench      the benchmarks against micrograd, PyTorch and hand-written floats
 #   make notes      notebooks/BACKPROP_NOTES.md is the project's ../shared notes, word for word
+#   make docs       builds the documentation site into site/ (MkDocs, strict: a warning fails)
+#   make docs-serve serves the site on http://127.0.0.1:8000, rebuilding on changes
+#   make notebook-html  the walkthrough as one HTML page, out/walkthrough.html, maths offline
+#   make docs-pictures  draws the README's picture again (docs/assets/worked-example-network.svg)
 #   make names      trains the names language model (MODEL=gpt or MODEL=mlp; under a minute
 #                   on one core), plots its loss curve and samples names (docs/language-model.md)
 PYTHON ?= python3
@@ -21,7 +25,7 @@ PYTEST_ARGS ?=
 
 MODEL ?= gpt
 
-.PHONY: demo test lint fuzz notebook bench notes names clean
+.PHONY: demo test lint fuzz notebook bench notes names clean docs docs-serve notebook-html docs-pictures
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("autograd_mini needs Python 3.10+, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -38,7 +42,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	@if $(BIN)/python -m pip install -q $(TORCH); then :; \
 	elif [ "$$CI" = "true" ]; then echo "CI: $(TORCH) failed to install" >&2; exit 1; \
 	else echo "note: $(TORCH) not installed; the PyTorch comparison tests will skip"; fi
-	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed
+	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed $(VENV)/.docs-installed
 
 $(VENV)/.train-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[train]'
@@ -47,6 +51,10 @@ $(VENV)/.train-installed: pyproject.toml | $(BIN)/python
 $(VENV)/.lint-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[lint]'
 	touch $@
+
+$(VENV)/.docs-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[docs]'
+	touch $@ $(VENV)/.demo-installed
 
 $(VENV)/.notebook-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[train,check]' jupyterlab
@@ -81,5 +89,21 @@ notes:
 	  echo "notebooks/BACKPROP_NOTES.md is ../shared/BACKPROP_NOTES.md, word for word"; \
 	else echo "no ../shared/BACKPROP_NOTES.md beside this checkout: nothing to compare"; fi
 
+# MkDocs 1.6 and Material print a notice about MkDocs 2 on every run: not a warning of ours
+DOCS_ENV := NO_MKDOCS_2_WARNING=1
+
+docs: $(VENV)/.docs-installed
+	$(DOCS_ENV) $(BIN)/python -m mkdocs build --strict --site-dir site
+
+docs-serve: $(VENV)/.docs-installed
+	$(DOCS_ENV) $(BIN)/python -m mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+notebook-html: $(VENV)/.docs-installed
+	@mkdir -p out
+	$(BIN)/python docs/_hooks/notebook.py out/walkthrough.html
+
+docs-pictures: $(VENV)/.demo-installed
+	$(BIN)/python docs/_hooks/figures.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build *.egg-info site .cache

@@ -32,7 +32,7 @@ NEEDS = {
     "micrograd": (("micrograd",), "pip install micrograd==0.1.0"),
     "numpy": (("numpy",), "pip install 'autograd-mini[check]'"),
     "train": (("tqdm", "matplotlib"), "pip install 'autograd-mini[train]'"),
-    "notebook": (("nbformat", "nbclient", "ipykernel", "matplotlib", "numpy"),
+    "notebook": (("nbformat", "nbclient", "nbconvert", "ipykernel", "matplotlib", "numpy"),
                  "pip install 'autograd-mini[test]'"),
     "fuzz": (("hypothesis",), "pip install hypothesis"),
 }
@@ -127,3 +127,36 @@ def torch():
 def np():
     """numpy."""
     return _module_for("numpy")
+
+
+# The browser of the picture and site tests (tests/visual, tests/docs): Debian's chromium
+# driven by Playwright's Python client, one for the whole session (Playwright's sync API
+# allows one per thread). Never a downloaded browser. Where chromium or playwright is
+# missing the tests skip, except with AUTOGRAD_MINI_REQUIRE_ALL (CI's make test), and under
+# CI=true a chromium missing beside an installed playwright fails too (CI's plain installs,
+# without the test extra, skip them).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+
+
+def browser_missing(what, strict_in_ci=False):
+    message = f"the browser tests need {what}"
+    if _require_all() or strict_in_ci and os.environ.get("CI") == "true":
+        pytest.fail(f"CI: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless chromium (Playwright's Browser)."""
+    if importlib.util.find_spec("playwright") is None:
+        browser_missing("playwright (pip install 'autograd-mini[test]')")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        browser_missing("Debian's chromium (apt-get install chromium)", strict_in_ci=True)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -124,16 +124,33 @@ def test_training_and_moons(executed):
     assert "training accuracy 100%" in moons
 
 
+PICTURE_MIMES = ("image/svg+xml", "image/png")
+
+
 def pictures(cell):
-    """[(alt, mime, decoded image)] of the <img> tags a cell displayed."""
+    """[(alt, output data)] of the pictures a code cell displayed. A drawing shows itself
+    as HTML (an <img alt> of its SVG) and a PNG; a matplotlib figure is a PNG whose alt
+    text is in the cell's metadata ("alt": a string, or a list for several)."""
+    shown = [out["data"] for out in cell.get("outputs", [])
+             if any(m in out.get("data", {}) for m in PICTURE_MIMES)]
+    alts = cell.get("metadata", {}).get("alt", [])
+    alts = iter([alts] if isinstance(alts, str) else list(alts))
     found = []
-    for out in cell.get("outputs", []):
-        page = out.get("data", {}).get("text/html", "")
-        for tag in re.findall(r"<img [^>]*>", without_scripts(page)):
-            alt = html.unescape(re.search(r'alt="([^"]*)"', tag).group(1))
-            mime, data = re.search(r'src="data:(image/[\w+]+);base64,([^"]+)"', tag).groups()
-            found.append((alt, mime, base64.b64decode(data)))
+    for data in shown:
+        tag = re.search(r"<img [^>]*>", without_scripts(data.get("text/html", "")))
+        if tag:
+            found.append((html.unescape(re.search(r'alt="([^"]*)"', tag.group()).group(1)),
+                          data))
+        else:
+            found.append((next(alts), data))
+    assert next(alts, None) is None, f"{cell.source[:60]!r}: more alt texts than pictures"
     return found
+
+
+def svg_of(data):
+    """The SVG text a drawing's HTML shows (its <img> data: URI)."""
+    src = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', data["text/html"]).group(1)
+    return base64.b64decode(src).decode("utf-8")
 
 
 def without_scripts(page):
@@ -141,22 +158,32 @@ def without_scripts(page):
     return re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
 
 
+def web():
+    """docs/_hooks/notebook.py: the notebook as the site and the offline page show it."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "docs_notebook", ROOT / "docs" / "_hooks" / "notebook.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_figures(executed):
     code = [c for c in executed.cells if c.cell_type == "code"]
-    mimes = [m for c in code for out in c.outputs for m in out.get("data", {})]
-    assert "image/svg+xml" not in mimes and "image/png" not in mimes   # all are <img>
-    kinds = [mime for c in code for _, mime, _ in pictures(c)]
-    assert kinds.count("image/png") == 2                  # error curve, moons boundary
-    assert kinds.count("image/svg+xml") == 8              # graphs, the player's still
-    side_by_side = pictures(cell_with(executed, "def figure(title, graph, alt)"))
-    assert len(side_by_side) == 2
-    assert [svg.count(b'class="node"') for _, _, svg in side_by_side] == [5, 5]
+    shown = [(alt, data) for c in code for alt, data in pictures(c)]
+    assert len(shown) == 9                      # 7 drawings, the error curve, the moons
+    assert sum("text/html" in data for _, data in shown) == 7
+    assert all("image/png" in data for _, data in shown)      # shows in an untrusted one
+    assert all(len(alt) > 30 for alt, _ in shown)
+    tiny = svg_of(pictures(cell_with(executed, "draw(L, show_grad=False)"))[0][1])
+    texts = [html.unescape(s) for s in re.findall(r"<text[^>]*>([^<]*)</text>", tiny)]
+    assert {f"data {x}" for x in (2, -3, 10, -2, -6, 4, -8)} <= set(texts)  # a b c f e d L
     network = cell_with(executed, "draw(model_222")
-    ((alt, mime, svg),) = pictures(network)
-    assert mime == "image/svg+xml" and text_of(network) == alt
+    ((alt, data),) = pictures(network)
+    svg = svg_of(data)
     for label in ("w1 = 0.15", "grad 0.000438567734", "w5 = 0.4", "grad 0.0821670406",
                   "b1 = 0.35"):
-        assert label in svg.decode(), label
+        assert label in svg, label
     html_out = [out["data"]["text/html"] for c in code for out in c.outputs
                 if "am-player" in out.get("data", {}).get("text/html", "")]
     assert len(html_out) == 1 and "c: grad 1 is complete" in html_out[0]
@@ -164,18 +191,42 @@ def test_figures(executed):
     assert "more than max_nodes=300" in refusal
 
 
+def test_the_notebook_starts_with_backpropagation():
+    """No display plumbing: the first code cell builds a graph, no cell defines a helper
+    that wraps pictures, and no cell imports base64 or builds <img> tags itself."""
+    code = [c for c in read(NOTEBOOK).cells if c.cell_type == "code"]
+    first = code[0].source
+    assert "Value(" in first and "draw(" in first
+    for cell in code:
+        assert not re.search(r"^def (show|img|figure)\(", cell.source, re.M), cell.source[:60]
+        assert "base64" not in cell.source and "<img" not in cell.source, cell.source[:60]
+
+
+def test_contents_are_links_to_the_headings():
+    cells = read(NOTEBOOK).cells
+    intro = cells[0].source
+    contents = intro[intro.index("## Contents"):]
+    links = re.findall(r"^- \[(.+)\]\(#(.+)\)$", contents, re.M)
+    headings = [line[3:] for c in cells[1:] if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("## ")]
+    assert len(headings) >= 10
+    assert [text for text, _ in links] == headings
+    # the anchor JupyterLab and nbconvert give a heading: its text, spaces as '-'
+    assert [anchor for _, anchor in links] == [h.replace(" ", "-") for h in headings]
+
+
 def test_committed_notebook_has_its_outputs():
     nb = read(NOTEBOOK)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)
     assert "0.593269992 = 0.082167041" in text_of(cell_with(nb, "explain(E_total, w5)"))
-    assert sum(len(pictures(c)) for c in code) == 10
+    assert sum(len(pictures(c)) for c in code) == 9
 
 
 def test_committed_pictures_show_in_an_untrusted_notebook():
-    """A fresh clone is untrusted: JupyterLab then shows no image/svg+xml, drops <script>,
-    <style> and inline <svg> from HTML (leaving an SVG's texts as junk), and keeps <img>
-    with data: URIs. Every picture must be an <img>; the player's SVG lives in its script."""
+    """A fresh clone is untrusted: JupyterLab then shows no image/svg+xml (but PNG), drops
+    <script>, <style> and inline <svg> from HTML, and keeps <img> with data: URIs. Every
+    picture carries a PNG; the player's SVG lives in its script, its still is an <img>."""
     for cell in read(NOTEBOOK).cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
@@ -183,15 +234,34 @@ def test_committed_pictures_show_in_an_untrusted_notebook():
             assert "<svg" not in without_scripts(data.get("text/html", "")), cell.source[:60]
 
 
-def test_exported_html_keeps_the_alt_texts():
-    """nbconvert ignores an output's metadata alt; the <img alt="..."> survive it."""
-    nbconvert = pytest.importorskip("nbconvert")
-    page, _ = nbconvert.HTMLExporter().from_notebook_node(read(NOTEBOOK))
+def test_the_web_version_gives_every_picture_its_alt_text():
+    module = web()
+    nb = module.for_the_web(read(NOTEBOOK))
+    tags = [tag for c in nb.cells if c.cell_type == "code" for out in c.outputs
+            for tag in re.findall(r"<img [^>]*>", without_scripts(
+                out.get("data", {}).get("text/html", "")))]
+    assert len(tags) == 10                               # 9 pictures, the player's still
+    assert all(re.search(r'alt="[^"]{30,}"', tag) for tag in tags)
+    assert all("max-width:none" in tag for tag in tags)  # natural size, in a scroll box
+    broken = read(NOTEBOOK)
+    cell = cell_with(broken, "worked_example(steps=10_000)")
+    del cell.metadata["alt"]
+    with pytest.raises(module.MissingAlt, match="import matplotlib"):
+        module.for_the_web(broken)
+
+
+def test_exported_html_needs_no_network():
+    """nbconvert's own page loads MathJax and require.js from a CDN, and drops alt texts;
+    export_html() inlines KaTeX (fonts as data: URIs) and keeps them. The browser test
+    tests/docs/test_site_pages.py renders its maths with every request refused."""
+    page = web().export_html()
+    assert not re.findall(r'<(?:script|img|iframe)\b[^>]*\bsrc="(?:https?:)?//', page)
+    assert not re.findall(r'<link\b[^>]*\bhref="(?:https?:)?//', page)
+    assert "url(fonts/" not in page and "renderMathInElement" in page
+    assert r"\frac{\partial \mathtt{E\_total}}" in page        # explain's maths, for KaTeX
     assert "No description has been provided" not in page
-    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
-    assert len(alts) == 10 and all(len(a) > 30 for a in alts)
-    for tag in re.findall(r"<img [^>]*>", page):    # shrink to the column, or scroll
-        assert "max-width:100%" in tag or "max-width:none" in tag
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', without_scripts(page))
+    assert len(alts) == 10 and all(len(a) > 30 for a in alts)   # 9 pictures, the still
 
 
 def test_outputs_carry_no_memory_addresses(executed):
@@ -213,22 +283,6 @@ def test_decision_regions_have_the_colours_of_their_points(executed):
     for region_colour, point_colour in zip(region.groups(), (cmap(0.0), cmap(1.0))):
         r, g, b = matplotlib.colors.to_rgb(region_colour)   # score < 0: class -1, cmap(0)
         assert (b > r) == (point_colour[2] > point_colour[0])
-
-
-def test_every_picture_has_alt_text(executed):
-    for cell in executed.cells:
-        if cell.cell_type != "code":
-            continue
-        for out in cell.outputs:
-            page = without_scripts(out.get("data", {}).get("text/html", ""))
-            tags = re.findall(r"<img [^>]*>", page)
-            assert all(re.search(r'alt="[^"]{30,}"', tag) for tag in tags), cell.source[:60]
-            # an <img> shrinks to the column, or keeps its size in a box that scrolls
-            assert all('style="max-width:100%;height:auto"' in tag or
-                       'max-width:none' in tag and 'overflow-x:auto' in page for tag in tags)
-        for alt, _, _ in pictures(cell):
-            if "display(" in cell.source or "show(" in cell.source:
-                assert alt in text_of(cell)               # plain-text frontends get it too
 
 
 def test_ops_section(executed):
@@ -257,3 +311,13 @@ def test_check_section(executed):
     assert "all parameters match the engine" in fixed
     worked = text_of(cell_with(executed, "print(check_gradients(worked_error, weights, grads"))
     assert "is path 1 alone; path 2, through out_o2, is missing" in worked
+
+
+def test_check_derivation_section(executed):
+    first = text_of(cell_with(executed, "checked = check_derivation(my_lines)"))
+    assert "1 of 12 quantities wrong (first: line 5, out_o1)" in first
+    assert "0.75136079   0.75136507   WRONG: a new error" in first
+    assert "from your lines it would be 0.298367936" in first
+    slipped = text_of(cell_with(executed, "check_derivation(slipped)"))
+    assert "the derivative of out_o1 taken as 1 - out_o1² (tanh's derivative)" in slipped
+    assert "WRONG: carried from line 2" in slipped

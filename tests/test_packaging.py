@@ -4,7 +4,9 @@ import importlib.metadata
 import platform
 import re
 import shutil
+import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,58 @@ def test_graphviz_pure_is_required_exactly_where_it_has_wheels():
               if any(r.marker.evaluate({"sys_platform": p, "platform_machine": m})
                      for r in reqs)}
     assert chosen == PURE_WHEELS
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_index_page_has_classifiers_urls_and_keywords():
+    try:
+        meta = importlib.metadata.metadata("autograd-mini")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("autograd-mini is not installed (pip install -e .)")
+    classifiers = meta.get_all("Classifier") or []
+    assert "Intended Audience :: Education" in classifiers
+    assert "License :: OSI Approved :: MIT License" not in classifiers   # license = "MIT"
+    assert {f"Programming Language :: Python :: 3.{v}" for v in (10, 11, 12, 13)} \
+        <= set(classifiers)
+    urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL") or [])
+    assert {"Homepage", "Documentation", "Source", "Issues"} <= set(urls)
+    assert all(u.startswith("https://") for u in urls.values())
+    assert "backpropagation" in meta["Keywords"]
+    assert meta["Description-Content-Type"] == "text/markdown"
+
+
+def _tracked(folder):
+    """The repository's files under ``folder`` (git's list; the folder's files without git)."""
+    try:
+        out = subprocess.run(["git", "ls-files", folder], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        out = [p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts]
+    return set(out)
+
+
+def test_the_sdist_ships_the_package_and_none_of_the_test_suite(tmp_path, monkeypatch):
+    """The choice (MANIFEST.in): the test suite reads the repository (notebook, site,
+    benchmarks, notes), so the sdist ships none of it, helpers and conftest included,
+    rather than tests that cannot run. It ships every file of the package."""
+    build_meta = pytest.importorskip("setuptools.build_meta")
+    if not (ROOT / "pyproject.toml").is_file():
+        pytest.skip("not a source checkout")
+    import setuptools
+    from packaging.version import Version
+    if Version(setuptools.__version__) < Version("77"):     # pyproject's [build-system]
+        pytest.skip(f"setuptools {setuptools.__version__} here; the sdist is built with "
+                    f"setuptools>=77 (pyproject.toml's build-system)")
+    monkeypatch.chdir(ROOT)
+    name = build_meta.build_sdist(str(tmp_path))
+    with tarfile.open(tmp_path / name) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+    test_files = [n for n in names if n.startswith(("tests/", "benchmarks/", "notebooks/"))
+                  or Path(n).name.startswith("test_") or Path(n).name == "conftest.py"]
+    assert test_files == []
+    assert _tracked("autograd_mini") <= names
+    assert {"README.md", "LICENSE", "pyproject.toml",
+            "docs/assets/worked-example-network.svg"} <= names      # what README shows

@@ -13,6 +13,9 @@ __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "rec
 recording = contextvars.ContextVar("autograd_mini_recording", default=True)
 
 
+_tokens = contextvars.ContextVar("autograd_mini_grad_mode_tokens", default=())
+
+
 class no_grad:
     """Context manager and decorator under which ops record no parents (as
     ``torch.no_grad()``): results keep their op, but no gradient flows through them.
@@ -23,8 +26,6 @@ class no_grad:
 
     def __new__(cls, fn=None):
         self = super().__new__(cls)
-        # the setting before each enter, per thread/task (a ContextVar of a tuple stack)
-        self._saved = contextvars.ContextVar(f"{cls.__name__}_saved", default=())
         if fn is not None:                          # used bare: @no_grad
             if not callable(fn):
                 raise TypeError(f"{cls.__name__}() takes no arguments (or decorates a "
@@ -35,15 +36,17 @@ class no_grad:
     def __init__(self, fn=None):
         pass
 
+    # Each enter pushes the token of its switch on a stack of this thread's / task's own
+    # (one ContextVar for all no_grad objects), each exit resets the top one: one object
+    # may be entered from many threads, tasks and nested blocks at once.
     def __enter__(self):
-        self._saved.set(self._saved.get() + (recording.get(),))
-        recording.set(self._enabled)
+        _tokens.set(_tokens.get() + (recording.set(self._enabled),))
         return self
 
     def __exit__(self, *exc):
-        saved = self._saved.get()
-        recording.set(saved[-1])
-        self._saved.set(saved[:-1])
+        tokens = _tokens.get()
+        _tokens.set(tokens[:-1])
+        recording.reset(tokens[-1])
         return False
 
     def __call__(self, fn):
@@ -110,9 +113,17 @@ class set_grad_enabled:
         recording.set(self.previous)            # as a decorator: nothing switched now
         mode = self.mode
 
+        def switch():
+            return set_grad_enabled(mode)
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator(*args, **kwargs):
+                return (yield from _each_step_under(switch, fn(*args, **kwargs)))
+            return generator
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+            with switch():
                 return fn(*args, **kwargs)
         return wrapper
 

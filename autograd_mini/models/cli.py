@@ -106,6 +106,10 @@ def run(args):
         print(f"error: {problem}", file=sys.stderr)
         return 1
     names = load_names()
+    if args.val >= len(names):
+        print(f"error: --val {args.val}: at most {len(names) - 1} of the {len(names):,} "
+              f"names can be held out", file=sys.stderr)
+        return 1
     vocab = Vocabulary(names)
     train_names, val_names = split(names, args.val, seed=args.seed)
     block_size = max(map(len, names)) + 1
@@ -156,11 +160,17 @@ def run(args):
 
 def _resume(trainer, path, config):
     """The step resumed at (0 if the file does not exist yet); the saved configuration
-    must be this one."""
+    must be this one (checked before anything is loaded)."""
     if not path or not os.path.exists(path):
         return 0
-    data = trainer.load(path)
-    if data.get("config") != config:
-        sys.exit(f"error: {path} was saved by another configuration:\n  {data.get('config')}"
-                 f"\nthis run is\n  {config}\n(give another --checkpoint path)")
+
+    def same_config(data):
+        saved = data.get("config") if isinstance(data, dict) else None
+        if saved != config:
+            sys.exit(f"error: {path} was saved by another configuration:\n  {saved}"
+                     f"\nthis run is\n  {config}\n(give another --checkpoint path)")
+    try:
+        trainer.load(path, check=same_config)
+    except (ValueError, OSError) as e:
+        sys.exit(f"error: --checkpoint {path!r}: {e}")
     return trainer.step_count

@@ -100,6 +100,9 @@ class Trainer:
         batch = [self.vocab.encode(self.rng.choice(self.names)) for _ in range(self.batch_size)]
         with collector_paused():                    # the graph has no cycles to collect
             loss, _ = sequence_loss(self.model, batch)
+            if not math.isfinite(loss.data):        # before any weight changes
+                raise FloatingPointError(f"the loss is {loss.data} at step "
+                                         f"{self.step_count + 1}; the weights are unchanged")
             self.optimizer.zero_grad()
             loss.backward()
         self.lrs.append(self.optimizer.param_groups[0]["lr"])
@@ -107,8 +110,6 @@ class Trainer:
         self.scheduler.step()
         self.step_count += 1
         self.losses.append(loss.data)
-        if not math.isfinite(loss.data):
-            raise FloatingPointError(f"the loss is {loss.data} at step {self.step_count}")
         return loss.data
 
     def run(self, progress=True, checkpoint=None, every=100, extra=None):
@@ -136,11 +137,24 @@ class Trainer:
                 "step": self.step_count, "losses": list(self.losses), "lrs": list(self.lrs)}
 
     def load_state_dict(self, state):
+        """Restore ``state_dict()``: all of it or, on any error (a damaged or hand-edited
+        file), nothing (the trainer is put back as it was and the error raised)."""
+        before = self.state_dict()
+        try:
+            self._load(state)
+        except BaseException:
+            self._load(before)
+            raise
+
+    def _load(self, state):
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         _set_rng_state(self.rng, state["rng"])
-        self.step_count = int(state["step"])
+        step = state["step"]
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(f"trainer state: step must be an int >= 0, got {step!r}")
+        self.step_count = step
         self.losses, self.lrs = list(state["losses"]), list(state["lrs"])
 
     def save(self, path, extra=None):
@@ -148,10 +162,21 @@ class Trainer:
         JSON, atomically: an interrupted save leaves the previous file whole."""
         serialization.save({"trainer": self.state_dict(), **(extra or {})}, path)
 
-    def load(self, path):
-        """Continue from a file written by ``save``; returns its whole contents."""
+    def load(self, path, check=None):
+        """Continue from a file written by ``save``; returns its whole contents.
+        ``check(contents)``, if given, runs before anything is loaded (to refuse a file
+        saved by another configuration). A file that is not a trainer's state is a
+        ValueError naming the file, and the trainer is left as it was."""
         data = serialization.load(path)
-        self.load_state_dict(data["trainer"])
+        if check is not None:
+            check(data)
+        try:
+            if not isinstance(data, dict) or not isinstance(data.get("trainer"), dict):
+                raise ValueError("no trainer state in it")
+            self.load_state_dict(data["trainer"])
+        except (ValueError, KeyError, TypeError, IndexError) as e:
+            raise ValueError(f"{path}: not a trainer checkpoint this trainer can resume "
+                             f"from: {type(e).__name__}: {e}") from None
         return data
 
 

@@ -23,75 +23,10 @@ import random
 from numbers import Real
 
 from ..core import Value, weighted_sum
+from .shapes import _along, _last, _map, _ndim, _total, _value, _vector
 
 __all__ = ["relu", "softmax", "log_softmax", "cross_entropy", "nll_loss", "linear",
            "embedding", "layer_norm", "rms_norm", "scaled_dot_product_attention", "dropout"]
-
-
-# ---------------------------------------------------------------------- shapes
-def _is_scalar(x):
-    return isinstance(x, Value) or (isinstance(x, Real) and not isinstance(x, bool))
-
-
-def _ndim(x, what):
-    """How deeply ``x`` nests (0 for a Value or number), checked along its first items."""
-    n = 0
-    while isinstance(x, (list, tuple)):
-        if not x:
-            raise ValueError(f"{what}: an empty list has no entries")
-        x, n = x[0], n + 1
-    if not _is_scalar(x):
-        raise TypeError(f"{what}: entries must be Values or numbers, got {type(x).__name__}")
-    return n
-
-
-def _value(x, what):
-    if isinstance(x, Value):
-        return x
-    if _is_scalar(x):
-        return Value(float(x))
-    raise TypeError(f"{what}: entries must be Values or numbers, got {type(x).__name__}: {x!r}")
-
-
-def _vector(x, what):
-    """A 1-d input as a list of Values (numbers become constant leaves)."""
-    if not isinstance(x, (list, tuple)):
-        raise TypeError(f"{what}: expected a list of Values, got {type(x).__name__}")
-    return [v if type(v) is Value else _value(v, what) for v in x]
-
-
-def _along(x, dim, fn, what):
-    """``fn`` applied to every 1-d slice of ``x`` along ``dim``."""
-    n = _ndim(x, what)
-    if n == 0:
-        raise ValueError(f"{what}: expected a list (1-d or more), got a single "
-                         f"{type(x).__name__}")
-    if isinstance(dim, bool) or not isinstance(dim, int) or not -n <= dim < n:
-        raise ValueError(f"{what}: dim must be an int in [{-n}, {n - 1}] for a {n}-d "
-                         f"input, got {dim!r}")
-    dim %= n
-    if dim == n - 1:
-        return _last(x, fn, what)
-    if n == 2:                                      # along the columns: transpose twice
-        if len({len(row) for row in x}) != 1:
-            raise ValueError(f"{what}: rows of different lengths")
-        return [list(row) for row in zip(*[fn(_vector(col, what)) for col in zip(*x)])]
-    raise ValueError(f"{what}: dim={dim} of a {n}-d input is not supported; use dim=-1")
-
-
-def _last(x, fn, what):
-    if isinstance(x[0], (list, tuple)):
-        return [_last(row, fn, what) for row in x]
-    return fn(_vector(x, what))
-
-
-def _total(terms):
-    """t0 + t1 + ... (no leading ``0 +`` node)."""
-    return sum(terms[1:], terms[0])
-
-
-def _map(x, fn):
-    return [_map(v, fn) for v in x] if isinstance(x, (list, tuple)) else fn(x)
 
 
 # ---------------------------------------------------------------------- activations
@@ -194,6 +129,8 @@ def _reduce(losses, weights, reduction, batched, what):
     if reduction == "none":
         out = [v if v is not None else Value(0.0) for v in losses]
         return out if batched else out[0]
+    if not kept and reduction == "sum":
+        return Value(0.0)                               # torch: an empty sum is 0
     if not kept:
         raise ValueError(f"{what}: every target is ignore_index, so there is nothing to "
                          "average (torch gives nan); use reduction='sum'")
@@ -357,6 +294,8 @@ def _rows(input, fn, what):
 
 
 def _affine(y, weight, bias):
+    if any(p is not None and len(p) != len(y) for p in (weight, bias)):
+        raise ValueError(f"weight and bias must have {len(y)} entries (the last dimension)")
     if weight is not None:
         y = [v * w for v, w in zip(y, weight)]
     if bias is not None:
@@ -369,7 +308,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     """``softmax(q k^T * scale + mask) v`` for one head: ``query`` (L, E), ``key`` (S, E),
     ``value`` (S, Ev) -> (L, Ev); ``scale`` defaults to ``1/sqrt(E)``. ``is_causal``:
     position l attends to positions s <= l only (the masked scores are left out, which is
-    what torch's -inf does). ``attn_mask``: an (L, S) list of bools (True: may attend)."""
+    what torch's -inf does). ``attn_mask``: an (L, S) list, as torch's: bools (True: may
+    attend) or numbers added to the scores (``-inf``: may not attend)."""
     what = "scaled_dot_product_attention"
     if dropout_p:
         raise ValueError(f"{what}: dropout_p is not supported; apply dropout() yourself")
@@ -378,16 +318,41 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     for name, x in (("query", query), ("key", key), ("value", value)):
         if _ndim(x, what) != 2:
             raise ValueError(f"{what}: {name} must be 2-d (positions, features)")
+        if len({len(row) for row in x}) != 1:
+            raise ValueError(f"{what}: the rows of {name} have different lengths")
     if len(key) != len(value):
         raise ValueError(f"{what}: {len(key)} keys but {len(value)} values")
+    if len(query[0]) != len(key[0]):
+        raise ValueError(f"{what}: query has {len(query[0])} features but key has "
+                         f"{len(key[0])}")
     query, key, value = ([_vector(row, what) for row in x] for x in (query, key, value))
     scale = 1.0 / math.sqrt(len(query[0])) if scale is None else float(scale)
+    mask = _attention_mask(attn_mask, len(query), len(key), what)
     out = []
     for l, q in enumerate(query):
         allowed = [s for s in range(len(key)) if (s <= l if is_causal else
-                                                  attn_mask is None or attn_mask[l][s])]
+                                                  mask is None or mask[l][s] is not None)]
         if not allowed:
             raise ValueError(f"{what}: query {l} may attend to no key (torch gives nan)")
-        p = _softmax1([_dot(q, key[s]) * scale for s in allowed])
+        scores = [_dot(q, key[s]) * scale for s in allowed]
+        if mask is not None:
+            scores = [v + mask[l][s] if mask[l][s] else v for v, s in zip(scores, allowed)]
+        p = _softmax1(scores)
         out.append([_dot(p, list(col)) for col in zip(*[value[s] for s in allowed])])
     return out
+
+
+def _attention_mask(mask, rows, cols, what):
+    """torch's two kinds of (L, S) mask as rows of None (may not attend) or a number added
+    to the score: bools (True: may attend, 0.0) or numbers (-inf: may not attend)."""
+    if mask is None:
+        return None
+    if not isinstance(mask, (list, tuple)) or len(mask) != rows or any(
+            not isinstance(r, (list, tuple)) or len(r) != cols for r in mask):
+        raise ValueError(f"{what}: attn_mask must be {rows} rows of {cols} entries (L, S)")
+    if not all(isinstance(m, Real) and not math.isnan(m) and m != math.inf
+               for r in mask for m in r):
+        raise ValueError(f"{what}: attn_mask entries must be bools or numbers (not nan or "
+                         f"+inf), got {mask!r:.80}")
+    return [[(0.0 if m else None) if isinstance(m, bool) else
+             None if m == -math.inf else float(m) for m in r] for r in mask]

@@ -3,7 +3,7 @@ float: the same operations in the same order)."""
 
 import math
 
-from .optimizer import Optimizer, hyper
+from .optimizer import Optimizer, check_entries, hyper
 
 __all__ = ["Adam", "AdamW"]
 
@@ -36,6 +36,17 @@ class Adam(Optimizer):
         group["weight_decay"] = hyper(group["weight_decay"], "weight_decay")
         for key in ("amsgrad", "maximize", "decoupled_weight_decay"):
             group[key] = bool(group[key])
+
+    def check_state(self, entry, where):
+        """``step`` a whole number >= 1, ``exp_avg_sq`` and ``max_exp_avg_sq`` >= 0 (a hand
+        edit otherwise makes a parameter complex: (1 - beta2^t)^0.5 of a negative)."""
+        check_entries(entry, ("step", "exp_avg", "exp_avg_sq"), ("max_exp_avg_sq",), where)
+        if entry["step"] < 1 or not entry["step"].is_integer():
+            raise ValueError(f"{where}['step'] must be a whole number >= 1, got "
+                             f"{entry['step']!r}")
+        for k in ("exp_avg_sq", "max_exp_avg_sq"):
+            if entry.get(k, 0.0) < 0.0:
+                raise ValueError(f"{where}[{k!r}] must be >= 0, got {entry[k]!r}")
 
     def step(self):
         """One update of every parameter whose grad is not None."""

@@ -70,8 +70,31 @@ class LRScheduler:
         if theirs != mine:
             raise ValueError(f"{type(self).__name__}.load_state_dict: expected the keys "
                              f"{sorted(mine)}, got {sorted(theirs) if theirs else state_dict!r}")
-        self.__dict__.update({k: (list(v) if isinstance(v, list) else v)
-                              for k, v in state_dict.items()})
+        self.__dict__.update(self._checked(state_dict))
+
+    # what each saved attribute must be: a checker (value, name) -> value, or raises
+    _CHECKS = {}
+
+    def _checked(self, state):
+        """The loaded attributes, checked as the constructor checks them (a file edited by
+        hand must not give a nan learning rate or a division by zero steps later)."""
+        n = len(self.optimizer.param_groups)
+        out = {k: (list(v) if isinstance(v, list) else v) for k, v in state.items()}
+        for key in ("base_lrs", "_last_lr"):
+            if not isinstance(out[key], list) or len(out[key]) != n:
+                raise ValueError(f"{type(self).__name__} state: {key} must be a list of {n} "
+                                 f"learning rates, got {out[key]!r:.80}")
+            out[key] = [hyper(x, f"{type(self).__name__} state: {key}") for x in out[key]]
+        for key in ("last_epoch", "_step_count"):
+            x = out[key]
+            if isinstance(x, bool) or not isinstance(x, int) or x < -1:
+                raise ValueError(f"{type(self).__name__} state: {key} must be an int >= -1, "
+                                 f"got {x!r}")
+        if not isinstance(out["_is_initial"], bool):
+            raise ValueError(f"{type(self).__name__} state: _is_initial must be true or false")
+        for key, check in self._CHECKS.items():
+            out[key] = check(out[key], f"{type(self).__name__} state: {key}")
+        return out
 
 
 def _positive_int(x, name):
@@ -80,8 +103,21 @@ def _positive_int(x, name):
     return x
 
 
+def _factor(x, name, low, low_included):
+    """A multiplicative factor in (0, 1] (``low_included``: [0, 1]), as a float; the
+    error in torch's words."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not (
+            (low <= x if low_included else low < x) and x <= 1.0):
+        what = "Starting" if name.endswith("start_factor") else "Ending"
+        raise ValueError(f"{what} multiplicative factor ({name}) expected to be in "
+                         f"{'[' if low_included else '('}{low}, 1], got {x!r}")
+    return float(x)
+
+
 class StepLR(LRScheduler):
     """``lr * gamma`` every ``step_size`` epochs: ``lr_t = base_lr * gamma^(t // step_size)``."""
+
+    _CHECKS = {"step_size": lambda x, name: _positive_int(x, name), "gamma": hyper}
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size = _positive_int(step_size, "step_size")
@@ -98,6 +134,8 @@ class CosineAnnealingLR(LRScheduler):
     """``lr_t = eta_min + (base_lr - eta_min) (1 + cos(pi t / T_max)) / 2``, computed as
     torch does, step by step: ``lr_t = eta_min + (lr_(t-1) - eta_min) (1 + cos(pi t /
     T_max)) / (1 + cos(pi (t - 1) / T_max))``."""
+
+    _CHECKS = {"T_max": lambda x, name: _positive_int(x, name), "eta_min": hyper}
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = _positive_int(T_max, "T_max")
@@ -119,15 +157,14 @@ class LinearLR(LRScheduler):
     """The factor on ``base_lr`` goes linearly from ``start_factor`` (epoch 0) to
     ``end_factor`` (epoch ``total_iters`` and after), computed step by step as torch does."""
 
+    _CHECKS = {"start_factor": lambda x, name: _factor(x, name, 0.0, False),
+               "end_factor": lambda x, name: _factor(x, name, 0.0, True),
+               "total_iters": lambda x, name: _positive_int(x, name)}
+
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
-        if not 0.0 < start_factor <= 1.0:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 "
-                             f"and less or equal to 1, got {start_factor!r}")
-        if not 0.0 <= end_factor <= 1.0:
-            raise ValueError(f"Ending multiplicative factor expected to be between 0 and 1, "
-                             f"got {end_factor!r}")
-        self.start_factor, self.end_factor = float(start_factor), float(end_factor)
+        self.start_factor = _factor(start_factor, "start_factor", 0.0, False)
+        self.end_factor = _factor(end_factor, "end_factor", 0.0, True)
         self.total_iters = _positive_int(total_iters, "total_iters")
         super().__init__(optimizer, last_epoch)
 

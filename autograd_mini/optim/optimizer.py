@@ -18,7 +18,7 @@ from numbers import Real
 
 from ..core import Value
 
-__all__ = ["Optimizer"]
+__all__ = ["Optimizer", "check_entries"]
 
 
 def hyper(x, name, low=0.0, high=None):
@@ -152,8 +152,10 @@ class Optimizer:
 
     def load_state_dict(self, state_dict):
         """Restore what ``state_dict()`` gave (also after a JSON round trip: string keys,
-        lists for tuples): hyperparameters and state. The groups must have the sizes of
-        this optimizer's; nothing changes unless the whole state is good."""
+        lists for tuples): hyperparameters and state, each saved parameter index mapped to
+        the parameter at its place in the groups (as torch). The groups must have the
+        sizes of this optimizer's and every hyperparameter it has; the state must be this
+        optimizer's kind (``check_state``); nothing changes unless the whole state is good."""
         name = type(self).__name__
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             raise ValueError(f"{name}.load_state_dict: expected a dict with \"state\" and "
@@ -161,12 +163,18 @@ class Optimizer:
         saved = state_dict["param_groups"]
         if not isinstance(saved, list) or len(saved) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
-        groups, params = [], self.params
+        groups, by_index = [], {}
         for i, (mine, theirs) in enumerate(zip(self.param_groups, saved)):
-            if not isinstance(theirs, dict) or len(theirs.get("params", ())) != \
-                    len(mine["params"]):
+            if not isinstance(theirs, dict) or not isinstance(theirs.get("params"), list) \
+                    or len(theirs["params"]) != len(mine["params"]):
                 raise ValueError(f"loaded state dict contains a parameter group that doesn't "
                                  f"match the size of optimizer's group ({i})")
+            _check_hyperparameters(theirs, self.defaults, f"{name}: param_groups[{i}]")
+            for k, p in zip(theirs["params"], mine["params"]):
+                if isinstance(k, bool) or not isinstance(k, int) or k in by_index:
+                    raise ValueError(f"{name}: param_groups[{i}]['params'] must be distinct "
+                                     f"parameter indices (ints), got {theirs['params']!r:.80}")
+                by_index[k] = p
             group = {**copy.deepcopy({k: v for k, v in theirs.items() if k != "params"}),
                      "params": mine["params"]}
             self.check_group(group)
@@ -174,9 +182,37 @@ class Optimizer:
         state = {}
         for key, entry in state_dict["state"].items():
             i = int(key) if isinstance(key, int) or str(key).isdigit() else -1
-            if not 0 <= i < len(params) or not isinstance(entry, dict):
+            if i not in by_index or not isinstance(entry, dict):
                 raise ValueError(f"loaded state dict has state for parameter {key!r}, which "
                                  f"this optimizer does not have")
-            state[params[i]] = {k: _number(v, f"state[{key}][{k!r}]") for k, v in entry.items()}
+            entry = {k: _number(v, f"state[{key}][{k!r}]") for k, v in entry.items()}
+            self.check_state(entry, f"{name}: state[{key}]")
+            state[by_index[i]] = entry
         self.param_groups = groups
         self.state = state
+
+    def check_state(self, entry, where):
+        """Check one parameter's loaded state (numbers already checked finite): each
+        optimizer knows what its own holds."""
+
+
+def _check_hyperparameters(group, defaults, where):
+    """Every hyperparameter of ``defaults`` present in a loaded group, a bool where the
+    default is one (bool("false") would be True)."""
+    for key, default in defaults.items():
+        if key not in group:
+            raise ValueError(f"{where} lacks the hyperparameter {key!r} (the state of another "
+                             f"optimizer, or a file edited by hand?)")
+        if isinstance(default, bool) and not isinstance(group[key], bool):
+            raise ValueError(f"{where}[{key!r}] must be true or false, got {group[key]!r}")
+
+
+def check_entries(entry, required, optional, where):
+    """A loaded state entry has the keys ``required`` (and maybe ``optional``)."""
+    missing = [k for k in required if k not in entry]
+    unknown = [k for k in entry if k not in required and k not in optional]
+    if missing or unknown:
+        raise ValueError(f"{where}: expected the entries {sorted(required)}"
+                         f"{' (and ' + repr(sorted(optional)) + ')' if optional else ''}, "
+                         f"missing {missing}, unknown {unknown} (the state of another "
+                         f"optimizer, or a file edited by hand?)")

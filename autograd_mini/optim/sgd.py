@@ -1,6 +1,6 @@
 """``SGD``: stochastic gradient descent with momentum, as ``torch.optim.SGD``."""
 
-from .optimizer import Optimizer, hyper
+from .optimizer import Optimizer, check_entries, hyper
 
 __all__ = ["SGD"]
 
@@ -29,6 +29,10 @@ class SGD(Optimizer):
         group["nesterov"], group["maximize"] = bool(group["nesterov"]), bool(group["maximize"])
         if group["nesterov"] and (group["momentum"] <= 0.0 or group["dampening"] != 0.0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def check_state(self, entry, where):
+        """Only ``momentum_buffer``."""
+        check_entries(entry, ("momentum_buffer",), (), where)
 
     def step(self):
         """One update of every parameter whose grad is not None."""

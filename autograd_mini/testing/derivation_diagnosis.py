@@ -14,7 +14,7 @@ import math
 
 from .derivation_graph import Given
 from .derivation_names import display
-from .derivation_numbers import Number, agrees, same_digits
+from .derivation_numbers import Number, agrees, fmt, same_digits
 from .derivation_slips import searchable, variants
 from .derivation_values import Numbers
 
@@ -57,7 +57,8 @@ class Checker:
     def run(self):
         for ln in self.lines:
             ln.correct = self.true(ln.eta).get(ln.key)
-            ln.ok = agrees(ln.number, ln.correct)
+            ln.ok = agrees(ln.number, ln.correct) and not zero_for_nonzero(ln.number,
+                                                                            ln.correct)
         only_wrong = Given([ln for ln in self.lines if not ln.ok])
         diagnosed = 0
         for ln in self.lines:
@@ -96,7 +97,7 @@ class Checker:
 
     def _carried(self, ln, ctx, given=None):
         value = ln.from_yours if given is None else _safe(ctx.get, ln.key)
-        if not _close(ln.number, value):
+        if not _close(ln.number, value) or zero_for_nonzero(ln.number, value):
             return False
         used = sorted(ctx.used, key=lambda k: self._source(k, ln).line)
         moved = [k for k in used if not _close(
@@ -127,6 +128,15 @@ class Checker:
         return {p: true.step(p) for p in self.net.params}
 
     def _slips(self, ln):
+        if zero_for_nonzero(ln.number, ln.correct):
+            return [f"{ln.number.text} written, but {display(ln.key)} is not 0: it is "
+                    f"{fmt(ln.correct)} (0 has no significant digit to check: write the "
+                    f"value's first digits, e.g. {fmt(ln.correct)})"]
+        params = self.net.params
+        if ln.key[0] == "step" and params and ln.key[1] not in params:
+            return [f"{ln.key[1]} is not a parameter: one step updates "
+                    f"{', '.join(params[:8])}{', ...' if len(params) > 8 else ''} only, so "
+                    f"{display(ln.key)} = {ln.key[1]} = {fmt(ln.correct)}"]
         bases = [({"eta": ln.eta}, ln.correct)]
         if math.isfinite(ln.from_yours) and not agrees(ln.number, ln.from_yours, units=0):
             bases.append(({"given": self.given, "exclude": {ln.key}, "eta": ln.eta,
@@ -191,6 +201,13 @@ def _safe(f, *args):
         return f(*args)
     except (ArithmeticError, ValueError, RecursionError):
         return math.nan
+
+
+def zero_for_nonzero(number, true):
+    """A written 0 (0, 0.000) for a quantity that is not 0: the digits rule would call it
+    right (0.000438 rounds to 0.000), but a zero claims the quantity vanishes (a missing
+    path, a derivative taken as 0): never a match."""
+    return number.exact == 0 and math.isfinite(true) and abs(true) > 1e-12
 
 
 def _significant(number):

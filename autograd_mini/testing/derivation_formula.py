@@ -230,6 +230,8 @@ def _formula(net, key):
         if len(net.between(a, b)) > MAX_NODES:
             return None
         return _derivative(net, a, b)
+    if kind == "step" and net.is_leaf(name) and net.params and name not in net.params:
+        return [("value", name)]                        # not a parameter: not updated
     if kind == "step" and net.is_leaf(name):
         return [("value", name), " - ", ("eta",), " × ", ("d", net.root, name)]
     if net.is_leaf(name) or len(net.regions[name].interior) > MAX_NODES:

@@ -63,7 +63,11 @@ class LineCheck:
 
     @property
     def correct_text(self):
-        """The true value to the digits the learner wrote."""
+        """The true value to the digits the learner wrote (a written 0 for a value that
+        is not 0: the value's own digits, as 0 would look like a match)."""
+        if self.number.exact == 0 and math.isfinite(self.correct) and \
+                abs(self.correct) > 1e-12:
+            return fmt(self.correct)
         return same_digits(self.correct, self.number)
 
     def verdict(self):

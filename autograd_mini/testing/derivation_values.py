@@ -193,7 +193,9 @@ class Numbers:
         w = self._written(("step", name))
         if w is not None:
             return w
-        if self.net.is_leaf(name):
+        if self.net.is_leaf(name) and self.net.params and name not in self.net.params:
+            x = self.value(name)                # not a parameter: a step leaves it as is
+        elif self.net.is_leaf(name):
             x = self.value(name) - self.eta * self.derivative(self.net.root, name)
         else:
             after = Numbers(self.net, self.given, self.exclude, self.eta,

@@ -262,8 +262,8 @@ def test_bad_overrides_and_steps():
     assert slow["updated"]["w5"] == pytest.approx(0.40 - 0.1 * 0.082167041, abs=1e-10)
 
 
-def test_readme_quotes_the_printed_table():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_docs_quote_the_printed_table():
+    readme = (ROOT / "docs" / "worked-example.md").read_text(encoding="utf-8")
     start = readme.index("`python -m autograd_mini example` prints:")
     block = readme[readme.index("```text\n", start) + len("```text\n"):]
     block = block[:block.index("```")]

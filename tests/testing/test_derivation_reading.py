@@ -329,17 +329,30 @@ def test_the_docs_page_runs_and_prints_what_it_shows():
     assert first_line == check_derivation(REPOST).message()
 
 
+def _walkthrough_section():
+    """(kind, source) of the cells of the walkthrough's section 11, from its heading to
+    the next section's."""
+    import json
+    cells = json.loads((DOCS.parent / "notebooks" / "walkthrough.ipynb").read_text("utf-8"))
+    cells = [("python" if c["cell_type"] == "code" else c["cell_type"], "".join(c["source"]))
+             for c in cells["cells"]]
+    start = next(i for i, (_, s) in enumerate(cells)
+                 if s.startswith("## 11. Check your hand derivation"))
+    end = next(i for i, (_, s) in enumerate(cells) if i > start and s.startswith("## "))
+    return cells[start:end]
+
+
 def test_the_walkthrough_cells_run():
-    blocks = fenced((DOCS / "check-derivation-walkthrough.md").read_text(encoding="utf-8"))
+    blocks = _walkthrough_section()
     code = [s for lang, s in blocks if lang == "python"]
     assert len(code) >= 3 and any(lang == "markdown" for lang, _ in blocks)
     namespace = {"display": lambda *a: None}
     with contextlib.redirect_stdout(io.StringIO()):
         for source in code:
-            exec(compile(source, "check-derivation-walkthrough.md", "exec"), namespace)
+            exec(compile(source, "walkthrough.ipynb", "exec"), namespace)
     checked = namespace["checked"]                      # what its text says of the report
     assert [ln.quantity for ln in checked.wrong] == ["out_o1"]
     total = [ln for ln in checked.lines if ln.quantity == "E_total"][0]
     assert f"{total.from_yours:.9f}" == "0.298367936" and total.uses_true
-    text = (DOCS / "check-derivation-walkthrough.md").read_text(encoding="utf-8")
+    text = "".join(s for lang, s in blocks if lang == "markdown")
     assert "`0.298367936`" in text
