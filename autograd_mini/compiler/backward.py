@@ -3,6 +3,7 @@
 eager engine's, bit for bit."""
 
 from .reader import Maybe, atomic, paren
+from .source import Writer
 
 __all__ = ["BackwardWriter", "LOOP_BACKWARD"]
 
@@ -29,20 +30,14 @@ def _no_negative_zero(run, factor):
         c == 0.0 and str(c)[0] == "-" for c in run.constants)
 
 
-class BackwardWriter:
+class BackwardWriter(Writer):
     """Writes the backward lines of a Layout from the output back, reusing what the
     ForwardWriter kept. A gradient lives in ``G`` (slotted nodes) or, for a node kept in
     locals, in ``gstate``: a float known now, a name, or nothing yet."""
 
     def __init__(self, layout, ns, kernels, forward, loops):
-        self.layout = layout
-        self.loops = loops
-        self.g = layout.tape
-        self.val, self.slot = layout.val, layout.slot
-        self.ns = ns
-        self.kernels = kernels
+        super().__init__(layout, ns, kernels, loops)
         self.fw = forward
-        self.lines = []
         self.gstate = {}                # node kept in locals -> its gradient so far
         self.deferred = []              # loops writing .grad directly: at the very end
 

@@ -8,7 +8,7 @@ from .. import core
 from .finite import needs_check
 from .guards import CONVERSIONS
 from .reader import OPERATORS, op_code
-from .source import show
+from .source import Writer, show
 
 __all__ = ["ForwardWriter", "LOOP_FORWARD"]
 
@@ -31,19 +31,13 @@ def same_float(a, b):
         "<d", b))
 
 
-class ForwardWriter:
+class ForwardWriter(Writer):
     """Writes the forward lines of a Layout; keeps what the backward pass reuses: each
     node's local derivatives (``local``), each loop's tuple of operands (``tuples``),
     each neuron shape's activation code and description."""
 
     def __init__(self, layout, ns, kernels, loops):
-        self.layout = layout
-        self.loops = loops
-        self.g = layout.tape
-        self.val, self.slot = layout.val, layout.slot
-        self.ns = ns
-        self.kernels = kernels
-        self.lines = []
+        super().__init__(layout, ns, kernels, loops)
         self.local = {}                 # node -> its local derivatives (floats or text)
         self.tuples = {}                # run end or wsum -> name of its tuple of operands
         self.shape, self.activations = {}, {}

@@ -10,7 +10,7 @@ import struct
 
 from .guards import GuardFailed
 
-__all__ = ["Namespace", "Kernels", "show"]
+__all__ = ["Namespace", "Kernels", "Writer", "show"]
 
 
 def _fail(k):
@@ -71,6 +71,20 @@ class Kernels:
             name = self.names[text] = f"_K{len(self.names)}"
             self.text.append(f"# {comment}\ndef {name}" + text)
         return name
+
+
+class Writer:
+    """What the forward and backward writers share: the Layout they write, the code's
+    globals, its kernels, the rolled-loop writer, and the lines written so far."""
+
+    def __init__(self, layout, ns, kernels, loops):
+        self.layout = layout
+        self.loops = loops
+        self.g = layout.tape
+        self.val, self.slot = layout.val, layout.slot
+        self.ns = ns
+        self.kernels = kernels
+        self.lines = []
 
 
 def show(label):
