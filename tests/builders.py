@@ -6,7 +6,19 @@ import pytest
 
 from benchmarks.workloads import demo_loss  # noqa: F401  (one copy, shared with benchmarks)
 
-__all__ = ["demo_loss", "labelled_expression", "sklearn_moons_numpy"]
+__all__ = ["demo_loss", "labelled_expression", "sklearn_moons_numpy",
+           "skip_unless_setuptools_can_build"]
+
+
+def skip_unless_setuptools_can_build():
+    """Skip where this environment's setuptools is older than pyproject.toml's
+    [build-system] (setuptools>=77, for the PEP 639 licence string): a build without
+    isolation uses it (pip's isolated builds fetch a new one, so `pip install .` works)."""
+    setuptools = pytest.importorskip("setuptools")
+    from packaging.version import Version
+    if Version(setuptools.__version__) < Version("77"):
+        pytest.skip(f"setuptools {setuptools.__version__} here; the package is built with "
+                    f"setuptools>=77 (pyproject.toml's build-system)")
 
 
 def sklearn_moons_numpy(n, noise):

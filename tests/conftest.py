@@ -2,9 +2,10 @@
 
 Markers for what a test needs beyond pytest, hypothesis and the package's own dependencies
 (graphviz, graphviz-pure): a test marked ``torch``, ``micrograd``, ``numpy``, ``train``,
-``notebook``, ``fuzz`` or ``dot`` skips where that is missing, with a reason that names it
-and how to install it. With ``AUTOGRAD_MINI_REQUIRE_ALL=1`` (CI's ``make test``) a missing Python
-dependency fails the test instead, so a broken install step cannot pass as skips.
+``notebook``, ``fuzz``, ``mpmath`` or ``dot`` skips where that is missing, with a reason that
+names it and how to install it. With ``AUTOGRAD_MINI_REQUIRE_ALL=1`` (CI's ``make test``) a
+missing Python dependency fails the test instead, so a broken install step cannot pass as
+skips.
 
 The fixtures ``torch`` and ``np`` give the module or skip the same way (and mark the test).
 Shared builders live in ``builders.py`` (``from builders import demo_loss``).
@@ -35,6 +36,7 @@ NEEDS = {
     "notebook": (("nbformat", "nbclient", "nbconvert", "ipykernel", "matplotlib", "numpy"),
                  "pip install 'autograd-mini[test]'"),
     "fuzz": (("hypothesis",), "pip install hypothesis"),
+    "mpmath": (("mpmath",), "pip install mpmath"),
 }
 DOT = "dot"
 DOT_REASON = "needs Graphviz's `dot` on PATH (apt-get install graphviz / brew install graphviz)"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import autograd_mini
+from builders import skip_unless_setuptools_can_build
 
 # (sys.platform, platform.machine()) with a graphviz-pure wheel: pyproject.toml's markers
 PURE_WHEELS = {("linux", "x86_64"), ("linux", "aarch64"), ("darwin", "arm64"),
@@ -98,11 +99,7 @@ def test_the_sdist_ships_the_package_and_none_of_the_test_suite(tmp_path, monkey
     build_meta = pytest.importorskip("setuptools.build_meta")
     if not (ROOT / "pyproject.toml").is_file():
         pytest.skip("not a source checkout")
-    import setuptools
-    from packaging.version import Version
-    if Version(setuptools.__version__) < Version("77"):     # pyproject's [build-system]
-        pytest.skip(f"setuptools {setuptools.__version__} here; the sdist is built with "
-                    f"setuptools>=77 (pyproject.toml's build-system)")
+    skip_unless_setuptools_can_build()
     monkeypatch.chdir(ROOT)
     name = build_meta.build_sdist(str(tmp_path))
     with tarfile.open(tmp_path / name) as tar:
