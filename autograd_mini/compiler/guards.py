@@ -102,7 +102,8 @@ def number_key(x):
 # ------------------------------------------------------------------------ reads of a number
 COMPARISONS = ("<", "<=", ">", ">=")
 CONVERSIONS = ("float", "int", "round", "floor", "ceil", "trunc")
-REFUSED = {"format": "formats a Value as text (f\"{v}\", format(v, spec))"}
+REFUSED = {"format": "formats a Value as text (f\"{v}\", format(v, spec))",
+           "repr": "turns a Value into text (str(v), repr(v), print(v))"}
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 

@@ -49,10 +49,11 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
     ys = values(outputs, "grad", "outputs")
     seeds = _seeds(ys, grad_outputs, create_graph)
     order = _order(ys)
+    leaves = set(xs)                    # hooks run for the inputs' leaves only, as torch
     if create_graph:
-        grads = gradient_values(order, seeds)
+        grads = gradient_values(order, seeds, leaves)
     else:
-        grads = gradient_floats(order, seeds)
+        grads = gradient_floats(order, seeds, leaves=leaves)
     result = []
     for i, x in enumerate(xs):
         if x in grads:

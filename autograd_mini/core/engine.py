@@ -67,27 +67,31 @@ def topological_order(root):
 # ============================================================== 2. backward
 def backward(output, gradient=1.0, create_graph=False, inputs=None):
     """``output.backward()``: d(output)/d(node) added to every node's ``.grad`` (to the
-    ``inputs`` only, if given)."""
+    ``inputs`` only, if given). ``gradient`` None means 1, as in PyTorch."""
     check_differentiable(output, "backward")
+    if gradient is None:
+        gradient = 1.0
     if inputs is not None or create_graph:
         return _backward_into(output, gradient, create_graph, inputs)
     seed = gradient if type(gradient) is float else as_float(gradient, "backward gradient")
-    held = []                                        # (node, what .grad held before)
+    held, nones = [], []                             # (node, what .grad held before)
     walking, collecting = False, gc.isenabled()
     try:                                             # an interrupt anywhere in here, even
         with collector_paused():                     # as the collector is put back: every
             order = topological_order(output)        # .grad as it was, the collector too
             for v in order:
                 g = v.grad
-                if g:                                # (None, set_to_none: as 0)
+                if g:
                     held.append((v, g))
+                elif g is None:                      # zero_grad(set_to_none=True)
+                    nones.append(v)
                 v.grad = 0.0
             walking = True
             output.grad = seed
-            if _hooks_registered:
-                _chain_rule_with_hooks(order)
+            if _hooks_registered:                    # this pass alone...
+                _walk(order, _DOT_GRAD, _edges, None)
             else:
-                _chain_rule(order)                   # this pass alone...
+                _chain_rule(order)
             for v, g in held:                        # ...added to the old grads
                 v.grad += g
     except BaseException:
@@ -96,6 +100,8 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
                 v.grad = 0.0
         for v, g in held:
             v.grad = g
+        for v in nones:
+            v.grad = None
         if collecting:
             gc.enable()
         raise
@@ -127,6 +133,26 @@ def _chain_rule(order):
                     p.grad += local * g
 
 
+class _DotGrad:
+    """The nodes' ``.grad`` as a mapping (``grads[v]`` is ``v.grad``), so that backward()
+    with hooks walks with ``_walk``, as grad() and create_graph do."""
+
+    __slots__ = ()
+
+    def __getitem__(self, v):
+        return v.grad
+
+    def __setitem__(self, v, g):
+        v.grad = g
+
+
+_DOT_GRAD = _DotGrad()
+
+
+def _edges(v):
+    return v.edges
+
+
 def check_differentiable(output, what):
     """A result made under ``no_grad()`` has no parents: no gradient can reach its
     inputs, so differentiating it is an error (as in PyTorch), not zeros."""
@@ -138,7 +164,7 @@ def check_differentiable(output, what):
 
 
 # ============================================================== hooks
-_hooks_registered = False        # set once any hook exists: backward then runs the loop below
+_hooks_registered = False     # set once any hook exists: backward then walks with _walk
 
 
 class RemovableHandle:
@@ -168,64 +194,59 @@ def register_hook(node, hook):
     return RemovableHandle(node, hook)
 
 
-def _run_hooks(v, g):
-    for hook in getattr(v, "_hooks", None) or ():
+def _run_hooks(v, g, make=None):
+    """``v``'s hooks called on its gradient g, in the order registered (a hook that
+    removes itself does not skip the next); a returned number replaces g (as a float; a
+    Value where the gradients are Values, ``make``), None keeps it."""
+    for hook in tuple(v._hooks):
         result = hook(g)
-        if result is not None:
-            g = result if type(result) is float or not isinstance(result, (int, float)) \
-                else float(result)
+        if result is None:
+            continue
+        if make is not None and isinstance(result, make):
+            g = result
+        else:
+            g = as_float(result, f"the gradient returned by the hook {_name(hook)} "
+                                 f"(register_hook) of the node {v.label or v.op or 'leaf'!r}")
     return g
 
 
-def _chain_rule_with_hooks(order):
-    """_chain_rule, with each node's hooks called on its gradient once it is complete,
-    as PyTorch calls them: an inner node's when the walk reaches it (before it passes the
-    gradient on), a leaf's as soon as its last consumer has sent it its share."""
-    pending = dict.fromkeys(order, 0)                   # consumers yet to send a share
+def _name(hook):
+    return getattr(hook, "__qualname__", None) or repr(hook)
+
+
+def _leaf_hooks(order, leaves):
+    """{leaf with hooks: its number of consumers in ``order``}: a leaf's hooks run once
+    its last consumer has sent its share (its gradient complete), as in PyTorch, and only
+    for the ``leaves`` asked for (None: every leaf)."""
+    pending = {}
     for v in order:
-        for p, _ in v.edges:
-            pending[p] += 1
-    output = order[-1]
-    if not output.edges and getattr(output, "_hooks", None):
-        output.grad = _run_hooks(output, output.grad)
-    for v in reversed(order):
-        if not v.edges:
-            continue
-        if getattr(v, "_hooks", None):
-            v.grad = _run_hooks(v, v.grad)
-        g = v.grad
-        for p, local in v.edges:
-            if local is not MASKED:
-                p.grad += local * g
-            pending[p] -= 1
-            if not pending[p] and not p.edges and getattr(p, "_hooks", None):
-                p.grad = _run_hooks(p, p.grad)          # a leaf, complete now
+        for p in v.parents:
+            if p._p0 is None and getattr(p, "_hooks", None) and (leaves is None or
+                                                                 p in leaves):
+                pending[p] = pending.get(p, 0) + 1
+    return pending
 
 
 # ============================================================== gradients without .grad
-def gradient_floats(order, seeds, local=None):
+def gradient_floats(order, seeds, local=None, leaves=None):
     """d(outputs)/d(node) for every node of ``order`` as floats, touching no ``.grad``:
-    ``seeds`` {output: d(result)/d(output)}, e.g. {loss: 1.0}. ``local(node)``, if given,
-    gives the local derivatives to use instead of the node's own (one per parent, MASKED
-    where exactly 0 passes back; None for the node's own), and hooks are not called:
-    "what if this derivative were left out" (autograd_mini.testing asks that)."""
+    ``seeds`` {output: d(result)/d(output)}, e.g. {loss: 1.0}. Hooks run as in
+    ``backward`` (a leaf's only if it is in ``leaves``, None: all). ``local(node)``, if
+    given, gives the local derivatives to use instead of the node's own (one per parent,
+    MASKED where exactly 0 passes back; None for the node's own), and hooks are not
+    called: "what if this derivative were left out" (autograd_mini.testing asks that)."""
     grads = dict.fromkeys(order, 0.0)
     grads.update(seeds)
-    hooked = _hooks_registered and local is None
-    for v in reversed(order):
-        g = grads[v]
-        if hooked and getattr(v, "_hooks", None):
-            g = grads[v] = _run_hooks(v, g)
-        ds = local(v) if local is not None else None
-        for p, d in (v.edges if ds is None else zip(v.parents, ds)):
-            if d is not MASKED:                         # masked: exactly 0 passes back
-                grads[p] += d * g
-    return grads
+    if local is None:
+        return _walk(order, grads, _edges, leaves)
+    return _walk(order, grads, lambda v: v.edges if (ds := local(v)) is None
+                 else zip(v.parents, ds), (), hooks=False)
 
 
-def gradient_values(order, seeds):
+def gradient_values(order, seeds, leaves=None):
     """d(outputs)/d(node) for every node of ``order``, as differentiable Values (made
-    with the outputs' class): create_graph. ``seeds`` as for gradient_floats."""
+    with the outputs' class): create_graph. ``seeds`` and ``leaves`` as for
+    gradient_floats."""
     make = type(next(iter(seeds)))
     grads = dict.fromkeys(order, 0.0)
     for y, seed in seeds.items():
@@ -233,17 +254,33 @@ def gradient_values(order, seeds):
     was_recording = recording.set(True)
     ieee = ieee_mode.set(True)                  # inf/nan at singular points, as PyTorch
     try:
-        for v in reversed(order):
-            g = grads[v]
-            if _hooks_registered and getattr(v, "_hooks", None):
-                g = grads[v] = _run_hooks(v, g)
-            for p, local in zip(v.parents, local_grad_values(v, make)):
-                if local is not MASKED:
-                    grads[p] = grads[p] + local * g
+        _walk(order, grads, lambda v: zip(v.parents, local_grad_values(v, make)), leaves,
+              make=make)
     finally:
         ieee_mode.reset(ieee)
         recording.reset(was_recording)
     return {v: g if isinstance(g, make) else make(g) for v, g in grads.items()}
+
+
+def _walk(order, grads, edges, leaves, hooks=True, make=None):
+    """The chain rule on ``grads`` (floats or Values): from the output back,
+    ``grads[p] += d * grads[v]`` for each edge (p, d) of each node, MASKED edges
+    skipped; each node's hooks called on its gradient once it is complete."""
+    hooks = hooks and _hooks_registered
+    pending = _leaf_hooks(order, leaves) if hooks else {}
+    for v in reversed(order):
+        g = grads[v]
+        if hooks and getattr(v, "_hooks", None) and (v._p0 is not None or (
+                v is order[-1] and (leaves is None or v in leaves))):
+            g = grads[v] = _run_hooks(v, g, make)       # an inner node (or the output)
+        for p, d in edges(v):
+            if d is not MASKED:                         # masked: exactly 0 passes back
+                grads[p] = grads[p] + d * g
+            if p in pending:
+                pending[p] -= 1
+                if not pending[p]:                      # a leaf, complete now
+                    grads[p] = _run_hooks(p, grads[p], make)
+    return grads
 
 
 def local_grad_values(node, make):
@@ -280,25 +317,44 @@ def _check_unchanged(node, op, inputs, make):
 
 
 def _backward_into(output, gradient, create_graph, inputs):
-    """backward(create_graph=True) and/or backward(inputs=[...]): this pass's gradients
-    computed aside, then added to the ``.grad`` of every node (or of ``inputs`` only)."""
+    """backward with create_graph, inputs or hooks: this pass's gradients computed aside
+    (no ``.grad`` touched), then added to the ``.grad`` of every node (of ``inputs``
+    only): all of them, or none if anything fails on the way."""
+    xs = None if inputs is None else _inputs(inputs, type(output))
     order = topological_order(output)
+    leaves = None if xs is None else set(xs)
     if create_graph:
-        grads = gradient_values(order, {output: gradient})
+        grads = gradient_values(order, {output: gradient}, leaves)
     else:
-        grads = gradient_floats(order, {output: as_float(gradient, "backward gradient")})
-    targets = order if inputs is None else _leaves(inputs, grads, type(output))
+        grads = gradient_floats(order, {output: as_float(gradient, "backward gradient")},
+                                leaves=leaves)
+    if xs is not None:
+        for i, x in enumerate(xs):
+            if x not in grads:
+                raise RuntimeError(f"backward: inputs[{i}] ({x!r}) is not part of the "
+                                   f"graph of the output")
+    targets = order if xs is None else xs
+    new = []                                    # every sum first: an error changes nothing
     for v in targets:
         old, g = v.grad, grads[v]
-        v.grad = g if old is None or (type(old) is float and old == 0.0) else old + g
+        new.append(g if old is None or (type(old) is float and old == 0.0) else old + g)
+    held = [v.grad for v in targets]
+    try:
+        for v, g in zip(targets, new):
+            v.grad = g
+    except BaseException:                       # an interrupt (Ctrl-C) part way
+        for v, g in zip(targets, held):
+            v.grad = g
+        raise
 
 
-def _leaves(inputs, grads, make):
+def _inputs(inputs, make):
+    """backward's ``inputs``: a Value or a non-empty sequence of Values."""
     xs = [inputs] if isinstance(inputs, make) else list(inputs)
+    if not xs:
+        raise RuntimeError("backward: `inputs` cannot be empty (as in PyTorch); leave it "
+                           "out to accumulate into every node")
     for i, x in enumerate(xs):
         if not isinstance(x, make):
             raise TypeError(f"backward: inputs[{i}] must be a Value, got {type(x).__name__}")
-        if x not in grads:
-            raise RuntimeError(f"backward: inputs[{i}] ({x!r}) is not part of the graph "
-                               f"of the output")
     return xs

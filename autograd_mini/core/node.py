@@ -63,15 +63,17 @@ class Node:
     def __round__(self, ndigits: int | None = None) -> float:
         return _read(self, "round", ndigits, round(self.data, ndigits))
     def __format__(self, spec: str) -> str:
-        return _read(self, "format", spec, format(self.data, spec) if spec else repr(self))
+        return _read(self, "format", spec, format(self.data, spec) if spec else _text(self))
 
     def item(self) -> float:
         """The number, as ``tensor.item()``."""
         return _read(self, "float", None, self.data)
 
     def __repr__(self) -> str:
-        label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        text = _text(self)
+        if observer is not None:                    # str(v), print(v): compile refuses
+            observer("repr", self, None, text)
+        return text
 
     # ------------------------------------------------------------ the graph
     @property
@@ -139,8 +141,8 @@ observer = None     # compile's: told of each comparison and conversion (see ``o
 class observing:
     """``with observing(hook):`` tells ``hook(kind, a, b, result)`` of every comparison
     (kind "<", "<=", ">", ">="; b the other operand) and conversion (kind "float", "int",
-    "round", "floor", "ceil", "trunc", "format"; b the argument or None) of a Value's
-    number inside. One observer at a time (it is process-wide)."""
+    "round", "floor", "ceil", "trunc", "format", "repr" (str and print too); b the
+    argument or None) of a Value's number inside. One observer at a time (it is process-wide)."""
 
     def __init__(self, hook):
         self.hook = hook
@@ -157,6 +159,11 @@ class observing:
         global observer
         observer = None
         return False
+
+
+def _text(v):
+    label = f", label={v.label!r}" if v.label else ""
+    return f"Value(data={v.data!r}, grad={v.grad!r}{label})"
 
 
 def _compare(a, op, b):

@@ -168,18 +168,26 @@ def op(*derivatives: float | Callable[..., object],
 
     One derivative per input: a number (a constant derivative) or a function of the
     inputs (and optionally ``out``), written with Value ops or scalar.py's functions
-    (not ``math.*``) so that it runs on floats and on Values.
+    (not ``math.*``) so that it runs on floats and on Values. A derivative that returns
+    None (a forgotten ``return``) is an error, never a zero gradient: return 0.0 for a
+    zero derivative (``MASKED`` is how the engine's own relu and ``**`` mark theirs).
     """
     if not derivatives:
         raise TypeError("op: give one derivative per input, e.g. @op(lambda x: 3 * x ** 2)")
-    checked = [_takes_out(d, len(derivatives)) for d in derivatives]
+    for d in derivatives:
+        if not callable(d) and not (isinstance(d, Real) and not isinstance(d, bool)):
+            raise TypeError(f"op: each derivative must be a function or a number, got "
+                            f"{type(d).__name__}: {d!r}")
 
     def define(forward):
         if not callable(forward):
             raise TypeError(f"op: decorates the forward function, got "
                             f"{type(forward).__name__}")
-        _check_arity(forward, len(checked))
-        return Op(name or forward.__name__, forward, checked)
+        n = len(derivatives)
+        _check_arity(forward, n)
+        opname = name or forward.__name__
+        return Op(opname, forward, [_derivative(d, n, opname, i)
+                                    for i, d in enumerate(derivatives)])
     return define
 
 
@@ -195,19 +203,41 @@ def _check_arity(forward, n):
         pass
 
 
-def _takes_out(d, n):
-    """A derivative of n inputs as a function of (inputs..., out); a number as a float."""
-    if isinstance(d, Real) and not isinstance(d, bool):
-        return as_float(d, "op: a constant derivative")
+def _derivative(d, n, name, i):
+    """A user's derivative for input i of an n-input op as a function of (inputs...,
+    out) that never returns None; a number as a float. A function that can take neither
+    the n inputs nor the inputs and ``out`` is refused here, when the op is defined."""
     if not callable(d):
-        raise TypeError(f"op: each derivative must be a function or a number, got "
-                        f"{type(d).__name__}: {d!r}")
+        return as_float(d, f"op {name!r}: a constant derivative")
+    drop_out = False                                    # d(inputs) rather than d(inputs, out)
     try:
-        params = inspect.signature(d).parameters.values()
-    except (TypeError, ValueError):
-        return d
-    required = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                and p.default is p.empty]
-    if len(required) == n and not any(p.kind == p.VAR_POSITIONAL for p in params):
-        return lambda *xs: d(*xs[:-1])          # d(inputs): defaults (k=k) keep their values
-    return d
+        sig = inspect.signature(d)
+    except (TypeError, ValueError):                     # no signature (a builtin): trust it
+        sig = None
+    if sig is not None:
+        params = sig.parameters.values()
+        required = [p for p in params if p.default is p.empty and p.kind in
+                    (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        varargs = any(p.kind == p.VAR_POSITIONAL for p in params)
+        drop_out = len(required) == n and not varargs   # defaults (k=k) keep their values
+        if not drop_out and not _binds(sig, n + 1):
+            raise TypeError(f"op {name!r}: derivative {i + 1} must take the op's {n} "
+                            f"input(s) (and optionally out); its signature is {sig}")
+
+    def derivative(*inputs_and_out):
+        r = d(*inputs_and_out[:-1]) if drop_out else d(*inputs_and_out)
+        if r is None:
+            raise TypeError(f"op {name!r}: its derivative for input {i + 1} returned None "
+                            f"(a missing `return`?); it must return a number (0.0 for a "
+                            f"zero derivative), or a Value on Values")
+        return r
+    derivative.__wrapped__ = d
+    return derivative
+
+
+def _binds(sig, n):
+    try:
+        sig.bind(*range(n))
+    except TypeError:
+        return False
+    return True

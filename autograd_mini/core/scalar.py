@@ -11,7 +11,8 @@ import math
 from numbers import Real
 
 MASKED = None   # a local derivative that passes back exactly 0, whatever arrives from
-                # above (an inactive relu, x**0), as PyTorch masks them; 0 * inf is nan
+                # above (the engine's inactive relu, x**0), as PyTorch masks them; 0 * inf
+                # is nan. A user's op returns 0.0: None from it is an error (ops.py).
 
 
 def is_number(x):

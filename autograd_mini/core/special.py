@@ -60,11 +60,11 @@ def exp_singular(a):
     return math.inf
 
 
-def domain_error(name, inputs, xs, error):
+def domain_error(name, inputs, xs, error, out=None):
     """The error for op ``name`` on finite inputs ``inputs`` (floats ``xs``) whose result
     is not a finite number, naming the op and its operands (Values by data and label,
     constants by value). ``error``: what the forward raised, or None for a result that
-    came out inf or nan."""
+    came out inf or nan (``out``)."""
     if name == "/" and isinstance(error, ZeroDivisionError):
         return ZeroDivisionError(f"/: division by zero: divisor is {describe(inputs[1])}, "
                                  f"dividend {describe(inputs[0])}")
@@ -73,6 +73,8 @@ def domain_error(name, inputs, xs, error):
         why = _pow_domain(*xs)
     elif name in _WHY:
         why = _WHY[name]
+    elif error is None and out != out:              # a user's op that returned nan
+        kind, why = FloatingPointError, "result is nan (not a number) for finite inputs"
     elif error is None or isinstance(error, OverflowError):
         kind, why = OverflowError, "result overflows a float"
     else:
@@ -119,10 +121,12 @@ def as_float(x, what):
     raise TypeError(f"{what} must be a real number (int or float), got {kind}: {x!r}{hint}")
 
 
-def constant(x):
-    """A plain number operand as a float; None for anything else (-> NotImplemented)."""
+def constant(x, name=None):
+    """A plain number operand (of op ``name``) as a float; None for anything else
+    (-> NotImplemented)."""
     if type(x) is float:
         return x
     if isinstance(x, Real):
-        return as_float(x, "a constant operand")
+        return as_float(x, "a constant operand" if name is None else
+                        f"{name}: a constant operand")
     return None

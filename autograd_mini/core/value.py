@@ -71,7 +71,7 @@ class Value(Node):
 
     def __rsub__(self, other: Operand) -> Value:
         """``c - a`` for a plain number c (op "r-").  d/da = -1."""
-        c = other if type(other) is float else constant(other)
+        c = other if type(other) is float else constant(other, "-")
         if c is None:
             return NotImplemented
         try:
@@ -108,7 +108,7 @@ class Value(Node):
 
     def __rtruediv__(self, other: Operand) -> Value:
         """``c / a`` for a plain number c (op "r/").  d/da = -c/a^2 = -out/a."""
-        c = other if type(other) is float else constant(other)
+        c = other if type(other) is float else constant(other, "/")
         if c is None:
             return NotImplemented
         try:
@@ -137,7 +137,7 @@ class Value(Node):
 
     def __rpow__(self, other: Operand) -> Value:
         """``c ** a`` for a plain number c (op "r**").  d/da = c^a ln c."""
-        c = other if type(other) is float else constant(other)
+        c = other if type(other) is float else constant(other, "**")
         if c is None:
             return NotImplemented
         try:
@@ -330,7 +330,7 @@ def apply(op: Op, inputs: tuple) -> Value:
                         f"{', '.join(type(v).__name__ for v in inputs)}")
     if len(inputs) > 2 and not all(isinstance(v, Value) for v in inputs):
         raise TypeError(f"{op.name}: an op of {len(inputs)} inputs takes Values only")
-    xs = [v.data if isinstance(v, Value) else as_float(v, "a constant operand")
+    xs = [v.data if isinstance(v, Value) else as_float(v, f"{op.name}: a constant operand")
           for v in inputs]
     error = None
     try:
@@ -341,7 +341,7 @@ def apply(op: Op, inputs: tuple) -> Value:
         error, out = e, None
     if out is None or not isfinite(out):
         if not ieee_mode.get() and all(map(isfinite, xs)):
-            raise domain_error(op.name, inputs, xs, error) from None
+            raise domain_error(op.name, inputs, xs, error, out) from None
         if out is None:
             out = ieee_result(op, xs)
     parents = [i for i, v in enumerate(inputs) if isinstance(v, Value)]

@@ -24,6 +24,10 @@ class WeightedSum(Op):
         super().__init__("wsum", _weighted_sum_floats, (1.0,), builtin=True)
 
     def __call__(self, *inputs):
+        """``WSUM(w_1..w_n, x_1..x_n, b)``: 2n+1 Values."""
+        if len(inputs) % 2 != 1 or len(inputs) < 3:
+            raise TypeError(f"wsum: takes 2n+1 inputs (w_1..w_n, x_1..x_n, b), got "
+                            f"{len(inputs)}")
         n = len(inputs) // 2
         return weighted_sum(inputs[:n], inputs[n:2 * n], inputs[-1])
 
@@ -48,8 +52,15 @@ _recording = recording.get
 def weighted_sum(ws, xs, b):
     """``b + sum_k w_k x_k`` (Values) as one "wsum" node: the neuron's net input. The
     same float operations in the same order as ``sum((w*x for ...), b)``."""
+    if not isinstance(ws, (list, tuple)):               # read twice below: not an iterator
+        ws = tuple(ws)
+    if not isinstance(xs, (list, tuple)):
+        xs = tuple(xs)
     w_data = [w.data for w in ws]
     x_data = [x.data for x in xs]
+    if len(w_data) != len(x_data):
+        raise ValueError(f"weighted_sum: {len(w_data)} weights for {len(x_data)} inputs; "
+                         f"each weight multiplies one input")
     s = b.data
     for w, x in zip(w_data, x_data):
         s += w * x

@@ -135,7 +135,7 @@ def test_compile_calls_user_ops_as_eager_does():
     @op(lambda x: a + a_b * x)
     def uses_globals(x):
         return a * x + a_b * x * x / 2
-    gate = op(lambda x, out: x > 0.0 and 1.0 or None)(lambda x: max(x, 0.0))
+    gate = op(lambda x, out: x > 0.0 and 1.0 or 0.0)(lambda x: max(x, 0.0))
     spike = op(lambda x: math.inf)(lambda x: x * math.inf)
 
     def fn(x):
