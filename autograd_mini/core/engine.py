@@ -265,13 +265,17 @@ def gradient_values(order, seeds, leaves=None):
 def _walk(order, grads, edges, leaves, hooks=True, make=None):
     """The chain rule on ``grads`` (floats or Values): from the output back,
     ``grads[p] += d * grads[v]`` for each edge (p, d) of each node, MASKED edges
-    skipped; each node's hooks called on its gradient once it is complete."""
+    skipped; each node's hooks called on its gradient once it is complete (with
+    ``leaves`` given, as torch: the output's and those of the nodes on a path to them)."""
     hooks = hooks and _hooks_registered
     pending = _leaf_hooks(order, leaves) if hooks else {}
+    on_path = _reaching(order, leaves) if hooks and leaves is not None else None
+    output = order[-1] if order else None
     for v in reversed(order):
         g = grads[v]
-        if hooks and getattr(v, "_hooks", None) and (v._p0 is not None or (
-                v is order[-1] and (leaves is None or v in leaves))):
+        if hooks and getattr(v, "_hooks", None) and (
+                v._p0 is not None and (v is output or on_path is None or v in on_path)
+                or v is output and (leaves is None or v in leaves)):
             g = grads[v] = _run_hooks(v, g, make)       # an inner node (or the output)
         for p, d in edges(v):
             if d is not MASKED:                         # masked: exactly 0 passes back
@@ -281,6 +285,15 @@ def _walk(order, grads, edges, leaves, hooks=True, make=None):
                 if not pending[p]:                      # a leaf, complete now
                     grads[p] = _run_hooks(p, grads[p], make)
     return grads
+
+
+def _reaching(order, leaves):
+    """The nodes of ``order`` from which one of ``leaves`` is reached through parents."""
+    reach = set()
+    for v in order:
+        if v in leaves or any(p in reach for p in v.parents):
+            reach.add(v)
+    return reach
 
 
 def local_grad_values(node, make):

@@ -232,3 +232,72 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
     assert not gradgradcheck(bad, [Value(0.7)], raise_exception=False)
     with pytest.raises(GradcheckError, match="gradcheck failed"):
         gradgradcheck(bad, [Value(0.7)])
+
+
+def random_graph(lib_value, seed, n_leaves=3, n_ops=12):
+    """A random graph of + * tanh exp sin and constants over a few leaves, built the same
+    way on Values or 0-d tensors: {name: node}, its last node the output."""
+    import random
+    rnd = random.Random(seed)
+    nodes = {f"x{i}": lib_value(rnd.uniform(-1.5, 1.5)) for i in range(n_leaves)}
+    for k in range(n_ops):
+        names = list(nodes)
+        a, b = nodes[rnd.choice(names)], nodes[rnd.choice(names)]
+        kind = rnd.randrange(6)
+        c = rnd.uniform(-1, 1)
+        nodes[f"n{k}"] = (a + b if kind == 0 else a * b if kind == 1 else a.tanh() if kind == 2
+                          else (a * 0.3).exp() if kind == 3 else a.sin() if kind == 4
+                          else a * c + b)
+    return nodes
+
+
+def hooked_run(nodes, run):
+    calls = []
+    for name, v in nodes.items():
+        v.register_hook(lambda g, name=name: calls.append(
+            (name, float(g.detach() if hasattr(g, "detach") else g))))
+    run(nodes)
+    return calls
+
+
+@needs_torch
+@pytest.mark.parametrize("seed", range(25))
+def test_hooks_on_random_graphs_see_torchs_gradients_once_each(seed):
+    """Every hooked node reached is called once, with torch's gradient (1e-12), in
+    backward(), grad() and backward(inputs=): the inputs' leaves only, each leaf once its
+    gradient is complete (after every consumer's hook), as torch."""
+    out = "n11"
+    runs = {
+        "backward": (lambda ns: ns[out].backward(),
+                     lambda ns: ns[out].backward()),
+        "grad": (lambda ns: grad(ns[out], [ns["x0"], ns["x2"]]),
+                 lambda ns: torch.autograd.grad(ns[out], [ns["x0"], ns["x2"]],
+                                                allow_unused=True)),
+        "create_graph": (lambda ns: grad(ns[out], [ns["x1"]], create_graph=True,
+                                         allow_unused=True),
+                         lambda ns: torch.autograd.grad(ns[out], [ns["x1"]],
+                                                        create_graph=True, allow_unused=True)),
+        "inputs": (lambda ns: ns[out].backward(inputs=[ns["x2"]]),
+                   lambda ns: ns[out].backward(inputs=[ns["x2"]])),
+    }
+    for what, (ours_run, theirs_run) in runs.items():
+        ours_nodes = random_graph(Value, seed)
+        theirs_nodes = random_graph(t, seed)
+        try:
+            ours = hooked_run(ours_nodes, ours_run)
+        except RuntimeError as e:                       # an input the output does not use
+            assert "not part of the graph" in str(e)
+            continue
+        theirs = hooked_run(theirs_nodes, theirs_run)
+        assert sorted(n for n, _ in ours) == sorted(n for n, _ in theirs), what
+        assert len({n for n, _ in ours}) == len(ours), what            # once each
+        mine = dict(ours)
+        for name, g in theirs:
+            assert mine[name] == pytest.approx(g, rel=1e-12, abs=1e-300), (what, name)
+        position = {n: i for i, (n, _) in enumerate(ours)}
+        names = {id(u): k for k, u in ours_nodes.items()}
+        for name, v in ours_nodes.items():                 # a consumer's hook comes first
+            for p in v.parents:
+                pname = names.get(id(p))
+                if name in position and pname in position and not p.parents:
+                    assert position[name] < position[pname], (what, name, pname)
