@@ -459,7 +459,7 @@ def markdown(results):
         "`vs micrograd`: micrograd's median divided by the engine's. `vs floor`: the "
         "engine's median divided by the hand-written float version's (1.00x is the floor).",
         "",
-        "Targets (issue 10), from the medians above:",
+        "Targets (issue 20, issue 18 and earlier ones), from the medians above:",
         *targets(results),
         "",
         *gaps(),
