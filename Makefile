@@ -8,7 +8,8 @@
 # Others:
 #   make notebook   installs JupyterLab into .venv and opens the walkthrough
 #   make lint       ruff check . (the rules are in pyproject.toml)
-#   make fuzz       the long fuzz run of tests/test_fuzz.py (AUTOGRAD_MINI_FUZZ=long)
+#   make fuzz       the long fuzz run (AUTOGRAD_MINI_FUZZ=long): random programs against PyTorch,
+#                   users' ops, compile against eager
 #   make bench      the benchmarks against micrograd, PyTorch and hand-written floats
 #   make notes      notebooks/BACKPROP_NOTES.md is the project's ../shared notes, word for word
 #   make docs       builds the documentation site into site/ (MkDocs, strict: a warning fails)
@@ -70,7 +71,8 @@ lint: $(VENV)/.lint-installed
 	$(BIN)/ruff check .
 
 fuzz: $(VENV)/.test-installed
-	AUTOGRAD_MINI_FUZZ=long $(BIN)/python -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
+	AUTOGRAD_MINI_FUZZ=long $(BIN)/python -m pytest tests/core/test_fuzz.py \
+	    tests/core/test_fuzz_user_ops.py tests/compiler/test_compile_random.py $(PYTEST_ARGS)
 
 notebook: $(VENV)/.notebook-installed     # JupyterLab refuses root without --allow-root
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/walkthrough.ipynb

@@ -124,7 +124,10 @@ class Node:
         was. ``create_graph=True``: the gradients are Values (differentiable again).
         ``inputs``: accumulate into these leaves only. ``retain_graph`` is accepted for
         PyTorch code; the graph is always kept (a second backward adds again).
+        ``gradient``: d(result)/d(self), a number or a Value (None: 1).
         """
+        if isinstance(gradient, Node) and not create_graph:
+            gradient = gradient.data                # y.backward(torch.tensor(2.0)) ports as is
         engine.backward(self, gradient, create_graph, inputs)
 
     def register_hook(self, hook):

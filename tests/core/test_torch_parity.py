@@ -301,3 +301,15 @@ def test_hooks_on_random_graphs_see_torchs_gradients_once_each(seed):
                 pname = names.get(id(p))
                 if name in position and pname in position and not p.parents:
                     assert position[name] < position[pname], (what, name, pname)
+
+
+@needs_torch
+@pytest.mark.parametrize("seed", [2.0, 2, None])
+def test_backward_takes_the_gradient_as_torch_does(seed):
+    """A number, a Value (torch: a 0-d tensor) or None (1) as the seed of backward()."""
+    x, as_value, tx = Value(3.0), Value(3.0), t(3.0)
+    (x * x).backward(seed)
+    (as_value * as_value).backward(None if seed is None else Value(float(seed)))
+    (tx * tx).backward(None if seed is None else torch.tensor(float(seed),
+                                                              dtype=torch.float64))
+    assert x.grad == as_value.grad == tx.grad.item() == 6.0 * (seed or 1)
