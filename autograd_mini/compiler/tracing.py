@@ -41,11 +41,19 @@ class _Recorder:
     def __init__(self):
         self.observed = []
         self.refused = []
-        self.thread = threading.get_ident()
+        self.written = set()            # Values whose .data fn wrote: their reads are not
+        self.thread = threading.get_ident()     # guards (the write is checked instead)
 
     def __call__(self, kind, a, b, result):
-        if threading.get_ident() == self.thread:
-            (self.observed if kind in _GUARDED else self.refused).append((kind, a, b, result))
+        if threading.get_ident() != self.thread:
+            return
+        if kind == "write":
+            self.written.add(a)
+            self.observed = [r for r in self.observed if r[1] is not a and r[2] is not a]
+        elif kind not in _GUARDED:
+            self.refused.append((kind, a, b, result))
+        elif not (a in self.written or isinstance(b, Value) and b in self.written):
+            self.observed.append((kind, a, b, result))
 
 
 @contextlib.contextmanager

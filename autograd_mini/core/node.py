@@ -9,6 +9,7 @@ flows through them; ``compile`` sees them through ``observer``.
 from __future__ import annotations
 
 import math
+import sys
 from numbers import Real
 from typing import Union
 
@@ -145,7 +146,9 @@ class observing:
     """``with observing(hook):`` tells ``hook(kind, a, b, result)`` of every comparison
     (kind "<", "<=", ">", ">="; b the other operand) and conversion (kind "float", "int",
     "round", "floor", "ceil", "trunc", "format", "repr" (str and print too); b the
-    argument or None) of a Value's number inside. One observer at a time (it is process-wide)."""
+    argument or None) of a Value's number inside, and of every read of ``v.data`` by code
+    outside this package (kind "float": ``x * x.data`` reads the number as ``float(x)``
+    does) and every write (kind "write"). One observer at a time (it is process-wide)."""
 
     def __init__(self, hook):
         self.hook = hook
@@ -156,12 +159,40 @@ class observing:
             raise RuntimeError("another observer is set: Values are observed by one "
                                "tracer at a time (tracing is process-wide)")
         observer = self.hook
+        Node.data = _OBSERVED_DATA          # .data reads the slot and tells the observer
         return self.hook
 
     def __exit__(self, *exc):
         global observer
+        Node.data = _DATA                   # the plain slot again
         observer = None
         return False
+
+
+_DATA = vars(Node)["data"]                  # the slot's own descriptor
+
+
+def _read_data(v):
+    """``v.data`` while observed: a read by code outside the package is told to the
+    observer as ``float(v)`` (the engine's own reads are its ops, not reads of a number)."""
+    value = _DATA.__get__(v)
+    if observer is not None and not sys._getframe(1).f_globals.get(
+            "__name__", "").startswith("autograd_mini."):
+        observer("float", v, None, value)
+    return value
+
+
+def _write_data(v, value):
+    """``v.data = x`` while observed: a write by code outside the package is told to the
+    observer (kind "write"), so that its own read (``w.data *= 0.5``) is not taken for a
+    number the trace depends on."""
+    _DATA.__set__(v, value)
+    if observer is not None and not sys._getframe(1).f_globals.get(
+            "__name__", "").startswith("autograd_mini."):
+        observer("write", v, None, value)
+
+
+_OBSERVED_DATA = property(_read_data, _write_data, doc="the number (observed)")
 
 
 def _text(v):
