@@ -103,7 +103,8 @@ def number_key(x):
 COMPARISONS = ("<", "<=", ">", ">=")
 CONVERSIONS = ("float", "int", "round", "floor", "ceil", "trunc")
 REFUSED = {"format": "formats a Value as text (f\"{v}\", format(v, spec))",
-           "repr": "turns a Value into text (str(v), repr(v), print(v))"}
+           "repr": "turns a Value into text (str(v), repr(v), print(v))",
+           "grad": "reads or writes the .grad of {v}"}
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 

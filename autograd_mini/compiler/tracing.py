@@ -158,6 +158,12 @@ def run(fn, name, args, kwargs, arguments, values):
         kind, a, b, _ = recorder.refused[0]
         what = REFUSED.get(kind, f"reads a Value's number in a way compile cannot guard "
                                  f"({kind!r})")
+        if kind == "grad":
+            what = what.format(v=name_of(a))
+            raise CompileError(f"compile: {name} {what} while it is traced: a replay only "
+                               f"adds each leaf's gradient to its .grad, so code that reads "
+                               f"or sets .grad inside fn (zero_grad() included) would not "
+                               f"run. Zero the gradients outside fn, before each call")
         raise CompileError(f"compile: {name} {what} while it is traced: the compiled "
                            f"replay would not run that code (nothing shown, logged or "
                            f"decided from the text). Do it outside fn, with the float the "

@@ -148,7 +148,8 @@ class observing:
     "round", "floor", "ceil", "trunc", "format", "repr" (str and print too); b the
     argument or None) of a Value's number inside, and of every read of ``v.data`` by code
     outside this package (kind "float": ``x * x.data`` reads the number as ``float(x)``
-    does) and every write (kind "write"). One observer at a time (it is process-wide)."""
+    does) and every write (kind "write"), and of every read or write of ``v.grad`` by code
+    outside the core (kind "grad"). One observer at a time (it is process-wide)."""
 
     def __init__(self, hook):
         self.hook = hook
@@ -159,17 +160,19 @@ class observing:
             raise RuntimeError("another observer is set: Values are observed by one "
                                "tracer at a time (tracing is process-wide)")
         observer = self.hook
-        Node.data = _OBSERVED_DATA          # .data reads the slot and tells the observer
+        Node.data = _OBSERVED_DATA          # .data and .grad read their slots and tell
+        Node.grad = _OBSERVED_GRAD          # the observer
         return self.hook
 
     def __exit__(self, *exc):
         global observer
-        Node.data = _DATA                   # the plain slot again
+        Node.data, Node.grad = _DATA, _GRAD     # the plain slots again
         observer = None
         return False
 
 
-_DATA = vars(Node)["data"]                  # the slot's own descriptor
+_DATA = vars(Node)["data"]                  # the slots' own descriptors
+_GRAD = vars(Node)["grad"]
 
 
 def _read_data(v):
@@ -193,6 +196,30 @@ def _write_data(v, value):
 
 
 _OBSERVED_DATA = property(_read_data, _write_data, doc="the number (observed)")
+
+
+def _outside_core(depth=2):
+    return not sys._getframe(depth).f_globals.get("__name__", "").startswith(
+        "autograd_mini.core")
+
+
+def _read_grad(v):
+    """``v.grad`` while observed: a read by code outside the core (kind "grad")."""
+    value = _GRAD.__get__(v)
+    if observer is not None and _outside_core():
+        observer("grad", v, None, value)
+    return value
+
+
+def _write_grad(v, value):
+    """``v.grad = g`` while observed: a write by code outside the core (kind "grad"; the
+    core's own are a new node's 0.0), ``zero_grad()`` included."""
+    _GRAD.__set__(v, value)
+    if observer is not None and _outside_core():
+        observer("grad", v, None, value)
+
+
+_OBSERVED_GRAD = property(_read_grad, _write_grad, doc="d(output)/d(this node) (observed)")
 
 
 def _text(v):

@@ -331,3 +331,26 @@ def test_reads_of_data_inside_the_package_are_not_guards():
     for a in (0.3, 0.1, 0.2, 0.5):
         step(Value(a), Value(0.4))
     assert step.traces == 1
+
+
+# ------------------------------------------------------------------------ .grad inside fn
+@pytest.mark.parametrize("inside", ["zero", "zero_grad", "read"])
+def test_grad_read_or_written_inside_fn_is_refused_by_name(inside):
+    """A replay only adds each leaf's gradient to .grad: zeroing inside fn was dropped
+    (w.grad 1, 2, 3, 4 over calls; eager 1, 1, 1, 1) and a read kept its traced number."""
+    from autograd_mini.nn import Neuron
+    model = Neuron(1, seed=0)
+    w = model.parameters()[0]
+    w.label = "w"
+
+    def f(x):
+        if inside == "zero":
+            w.grad = 0.0
+        elif inside == "zero_grad":
+            model.zero_grad()
+        else:
+            x = x * w.grad
+        return w * x
+    step = compile(f)
+    with pytest.raises(CompileError, match=r"reads or writes the \.grad of 'w'.*outside fn"):
+        step(Value(1.0))
