@@ -104,7 +104,9 @@ COMPARISONS = ("<", "<=", ">", ">=")
 CONVERSIONS = ("float", "int", "round", "floor", "ceil", "trunc")
 REFUSED = {"format": "formats a Value as text (f\"{v}\", format(v, spec))",
            "repr": "turns a Value into text (str(v), repr(v), print(v))",
-           "grad": "reads or writes the .grad of {v}"}
+           "grad": "reads or writes the .grad of {v}",
+           "graph": "reads a node's local derivatives (local_grads, edges), numbers a "
+                    "replay computes itself"}
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 

@@ -86,12 +86,16 @@ class Node:
     @property
     def local_grads(self) -> tuple[float, ...]:
         """d(this node)/d(parent) for each parent (0.0 where the op masks it)."""
+        if observer is not None:
+            _tell_outside("graph", self)
         return tuple(0.0 if d is MASKED else d for _, d in self.edges)
 
     @property
     def edges(self) -> tuple[tuple[Node, float | None], ...]:
         """(parent, local derivative) pairs, MASKED (None) kept: a masked edge passes back
         exactly 0, so a walk that multiplies must skip it (0 * inf would be nan)."""
+        if observer is not None:
+            _tell_outside("graph", self)
         a, b = self._p0, self._p1
         if a is None:
             return ()
@@ -149,7 +153,8 @@ class observing:
     argument or None) of a Value's number inside, and of every read of ``v.data`` by code
     outside this package (kind "float": ``x * x.data`` reads the number as ``float(x)``
     does) and every write (kind "write"), and of every read or write of ``v.grad`` by code
-    outside the core (kind "grad"). One observer at a time (it is process-wide)."""
+    outside the core (kind "grad"), and of reads of ``local_grads`` / ``edges`` (kind
+    "graph"). One observer at a time (it is process-wide)."""
 
     def __init__(self, hook):
         self.hook = hook
@@ -173,6 +178,13 @@ class observing:
 
 _DATA = vars(Node)["data"]                  # the slots' own descriptors
 _GRAD = vars(Node)["grad"]
+
+
+def _tell_outside(kind, v):
+    """Tell the observer of a read of ``v``'s graph (its local derivatives) by code outside
+    the package (the caller of the property that calls this)."""
+    if not sys._getframe(2).f_globals.get("__name__", "").startswith("autograd_mini."):
+        observer(kind, v, None, None)
 
 
 def _read_data(v):

@@ -354,3 +354,14 @@ def test_grad_read_or_written_inside_fn_is_refused_by_name(inside):
     step = compile(f)
     with pytest.raises(CompileError, match=r"reads or writes the \.grad of 'w'.*outside fn"):
         step(Value(1.0))
+
+
+@pytest.mark.parametrize("read", [lambda y: y.local_grads[0], lambda y: y.edges[0][1]])
+def test_a_nodes_local_derivatives_read_inside_fn_are_refused(read):
+    """``y.local_grads`` inside fn gave the traced number in every replay (x * x at 2.0:
+    then always 2.0)."""
+    def f(x):
+        y = x * x
+        return y * read(y)
+    with pytest.raises(CompileError, match=r"reads a node's local derivatives"):
+        compile(f)(Value(2.0))
