@@ -5,8 +5,9 @@ A "tensor" here is a Value or number (0-d), a list of them (1-d, a vector) or a 
 such lists (2-d: rows). ``dim=-1`` (the default) works along the last dimension of any
 input; ``dim=0`` also works on a 2-d input (along its columns).
 
-- ``softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m)`` with ``m = max_j x_j`` (a plain
-  number: the shift changes no value and no gradient, and keeps ``exp`` from overflowing);
+- ``softmax(x)_i = exp(x_i - m) / sum_j exp(x_j - m)`` with ``m = max_j x_j`` (nodes of op
+  "max_detached", whose local derivatives are 0, as torch's ``x.max().detach()``: the shift
+  changes no value and no gradient, and keeps ``exp`` from overflowing);
   ``d softmax_i / d x_j = softmax_i ([i = j] - softmax_j)``.
 - ``log_softmax(x)_i = (x_i - m) - log sum_j exp(x_j - m)``; ``d/dx_j = [i = j] - softmax_j``.
 - ``cross_entropy(logits, target) = -log_softmax(logits)[target]`` per sample, so
@@ -22,7 +23,7 @@ import math
 import random
 from numbers import Real
 
-from ..core import Value, weighted_sum
+from ..core import Value, op, weighted_sum
 from .shapes import _along, _last, _map, _ndim, _total, _value, _vector
 
 __all__ = ["relu", "softmax", "log_softmax", "cross_entropy", "nll_loss", "linear",
@@ -51,8 +52,17 @@ def dropout(input, p=0.5, training=True, rng=None):
 
 
 # ---------------------------------------------------------------------- softmax family
+# The larger of two numbers as a node whose local derivatives are 0: softmax's shift by the
+# largest entry changes no value's gradient, and compile's replay computes it from its
+# inputs (a number read with .data would be a constant of the trace).
+_larger = op(0.0, 0.0, name="max_detached")(lambda a, b: b if b > a else a)
+
+
 def _shifted(x):
-    m = max(v.data for v in x)
+    """x - max(x), the max taken in the order of ``max()`` (the same float)."""
+    m = _larger(x[0], x[1] if len(x) > 1 else x[0])
+    for v in x[2:]:
+        m = _larger(m, v)
     return [v - m for v in x]
 
 

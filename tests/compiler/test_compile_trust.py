@@ -365,3 +365,17 @@ def test_a_nodes_local_derivatives_read_inside_fn_are_refused(read):
         return y * read(y)
     with pytest.raises(CompileError, match=r"reads a node's local derivatives"):
         compile(f)(Value(2.0))
+
+
+def test_softmax_replays_its_shift_from_the_current_logits():
+    """softmax subtracts the largest logit; as a node (op max_detached) the replay computes
+    it from the current logits, so every call equals eager bit for bit even as the largest
+    logit changes (read with .data, it was a constant of the trace)."""
+    from autograd_mini.nn import functional as F
+    ws = [Value(x) for x in (0.1, 0.5, 2.0)]
+    step = compile(lambda: F.log_softmax(ws)[0] + F.softmax(ws)[1])
+    for k in range(5):
+        assert compiled_outcome(step, ws) == eager_outcome(
+            lambda: F.log_softmax(ws)[0] + F.softmax(ws)[1], ws), k
+        ws[k % 3].data += 1.5 * (k + 1)
+    assert step.traces == 1
