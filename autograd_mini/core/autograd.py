@@ -90,7 +90,7 @@ def _seeds(ys, grad_outputs, create_graph):
         if not isinstance(g, Value):
             g = as_float(g, f"grad: grad_outputs[{k}]")
         elif not create_graph:
-            g = g.data
+            g = g._data
         seeds[y] = seeds[y] + g if y in seeds else g
     return seeds
 
@@ -133,7 +133,7 @@ def gradcheck(fn: Callable[..., Value], inputs: Value | Sequence[Value], eps: fl
         return y
 
     with enable_grad():             # even inside no_grad(); fn may differentiate itself
-        analytic = [g.data for g in grad(evaluate(), xs, materialize_grads=True)]
+        analytic = [g._data for g in grad(evaluate(), xs, materialize_grads=True)]
         numeric = [_central_difference(evaluate, x, eps) for x in xs]
     rows, bad = [], []
     for i, (x, a, n) in enumerate(zip(xs, analytic, numeric)):
@@ -166,12 +166,12 @@ def gradgradcheck(fn: Callable[..., Value], inputs: Value | Sequence[Value],
 
 def _central_difference(evaluate, x, eps):
     """(f(x + eps) - f(x - eps)) / (2 eps), x's data put back afterwards."""
-    original = x.data
+    original = x._data
     try:
-        x.data = original + eps
-        plus = evaluate().data
-        x.data = original - eps
-        minus = evaluate().data
+        x._data = original + eps
+        plus = evaluate()._data
+        x._data = original - eps
+        minus = evaluate()._data
     finally:
-        x.data = original
+        x._data = original
     return (plus - minus) / (2.0 * eps)

@@ -80,28 +80,28 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
         with collector_paused():                     # as the collector is put back: every
             order = topological_order(output)        # .grad as it was, the collector too
             for v in order:
-                g = v.grad
+                g = v._grad
                 if g:
                     held.append((v, g))
                 elif g is None:                      # zero_grad(set_to_none=True)
                     nones.append(v)
-                v.grad = 0.0
+                v._grad = 0.0
             walking = True
-            output.grad = seed
+            output._grad = seed
             if _hooks_registered:                    # this pass alone...
                 _walk(order, _DOT_GRAD, _edges, None)
             else:
                 _chain_rule(order)
             for v, g in held:                        # ...added to the old grads
-                v.grad += g
+                v._grad += g
     except BaseException:
         if walking:
             for v in order:
-                v.grad = 0.0
+                v._grad = 0.0
         for v, g in held:
-            v.grad = g
+            v._grad = g
         for v in nones:
-            v.grad = None
+            v._grad = None
         if collecting:
             gc.enable()
         raise
@@ -115,22 +115,22 @@ def _chain_rule(order):
         a = v._p0
         if a is None:                                    # a leaf passes nothing on
             continue
-        g = v.grad                                       # complete by now
+        g = v._grad                                       # complete by now
         b = v._p1
         d = v._d0
         if b is None:
             if d is not None:
-                a.grad += d * g
+                a._grad += d * g
         elif b is not many:
             if d is not None:
-                a.grad += d * g
+                a._grad += d * g
             d = v._d1
             if d is not None:
-                b.grad += d * g
+                b._grad += d * g
         else:                                            # n-ary: tuples of parents, grads
             for p, local in zip(a, d):
                 if local is not None:
-                    p.grad += local * g
+                    p._grad += local * g
 
 
 class _DotGrad:
@@ -140,10 +140,10 @@ class _DotGrad:
     __slots__ = ()
 
     def __getitem__(self, v):
-        return v.grad
+        return v._grad
 
     def __setitem__(self, v, g):
-        v.grad = g
+        v._grad = g
 
 
 _DOT_GRAD = _DotGrad()
@@ -318,13 +318,13 @@ def _check_unchanged(node, op, inputs, make):
     changed after the node was made, that is another function: an error (as in PyTorch),
     not a gradient of neither."""
     try:
-        now = op.forward(*[x.data if isinstance(x, make) else x for x in inputs])
+        now = op.forward(*[x._data if isinstance(x, make) else x for x in inputs])
     except (ArithmeticError, ValueError):           # a singular point: IEEE values
         return
-    if now != node.data and not (now != now and node.data != node.data):
+    if now != node._data and not (now != now and node._data != node._data):
         name = f"{node.label!r} " if node.label else ""
         raise RuntimeError(
-            f"create_graph: the node {name}(op {node.op!r}, data {node.data!r}) now computes "
+            f"create_graph: the node {name}(op {node.op!r}, data {node._data!r}) now computes "
             f"{now!r} from its operands: an operand's data changed after the graph was "
             f"built. Build the graph again from the current data")
 
@@ -349,15 +349,15 @@ def _backward_into(output, gradient, create_graph, inputs):
     targets = order if xs is None else xs
     new = []                                    # every sum first: an error changes nothing
     for v in targets:
-        old, g = v.grad, grads[v]
+        old, g = v._grad, grads[v]
         new.append(g if old is None or (type(old) is float and old == 0.0) else old + g)
-    held = [v.grad for v in targets]
+    held = [v._grad for v in targets]
     try:
         for v, g in zip(targets, new):
-            v.grad = g
+            v._grad = g
     except BaseException:                       # an interrupt (Ctrl-C) part way
         for v, g in zip(targets, held):
-            v.grad = g
+            v._grad = g
         raise
 
 

@@ -37,14 +37,17 @@ class Node:
     # At most two parents, in slots of their own (_p0/_d0, _p1/_d1): one object per node
     # for the garbage collector. With one parent, _d1 keeps the constant operand. An
     # n-ary node (the neuron's weighted sum) keeps tuples in _p0/_d0 and MANY in _p1.
-    # _hooks is set only by register_hook.
-    __slots__ = ("data", "grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")
+    # _hooks is set only by register_hook. The number and the gradient live in _data and
+    # _grad, which the engine reads; ``data`` and ``grad`` (below the class) are the same
+    # two slots under their public names, so that compile can observe what code outside
+    # the engine reads and writes (``observing``) without observing the engine's own ops.
+    __slots__ = ("_data", "_grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = data if type(data) is float else as_float(data, "Value data")
+        self._data = data if type(data) is float else as_float(data, "Value data")
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        self.grad = 0.0
+        self._grad = 0.0
         self.op = ""
         self.label = label
         self._p0 = self._p1 = self._d1 = None
@@ -56,19 +59,19 @@ class Node:
     def __le__(self, other: Operand) -> bool: return _compare(self, "<=", other)
     def __gt__(self, other: Operand) -> bool: return _compare(self, ">", other)
     def __ge__(self, other: Operand) -> bool: return _compare(self, ">=", other)
-    def __float__(self) -> float: return _read(self, "float", None, self.data)
-    def __int__(self) -> int: return _read(self, "int", None, int(self.data))
-    def __floor__(self) -> int: return _read(self, "floor", None, math.floor(self.data))
-    def __ceil__(self) -> int: return _read(self, "ceil", None, math.ceil(self.data))
-    def __trunc__(self) -> int: return _read(self, "trunc", None, math.trunc(self.data))
+    def __float__(self) -> float: return _read(self, "float", None, self._data)
+    def __int__(self) -> int: return _read(self, "int", None, int(self._data))
+    def __floor__(self) -> int: return _read(self, "floor", None, math.floor(self._data))
+    def __ceil__(self) -> int: return _read(self, "ceil", None, math.ceil(self._data))
+    def __trunc__(self) -> int: return _read(self, "trunc", None, math.trunc(self._data))
     def __round__(self, ndigits: int | None = None) -> float:
-        return _read(self, "round", ndigits, round(self.data, ndigits))
+        return _read(self, "round", ndigits, round(self._data, ndigits))
     def __format__(self, spec: str) -> str:
-        return _read(self, "format", spec, format(self.data, spec) if spec else _text(self))
+        return _read(self, "format", spec, format(self._data, spec) if spec else _text(self))
 
     def item(self) -> float:
         """The number, as ``tensor.item()``."""
-        return _read(self, "float", None, self.data)
+        return _read(self, "float", None, self._data)
 
     def __repr__(self) -> str:
         text = _text(self)
@@ -132,7 +135,7 @@ class Node:
         ``gradient``: d(result)/d(self), a number or a Value (None: 1).
         """
         if isinstance(gradient, Node) and not create_graph:
-            gradient = gradient.data                # y.backward(torch.tensor(2.0)) ports as is
+            gradient = gradient._data                # y.backward(torch.tensor(2.0)) ports as is
         engine.backward(self, gradient, create_graph, inputs)
 
     def register_hook(self, hook):
@@ -165,8 +168,8 @@ class observing:
             raise RuntimeError("another observer is set: Values are observed by one "
                                "tracer at a time (tracing is process-wide)")
         observer = self.hook
-        Node.data = _OBSERVED_DATA          # .data and .grad read their slots and tell
-        Node.grad = _OBSERVED_GRAD          # the observer
+        Node.data = _OBSERVED_DATA          # .data and .grad read the slots and tell
+        Node.grad = _OBSERVED_GRAD          # the observer (the engine reads _data, _grad)
         return self.hook
 
     def __exit__(self, *exc):
@@ -176,8 +179,10 @@ class observing:
         return False
 
 
-_DATA = vars(Node)["data"]                  # the slots' own descriptors
-_GRAD = vars(Node)["grad"]
+# ``v.data`` and ``v.grad``: the slots' own descriptors under their public names (a read
+# costs what reading a slot costs); ``observing`` swaps them for properties that tell.
+Node.data = _DATA = vars(Node)["_data"]
+Node.grad = _GRAD = vars(Node)["_grad"]
 
 
 def _tell_outside(kind, v):
@@ -236,15 +241,15 @@ _OBSERVED_GRAD = property(_read_grad, _write_grad, doc="d(output)/d(this node) (
 
 def _text(v):
     label = f", label={v.label!r}" if v.label else ""
-    return f"Value(data={v.data!r}, grad={v.grad!r}{label})"
+    return f"Value(data={v._data!r}, grad={v._grad!r}{label})"
 
 
 def _compare(a, op, b):
     """a OP b on data (numbers compared exactly, as Python does)."""
-    y = b.data if isinstance(b, Node) else b
+    y = b._data if isinstance(b, Node) else b
     if not isinstance(y, Real):
         raise TypeError(f"cannot compare Value with {type(b).__name__}: {b!r}")
-    x = a.data
+    x = a._data
     result = x < y if op == "<" else x <= y if op == "<=" else x > y if op == ">" else x >= y
     if observer is not None:
         observer(op, a, b, result)

@@ -21,7 +21,7 @@ def is_number(x):
 
 def number(x):
     """The number itself, or a Value's data (for tests like x > 0 and x == 0)."""
-    return x if isinstance(x, Real) else x.data
+    return x if isinstance(x, Real) else x._data
 
 
 def exp(x):

@@ -102,7 +102,7 @@ def describe(v):
     """How errors name an operand: ``value 2.0 (label 'x')`` or ``the constant 3.0``."""
     if isinstance(v, Real):
         return f"the constant {v!r}"
-    return f"value {v.data!r}" + (f" (label {v.label!r})" if v.label else "")
+    return f"value {v._data!r}" + (f" (label {v.label!r})" if v.label else "")
 
 
 # ---------------------------------------------------------------------- checks

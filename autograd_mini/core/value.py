@@ -51,9 +51,9 @@ class Value(Node):
         """``a + b``.  d/da = 1, d/db = 1."""
         try:
             if isinstance(other, Value):
-                return _node2(self.data + other.data, "+", self, 1.0, other, 1.0)
+                return _node2(self._data + other._data, "+", self, 1.0, other, 1.0)
             c = other if type(other) is float else constant(other)
-            return NotImplemented if c is None else _node1(self.data + c, "+", self, 1.0, c)
+            return NotImplemented if c is None else _node1(self._data + c, "+", self, 1.0, c)
         except _ERRORS:
             return apply(ops.ADD, (self, other))
 
@@ -63,9 +63,9 @@ class Value(Node):
         """``a - b``.  d/da = 1, d/db = -1."""
         try:
             if isinstance(other, Value):
-                return _node2(self.data - other.data, "-", self, 1.0, other, -1.0)
+                return _node2(self._data - other._data, "-", self, 1.0, other, -1.0)
             c = other if type(other) is float else constant(other)
-            return NotImplemented if c is None else _node1(self.data - c, "-", self, 1.0, c)
+            return NotImplemented if c is None else _node1(self._data - c, "-", self, 1.0, c)
         except _ERRORS:
             return apply(ops.SUB, (self, other))
 
@@ -75,16 +75,16 @@ class Value(Node):
         if c is None:
             return NotImplemented
         try:
-            return _node1(c - self.data, "r-", self, -1.0, c)
+            return _node1(c - self._data, "r-", self, -1.0, c)
         except _ERRORS:
             return apply(ops.SUB, (c, self))
 
     def __mul__(self, other: Operand) -> Value:
         """``a * b``.  d/da = b, d/db = a."""
-        x = self.data
+        x = self._data
         try:
             if isinstance(other, Value):
-                y = other.data
+                y = other._data
                 return _node2(x * y, "*", self, y, other, x)
             c = other if type(other) is float else constant(other)
             return NotImplemented if c is None else _node1(x * c, "*", self, c, c)
@@ -95,10 +95,10 @@ class Value(Node):
 
     def __truediv__(self, other: Operand) -> Value:
         """``a / b``.  d/da = 1/b, d/db = -a/b^2 = -out/b."""
-        x = self.data
+        x = self._data
         try:
             if isinstance(other, Value):
-                y = other.data
+                y = other._data
                 out = x / y
                 return _node2(out, "/", self, 1.0 / y, other, -out / y)
             c = other if type(other) is float else constant(other)
@@ -112,18 +112,18 @@ class Value(Node):
         if c is None:
             return NotImplemented
         try:
-            out = c / self.data
-            return _node1(out, "r/", self, -out / self.data, c)
+            out = c / self._data
+            return _node1(out, "r/", self, -out / self._data, c)
         except _ERRORS:
             return apply(ops.DIV, (c, self))
 
     def __pow__(self, other: Operand) -> Value:
         """``a ** b``.  d/da = b a^(b-1), d/db = a^b ln a (masked where they are exactly 0:
         b = 0, or a = 0 with b >= 0)."""
-        x = self.data
+        x = self._data
         try:
             if isinstance(other, Value):
-                y = other.data
+                y = other._data
                 out = pow_float(x, y)
                 return _node2(out, "**", self, d_pow_base(x, y, out),
                               other, d_pow_exponent(x, y, out))
@@ -141,15 +141,15 @@ class Value(Node):
         if c is None:
             return NotImplemented
         try:
-            out = pow_float(c, self.data)
-            return _node1(out, "r**", self, d_pow_exponent(c, self.data, out), c)
+            out = pow_float(c, self._data)
+            return _node1(out, "r**", self, d_pow_exponent(c, self._data, out), c)
         except _ERRORS:
             return apply(ops.POW, (c, self))
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """``a if a > 0 else slope * a``.  d/da = 1 above 0, else slope."""
         s = as_float(slope, "leaky_relu slope")
-        x = self.data
+        x = self._data
         try:
             if x > 0.0:
                 return _node1(x, "leaky_relu", self, 1.0, s)
@@ -161,13 +161,13 @@ class Value(Node):
     def __neg__(self) -> Value:
         """``-a``.  d/da = -1."""
         try:
-            return _node1(-self.data, "neg", self, -1.0)
+            return _node1(-self._data, "neg", self, -1.0)
         except _ERRORS:
             return apply(ops.NEG, (self,))
 
     def __abs__(self) -> Value:
         """``|a|``.  d/da = sign(a) (0 at 0, as PyTorch)."""
-        x = self.data
+        x = self._data
         try:
             return _node1(abs(x), "abs", self, 1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0)
         except _ERRORS:
@@ -176,7 +176,7 @@ class Value(Node):
     def exp(self) -> Value:
         """``e^a``.  d/da = e^a = out."""
         try:
-            out = math.exp(self.data)
+            out = math.exp(self._data)
             return _node1(out, "exp", self, out)
         except _ERRORS:
             return apply(ops.EXP, (self,))
@@ -184,7 +184,7 @@ class Value(Node):
     def log(self) -> Value:
         """``ln a``.  d/da = 1/a."""
         try:
-            x = self.data
+            x = self._data
             return _node1(math.log(x), "log", self, 1.0 / x)
         except _ERRORS:
             return apply(ops.LOG, (self,))
@@ -192,14 +192,14 @@ class Value(Node):
     def sqrt(self) -> Value:
         """``sqrt(a)``.  d/da = 1/(2 sqrt(a)) = 0.5/out."""
         try:
-            out = math.sqrt(self.data)
+            out = math.sqrt(self._data)
             return _node1(out, "sqrt", self, 0.5 / out)
         except _ERRORS:
             return apply(ops.SQRT, (self,))
 
     def tanh(self) -> Value:
         """``tanh(a)``.  d/da = 1 - tanh(a)^2 (computed without cancellation)."""
-        x = self.data
+        x = self._data
         try:
             out = math.tanh(x)                      # where 1 - out^2 would cancel, the
             d = 1.0 - out * out if -2.5 < x < 2.5 else tanh_derivative_float(x, out)
@@ -209,7 +209,7 @@ class Value(Node):
 
     def sigmoid(self) -> Value:
         """``1/(1+e^-a)``.  d/da = s(a)(1 - s(a)) (computed without cancellation)."""
-        x = self.data
+        x = self._data
         try:
             out = sigmoid_float(x)                  # where 1 - out would cancel, the
             d = out * (1.0 - out) if -3.0 < x < 3.0 else sigmoid_derivative_float(x, out)
@@ -219,7 +219,7 @@ class Value(Node):
 
     def relu(self) -> Value:
         """``max(a, 0)``.  d/da = 1 for a > 0; below, exactly 0 passes back (MASKED)."""
-        x = self.data
+        x = self._data
         try:
             if x > 0.0:
                 return _node1(x, "relu", self, 1.0)
@@ -231,7 +231,7 @@ class Value(Node):
 
     def softplus(self) -> Value:
         """``ln(1 + e^a)``.  d/da = sigmoid(a)."""
-        x = self.data
+        x = self._data
         try:
             return _node1(softplus_float(x), "softplus", self, sigmoid_float(x))
         except _ERRORS:
@@ -239,7 +239,7 @@ class Value(Node):
 
     def sin(self) -> Value:
         """``sin a``.  d/da = cos a."""
-        x = self.data
+        x = self._data
         try:
             return _node1(math.sin(x), "sin", self, math.cos(x))
         except _ERRORS:
@@ -247,7 +247,7 @@ class Value(Node):
 
     def cos(self) -> Value:
         """``cos a``.  d/da = -sin a."""
-        x = self.data
+        x = self._data
         try:
             return _node1(math.cos(x), "cos", self, -math.sin(x))
         except _ERRORS:
@@ -271,7 +271,7 @@ class Value(Node):
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from the graph."""
-        return Value(self.data, self.label)
+        return Value(self._data, self.label)
 
 
 # ==================================================================== node construction
@@ -285,8 +285,8 @@ def _node1(out, op, a, d, c=None):
     if not isfinite(out):
         raise ArithmeticError(op)
     node = _new(Value)
-    node.data = out
-    node.grad = 0.0
+    node._data = out
+    node._grad = 0.0
     node.op = op
     node.label = ""
     node._d1 = c
@@ -304,8 +304,8 @@ def _node2(out, op, a, da, b, db):
     if not isfinite(out):
         raise ArithmeticError(op)
     node = _new(Value)
-    node.data = out
-    node.grad = 0.0
+    node._data = out
+    node._grad = 0.0
     node.op = op
     node.label = ""
     if _recording():
@@ -330,7 +330,7 @@ def apply(op: Op, inputs: tuple) -> Value:
                         f"{', '.join(type(v).__name__ for v in inputs)}")
     if len(inputs) > 2 and not all(isinstance(v, Value) for v in inputs):
         raise TypeError(f"{op.name}: an op of {len(inputs)} inputs takes Values only")
-    xs = [v.data if isinstance(v, Value) else as_float(v, f"{op.name}: a constant operand")
+    xs = [v._data if isinstance(v, Value) else as_float(v, f"{op.name}: a constant operand")
           for v in inputs]
     error = None
     try:
@@ -346,7 +346,7 @@ def apply(op: Op, inputs: tuple) -> Value:
             out = ieee_result(op, xs)
     parents = [i for i, v in enumerate(inputs) if isinstance(v, Value)]
     node = _new(Value)
-    node.data, node.grad, node.label = out, 0.0, ""
+    node._data, node._grad, node.label = out, 0.0, ""
     node.op = op.name if parents[0] == 0 else op.rname
     node._p0 = node._p1 = node._d1 = None
     if len(parents) < len(inputs):                  # one Value and a constant
@@ -379,7 +379,7 @@ def _local_derivative(op, i, xs, out):
         finally:
             recording.reset(data_only)
             ieee_mode.reset(ieee)
-        g = g.data if isinstance(g, Value) else g
+        g = g._data if isinstance(g, Value) else g
     if g is MASKED or type(g) is float:
         return g
     return as_float(g, f"{op.name}: a local derivative")

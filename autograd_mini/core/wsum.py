@@ -56,20 +56,20 @@ def weighted_sum(ws, xs, b):
         ws = tuple(ws)
     if not isinstance(xs, (list, tuple)):
         xs = tuple(xs)
-    w_data = [w.data for w in ws]
-    x_data = [x.data for x in xs]
+    w_data = [w._data for w in ws]
+    x_data = [x._data for x in xs]
     if len(w_data) != len(x_data):
         raise ValueError(f"weighted_sum: {len(w_data)} weights for {len(x_data)} inputs; "
                          f"each weight multiplies one input")
-    s = b.data
+    s = b._data
     for w, x in zip(w_data, x_data):
         s += w * x
-    if not isfinite(s) and all(map(isfinite, w_data + x_data + [b.data])):
+    if not isfinite(s) and all(map(isfinite, w_data + x_data + [b._data])):
         inputs = (*ws, *xs, b)
-        raise domain_error("wsum", inputs, [v.data for v in inputs], None)
+        raise domain_error("wsum", inputs, [v._data for v in inputs], None)
     node = _new(Value)
-    node.data = s
-    node.grad = 0.0
+    node._data = s
+    node._grad = 0.0
     node.op = WSUM.name
     node.label = ""
     node._d1 = None

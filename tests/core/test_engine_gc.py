@@ -28,7 +28,8 @@ def graph():
 
 class Watching(Value):
     """A leaf that notes, each time backward() writes its grad, whether the collector
-    was on; with ``interrupt_after=n`` the (n+1)-th write raises KeyboardInterrupt (once)."""
+    was on; with ``interrupt_after=n`` the (n+1)-th write raises KeyboardInterrupt (once).
+    (The engine writes the slot ``_grad``; ``grad`` is its public name: both are watched.)"""
 
     __slots__ = ("seen", "interrupt_after", "_g")
 
@@ -37,15 +38,17 @@ class Watching(Value):
         super().__init__(data, label)
 
     @property
-    def grad(self):
+    def _grad(self):
         return self._g
 
-    @grad.setter
-    def grad(self, value):
+    @_grad.setter
+    def _grad(self, value):
         self.seen.append(gc.isenabled())
         if self.interrupt_after is not None and len(self.seen) == self.interrupt_after + 1:
             raise KeyboardInterrupt
         self._g = value
+
+    grad = _grad
 
 
 def test_backward_pauses_the_collector_and_restores_it(collector):
