@@ -11,6 +11,8 @@
 #   make fuzz       the long fuzz run (AUTOGRAD_MINI_FUZZ=long): random programs against PyTorch,
 #                   users' ops, compile against eager
 #   make bench      the benchmarks against micrograd, PyTorch and hand-written floats
+#   make bench-layout  the engine's node layout compiled with mypyc (installs mypy into
+#                   .venv): how much a compiled engine gains, docs/performance.md
 #   make notes      notebooks/BACKPROP_NOTES.md is the project's ../shared notes, word for word
 #   make docs       builds the documentation site into site/ (MkDocs, strict: a warning fails)
 #   make docs-serve serves the site on http://127.0.0.1:8000, rebuilding on changes
@@ -26,7 +28,7 @@ PYTEST_ARGS ?=
 
 MODEL ?= gpt
 
-.PHONY: demo test lint fuzz notebook bench notes names clean docs docs-serve notebook-html docs-pictures
+.PHONY: demo test lint fuzz notebook bench bench-layout notes names clean docs docs-serve notebook-html docs-pictures
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("autograd_mini needs Python 3.10+, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -82,6 +84,10 @@ names: $(VENV)/.train-installed
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python -m benchmarks
+
+bench-layout: $(VENV)/.test-installed
+	$(BIN)/python -m pip install -q mypy
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m benchmarks.layout
 
 notes:
 	@if [ -f ../shared/BACKPROP_NOTES.md ]; then \
