@@ -43,6 +43,21 @@ class Node:
     # the engine reads and writes (``observing``) without observing the engine's own ops.
     __slots__ = ("_data", "_grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")
 
+    def __init_subclass__(cls, **kwargs):
+        """A subclass that redefines ``data`` or ``grad`` must redefine ``_data`` or
+        ``_grad`` as the same thing (``grad = _grad``): the engine reads and writes the
+        slots ``_data``, ``_grad``, so a property on the public name alone would be
+        passed over by every op and backward (a silently different number)."""
+        super().__init_subclass__(**kwargs)
+        for name in ("data", "grad"):
+            own = vars(cls)
+            if (name in own or "_" + name in own) and own.get(name) is not own.get("_" + name):
+                given, other = (name, "_" + name) if name in own else ("_" + name, name)
+                raise TypeError(
+                    f"{cls.__name__}: redefines {given!r} but not {other!r} as the same "
+                    f"thing; the engine reads and writes the slot '_{name}' and users read "
+                    f"{name!r}: define '_{name}' and set {name} = _{name}")
+
     def __init__(self, data: float, label: str = "") -> None:
         self._data = data if type(data) is float else as_float(data, "Value data")
         if type(label) is not str:

@@ -149,3 +149,38 @@ def test_graphs_hold_no_reference_cycles():
         assert gc.collect() == 0
     finally:
         (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.parametrize("body, message", [
+    ("data = property(lambda self: 1.0)", "redefines 'data' but not '_data'"),
+    ("_data = property(lambda self: 1.0)", "redefines '_data' but not 'data'"),
+    ("__slots__ = ('grad',)", "redefines 'grad' but not '_grad'"),
+])
+def test_a_subclass_redefining_data_or_grad_alone_is_refused(body, message):
+    """The engine reads and writes the slots _data and _grad; a property on the public
+    name alone would be passed over by every op and backward: a silently different
+    number, so defining such a subclass is an error naming both names."""
+    with pytest.raises(TypeError, match=message):
+        exec(f"class Sub(Value):\n    {body}\n", {"Value": Value})
+
+
+def test_a_subclass_redefining_both_names_as_one_is_used_by_the_engine():
+    class Rounded(Value):
+        __slots__ = ("_raw",)
+
+        @property
+        def _data(self):
+            return round(self._raw, 1)
+
+        @_data.setter
+        def _data(self, value):
+            self._raw = value
+
+        data = _data
+
+    a = Rounded(1.26)
+    assert a.data == 1.3
+    y = a * a                                   # the op reads the rounded number
+    assert y.data == 1.3 * 1.3
+    y.backward()
+    assert a.grad == 2 * 1.3
