@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 
-from . import workloads
+from . import measures, workloads
 
 
 def main(engine):
@@ -45,11 +45,11 @@ def main(engine):
 def run(obj, cmd, setup_done):
     bench, n, reps = cmd["bench"], cmd.get("size", 0), cmd.get("reps", 1)
     if bench == "memory":
-        return {"value": workloads.memory_per_node(obj, n)}
+        return {"value": measures.memory_per_node(obj, n)}
     if bench == "depth":
-        return {"value": workloads.max_depth(obj, n)}
+        return {"value": measures.max_depth(obj, n)}
     if bench == "compile_cost":
-        return {"value": workloads.compile_cost(n, memory=cmd.get("memory", False))}
+        return {"value": measures.compile_cost(n, memory=cmd.get("memory", False))}
     key = (bench, n)
     if key not in setup_done:
         t0 = time.perf_counter()

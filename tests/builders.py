@@ -4,7 +4,7 @@ tests/ is on sys.path while pytest runs."""
 
 import pytest
 
-from benchmarks.workloads import demo_loss  # noqa: F401  (one copy, shared with benchmarks)
+from benchmarks.common import demo_loss  # noqa: F401  (one copy, shared with benchmarks)
 
 __all__ = ["demo_loss", "labelled_expression", "sklearn_moons_numpy",
            "skip_unless_setuptools_can_build"]

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from benchmarks import run, workloads
+from benchmarks import report, workloads
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -69,11 +69,11 @@ def test_table_ratios():
         "engines": ["autograd_mini", "micrograd", "floor"],
         "sizes": {"mlp": 100, "chain": 10, "wide": 10},
         "times": {b: {"autograd_mini": [0.1, 0.2, 0.3], "micrograd": [2.0], "floor": [0.05]}
-                  for b in run.TIMED},
+                  for b in report.TIMED},
         "errors": {}, "config": {"memory": 10},
         "memory": {"autograd_mini": 150.0, "micrograd": 600.0, "floor": 30.0},
     }
-    table = run.table(results)
+    table = report.table(results)
     assert "| mlp (one step, 100 points) | autograd_mini (eager) | 200.0 ms | 10.0x faster " \
            "| 4.00x floor |" in table
     assert "| micrograd 0.1.0 | 2000.0 ms | 1x | 40.00x floor |" in table
@@ -83,7 +83,7 @@ def test_table_ratios():
     results["config"]["big_chain"] = 1_000_000
     results["big_chain"] = {"autograd_mini": 3.0, "floor": 0.1}
     results["setup"] = {"mlp": {"compiled": 0.8}}
-    goals = run.targets(results)
+    goals = report.targets(results)
     assert "- `mlp` step eager / floor at most 1.5x: 4.00x (NOT met)" in goals  # 0.2 / 0.05
     assert "- `compile(loss)` first call (trace + code) at most 5 eager steps: " \
            "4.00 steps (met)" in goals                                 # 0.8 s / 0.2 s

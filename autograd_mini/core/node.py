@@ -150,7 +150,7 @@ class Node:
         ``gradient``: d(result)/d(self), a number or a Value (None: 1).
         """
         if isinstance(gradient, Node) and not create_graph:
-            gradient = gradient._data                # y.backward(torch.tensor(2.0)) ports as is
+            gradient = gradient._data               # y.backward(torch.tensor(2.0)) ports as is
         engine.backward(self, gradient, create_graph, inputs)
 
     def register_hook(self, hook):

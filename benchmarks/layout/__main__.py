@@ -11,7 +11,9 @@ from pathlib import Path
 
 from autograd_mini import Value
 
-from ..workloads import Floor, ScalarEngine, memory_per_node
+from ..floor import Floor
+from ..measures import memory_per_node
+from ..workloads import ScalarEngine
 from . import node_layout
 
 HERE = Path(__file__).parent
