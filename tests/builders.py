@@ -1,13 +1,20 @@
-"""Inputs that several test modules build: micrograd's moons data, micrograd's demo loss
-and the README's small labelled expression. Import them (`from builders import demo_loss`);
-tests/ is on sys.path while pytest runs."""
+"""Inputs that several test modules build: micrograd's moons data, micrograd's demo loss,
+the README's small labelled expression and the logistic sigmoid on floats. Import them
+(`from builders import demo_loss`); tests/ is on sys.path while pytest runs."""
+
+import math
 
 import pytest
 
 from benchmarks.common import demo_loss  # noqa: F401  (one copy, shared with benchmarks)
 
-__all__ = ["demo_loss", "labelled_expression", "sklearn_moons_numpy",
+__all__ = ["demo_loss", "labelled_expression", "sigmoid", "sklearn_moons_numpy",
            "skip_unless_setuptools_can_build"]
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x) on a float: the closed forms' reference."""
+    return 1.0 / (1.0 + math.exp(-x))
 
 
 def skip_unless_setuptools_can_build():
