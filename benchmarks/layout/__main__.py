@@ -11,14 +11,15 @@ from pathlib import Path
 
 from autograd_mini import Value
 
+from ..common import CHAIN_A, CHAIN_B
 from ..floor import Floor
 from ..measures import memory_per_node
 from ..workloads import ScalarEngine
 from . import node_layout
 
 HERE = Path(__file__).parent
-A, B = 1.0000001, 1e-7                  # the chain of benchmarks/workloads.py
-FLOOR = Floor()                         # the hand-written floats of benchmarks/workloads.py
+A, B = CHAIN_A, CHAIN_B                 # the chain of benchmarks/workloads.py
+FLOOR = Floor()                         # the hand-written floats of benchmarks/floor.py
 
 
 TYPED = 'Number = float                  # the boxed variant: Any\n' \
