@@ -128,3 +128,28 @@ def test_compile_rows_alone(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "speed"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "unknown part(s) ['speed']" in proc.stderr
+
+
+def test_the_layout_experiment_computes_what_the_engine_computes():
+    """benchmarks/layout's node (interpreted here; make bench-layout compiles it): the
+    same floats as the engine, bit for bit, on its chain and wide workloads and on tanh
+    and relu, and an inactive relu's edge is masked (passes nothing back)."""
+    import random
+
+    from autograd_mini import Value
+    from benchmarks.layout import node_layout
+    from benchmarks.layout.__main__ import chain, wide
+
+    for n in (2, 1_000):
+        assert chain(node_layout.Node, n) == chain(Value, n)
+    rng = random.Random(0)
+    xs = [rng.uniform(-1, 1) for _ in range(50)]
+    ws = [rng.uniform(-1, 1) for _ in range(50)]
+    assert wide(node_layout.Node, xs, ws)[1] == wide(Value, xs, ws)[1]
+    for start in (1.5, -0.7):
+        t, u = node_layout.Node(start), Value(start)
+        (t.tanh() + (t * t).relu() * t.relu()).backward()
+        (u.tanh() + (u * u).relu() * u.relu()).backward()
+        assert t.grad == u.grad
+    off = node_layout.Node(-2.0).relu()
+    assert off.masked == 1 and off.data == 0.0
