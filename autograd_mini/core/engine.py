@@ -115,7 +115,7 @@ def _chain_rule(order):
         a = v._p0
         if a is None:                                    # a leaf passes nothing on
             continue
-        g = v._grad                                       # complete by now
+        g = v._grad                                      # complete by now
         b = v._p1
         d = v._d0
         if b is None:

@@ -49,8 +49,8 @@ class Node:
         slots ``_data``, ``_grad``, so a property on the public name alone would be
         passed over by every op and backward (a silently different number)."""
         super().__init_subclass__(**kwargs)
+        own = vars(cls)
         for name in ("data", "grad"):
-            own = vars(cls)
             if (name in own or "_" + name in own) and own.get(name) is not own.get("_" + name):
                 given, other = (name, "_" + name) if name in own else ("_" + name, name)
                 raise TypeError(
@@ -230,24 +230,20 @@ def _write_data(v, value):
 _OBSERVED_DATA = property(_read_data, _write_data, doc="the number (observed)")
 
 
-def _outside_core(depth=2):
-    return not sys._getframe(depth).f_globals.get("__name__", "").startswith(
-        "autograd_mini.core")
-
-
 def _read_grad(v):
-    """``v.grad`` while observed: a read by code outside the core (kind "grad")."""
+    """``v.grad`` while observed: a read by code outside the core (kind "grad"; the core
+    reads the slot ``_grad``)."""
     value = _GRAD.__get__(v)
-    if observer is not None and _outside_core():
+    if observer is not None:
         observer("grad", v, None, value)
     return value
 
 
 def _write_grad(v, value):
     """``v.grad = g`` while observed: a write by code outside the core (kind "grad"; the
-    core's own are a new node's 0.0), ``zero_grad()`` included."""
+    core writes the slot ``_grad``), ``zero_grad()`` included."""
     _GRAD.__set__(v, value)
-    if observer is not None and _outside_core():
+    if observer is not None:
         observer("grad", v, None, value)
 
 
