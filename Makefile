@@ -1,11 +1,14 @@
 # Two commands on a fresh machine with Python 3.10+:
 #   make demo   runs the main demo: the worked 2-2-2 example of BACKPROP_NOTES.md, its
 #               numbers and its graph (worked_example.svg); installs what it needs into .venv
-#   make test   runs the whole test suite (installs the test tools, numpy for
-#               autograd_mini.testing, and PyTorch 2.13.0 for the comparison tests; where
+#   make test   runs the whole test suite twice: on the compiled engine, then on the
+#               interpreted one (AUTOGRAD_MINI_PURE=1); installs the test tools, numpy for
+#               autograd_mini.testing, and PyTorch 2.13.0 for the comparison tests (where
 #               torch cannot be installed those tests skip, except under CI=true, where a
-#               missing torch is an error)
+#               missing torch is an error). Where no C compiler is found, both passes run
+#               the interpreted engine.
 # Others:
+#   make build      compiles the engine's core again (pip install -e .: mypyc, docs/engine.md)
 #   make notebook   installs JupyterLab into .venv and opens the walkthrough
 #   make lint       ruff check . (the rules are in pyproject.toml)
 #   make fuzz       the long fuzz run (AUTOGRAD_MINI_FUZZ=long): random programs against PyTorch,
@@ -28,7 +31,9 @@ PYTEST_ARGS ?=
 
 MODEL ?= gpt
 
-.PHONY: demo test lint fuzz notebook bench bench-layout notes names clean docs docs-serve notebook-html docs-pictures
+CORE_SOURCES := setup.py $(addprefix autograd_mini/core/,engine.py node.py value.py wsum.py)
+
+.PHONY: build demo test lint fuzz notebook bench bench-layout notes names clean docs docs-serve notebook-html docs-pictures
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("autograd_mini needs Python 3.10+, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -37,7 +42,7 @@ $(BIN)/python:
 
 $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
-	touch $@
+	touch $@ $(VENV)/.engine-built
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
@@ -45,7 +50,8 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	@if $(BIN)/python -m pip install -q $(TORCH); then :; \
 	elif [ "$$CI" = "true" ]; then echo "CI: $(TORCH) failed to install" >&2; exit 1; \
 	else echo "note: $(TORCH) not installed; the PyTorch comparison tests will skip"; fi
-	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed $(VENV)/.docs-installed
+	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed $(VENV)/.docs-installed \
+	    $(VENV)/.engine-built
 
 $(VENV)/.train-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[train]'
@@ -63,11 +69,23 @@ $(VENV)/.notebook-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[train,check]' jupyterlab
 	touch $@ $(VENV)/.demo-installed $(VENV)/.train-installed
 
-demo: $(VENV)/.demo-installed
+# the compiled core, rebuilt when its sources change (an edited source is never run stale:
+# autograd_mini/core/compiled.py falls back to it with a warning until this rebuilds)
+$(VENV)/.engine-built: $(CORE_SOURCES) | $(VENV)/.demo-installed
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+build: | $(BIN)/python
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(VENV)/.engine-built
+
+demo: $(VENV)/.demo-installed $(VENV)/.engine-built
 	$(BIN)/python -m autograd_mini example --svg worked_example.svg
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed $(VENV)/.engine-built
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@echo "=== the same suite on the interpreted engine (AUTOGRAD_MINI_PURE=1)"
+	AUTOGRAD_MINI_PURE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.lint-installed
 	$(BIN)/ruff check .

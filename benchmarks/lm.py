@@ -6,7 +6,7 @@ it (the model is written with autograd_mini's nn); ``nodes`` is the graph's size
 """
 
 NAME = "isabella"
-ENGINES = ("autograd_mini", "compiled")
+ENGINES = ("autograd_mini", "interpreted", "compiled")
 
 
 class LanguageModelStep:

@@ -41,7 +41,8 @@ QUICK = {"rounds": 1, "mlp": (100, 1), "chain": 2_000, "wide": 2_000, "memory": 
 # the parts of a run (``--only``): the timed benchmarks, then the probes
 PARTS = ["mlp", "chain", "wide", "wconst", "lm", "memory", "depth", "big_chain",
          "compile_cost"]
-BIG_CHAIN = ("autograd_mini", "floor")     # the 10^6 chain: only these (peers take minutes)
+# the 10^6 chain: only these (peers take minutes)
+BIG_CHAIN = ("autograd_mini", "interpreted", "floor")
 BENCH_ENGINES = {"lm": LM_ENGINES}         # the benchmarks only some engines run
 
 
@@ -52,6 +53,9 @@ class Worker:
         self.engine = engine
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [ROOT] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        env.pop("AUTOGRAD_MINI_PURE", None)
+        if engine == "interpreted":                 # the core's source, not the compiled core
+            env["AUTOGRAD_MINI_PURE"] = "1"
         self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.worker", engine],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      text=True, cwd=ROOT, env=env)

@@ -1,6 +1,8 @@
 """The benchmark workloads, written once per engine.
 
-Engines: ``autograd_mini`` (eager), ``compiled`` (``autograd_mini.compile``),
+Engines: ``autograd_mini`` (eager, on the compiled core where it was built),
+``interpreted`` (the same, AUTOGRAD_MINI_PURE=1: the core's Python source), ``compiled``
+(``autograd_mini.compile``),
 ``micrograd`` (0.1.0), ``torch`` (0-d float64 tensors, one thread) and ``floor``
 (the same arithmetic written by hand on floats). Every workload function returns a
 number that the driver compares across engines, so a benchmark that computes
@@ -39,7 +41,7 @@ from .common import (
 from .floor import Floor
 from .lm import LanguageModelStep
 
-ENGINES = ["autograd_mini", "compiled", "micrograd", "torch", "floor"]
+ENGINES = ["autograd_mini", "interpreted", "compiled", "micrograd", "torch", "floor"]
 
 
 # ---------------------------------------------------------------------- scalar engines
@@ -283,7 +285,8 @@ class Torch:
                                   "which tracemalloc does not see")
 
 
-FACTORIES = {"autograd_mini": AutogradMini, "compiled": Compiled, "micrograd": Micrograd,
+FACTORIES = {"autograd_mini": AutogradMini, "interpreted": AutogradMini,  # (the worker
+             "compiled": Compiled, "micrograd": Micrograd,      # sets AUTOGRAD_MINI_PURE=1)
              "torch": Torch, "floor": Floor}
 
 

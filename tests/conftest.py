@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from autograd_mini.core.compiled import ENGINE  # the engine this run tests
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))      # `benchmarks` (never installed); appended, so an installed
@@ -37,6 +39,15 @@ NEEDS = {
                  "pip install 'autograd-mini[test]'"),
     "fuzz": (("hypothesis",), "pip install hypothesis"),
     "mpmath": (("mpmath",), "pip install mpmath"),
+}
+# A test marked ``interpreted`` needs the core's Python source running (pdb stepping into
+# an op, inspect.getsource, a subclass the compiled engine refuses); ``compiled`` needs the
+# compiled core. `make test` runs the suite on both engines (AUTOGRAD_MINI_PURE=1 second).
+ENGINES = {
+    "interpreted": "needs the interpreted engine (the core's Python source running): "
+                   "AUTOGRAD_MINI_PURE=1, as make test's second pass runs it",
+    "compiled": "needs the compiled engine (mypyc): pip install -e . with a C compiler, "
+                "without AUTOGRAD_MINI_PURE",
 }
 DOT = "dot"
 DOT_REASON = "needs Graphviz's `dot` on PATH (apt-get install graphviz / brew install graphviz)"
@@ -83,6 +94,8 @@ def pytest_configure(config):
     for marker, (modules, install) in NEEDS.items():
         config.addinivalue_line("markers", f"{marker}: needs {', '.join(modules)} ({install})")
     config.addinivalue_line("markers", f"{DOT}: {DOT_REASON}")
+    for engine, reason in ENGINES.items():
+        config.addinivalue_line("markers", f"{engine}: {reason}")
     config.addinivalue_line("markers", "autograd_mini_required(reason): set by conftest.py")
     _hypothesis_profiles()
 
@@ -94,6 +107,9 @@ def pytest_collection_modifyitems(config, items):
         for fixture, marker in FIXTURE_MARKERS.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
+        for name in {mark.name for mark in item.iter_markers()} & set(ENGINES):
+            if name != ENGINE:
+                item.add_marker(pytest.mark.skip(reason=ENGINES[name]))
         for name in {mark.name for mark in item.iter_markers()} & (set(NEEDS) | {DOT}):
             reason = skip_reason(name)
             if reason is None:

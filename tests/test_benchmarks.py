@@ -23,16 +23,17 @@ def bench(tmp_path, *args, env=None):
 
 
 def test_quick_run_writes_the_table(tmp_path):
-    proc, md, raw = bench(tmp_path, "--engines", "autograd_mini,compiled,floor")
+    proc, md, raw = bench(tmp_path, "--engines", "autograd_mini,interpreted,compiled,floor")
     for name in ("mlp (one step, 100 points)", "chain (2,000 ops)", "wide (2,000 products)",
                  "memory (wide, 2,000 products)"):
         assert name in proc.stdout and name in md
-    for label in ("autograd_mini (eager)", "autograd_mini.compile",
+    for label in ("autograd_mini (eager, compiled core)", "autograd_mini.compile",
+                  "autograd_mini (eager, interpreted core)",
                   "hand-written floats (floor)"):
         assert label in md
     assert "| benchmark | engine | median | vs micrograd | vs floor |" in md
     assert "Machine:" in md and "Python 3." in md and "garbage collector on" in md
-    assert raw["engines"] == ["autograd_mini", "compiled", "floor"]
+    assert raw["engines"] == ["autograd_mini", "interpreted", "compiled", "floor"]
     for b in ("mlp", "chain", "wide"):
         for e in raw["engines"]:
             assert raw["times"][b][e] and all(t > 0 for t in raw["times"][b][e])
@@ -40,13 +41,15 @@ def test_quick_run_writes_the_table(tmp_path):
     # the engines computed the same numbers (eager and compiled bit for bit)
     assert raw["checks"]["mlp"]["autograd_mini"] == raw["checks"]["mlp"]["compiled"]
     assert raw["checks"]["wide"]["autograd_mini"] == raw["checks"]["wide"]["compiled"]
+    for b in ("mlp", "chain", "wide", "lm"):        # the two cores: the same numbers
+        assert raw["checks"][b]["autograd_mini"] == raw["checks"][b]["interpreted"], b
     assert abs(raw["checks"]["chain"]["floor"][0] - raw["checks"]["chain"]["autograd_mini"][0]) \
         < 1e-12
     assert raw["depth"]["autograd_mini"] is None            # no recursion limit to hit
     # the names GPT's training step: autograd_mini's engines only, with its graph's size
-    assert "| lm (names GPT step, 11,542 nodes) | autograd_mini (eager) |" in md
+    assert "| lm (names GPT step, 11,542 nodes) | autograd_mini (eager, compiled core) |" in md
     assert "| lm (names GPT step, 11,542 nodes) | autograd_mini.compile |" in md
-    assert set(raw["times"]["lm"]) == {"autograd_mini", "compiled"}
+    assert set(raw["times"]["lm"]) == {"autograd_mini", "interpreted", "compiled"}
     for eager, compiled in zip(raw["checks"]["lm"]["autograd_mini"],
                                raw["checks"]["lm"]["compiled"]):
         assert abs(eager - compiled) <= 1e-12 * abs(eager)    # to rounding (docs: the shift)
@@ -74,10 +77,10 @@ def test_table_ratios():
         "memory": {"autograd_mini": 150.0, "micrograd": 600.0, "floor": 30.0},
     }
     table = report.table(results)
-    assert "| mlp (one step, 100 points) | autograd_mini (eager) | 200.0 ms | 10.0x faster " \
-           "| 4.00x floor |" in table
+    assert "| mlp (one step, 100 points) | autograd_mini (eager, compiled core) | 200.0 ms " \
+           "| 10.0x faster | 4.00x floor |" in table
     assert "| micrograd 0.1.0 | 2000.0 ms | 1x | 40.00x floor |" in table
-    assert "| autograd_mini (eager) | 150 B/node | 4.0x less |" in table
+    assert "| autograd_mini (eager, compiled core) | 150 B/node | 4.0x less |" in table
     results["config"]["depth"] = 1_000_000
     results["depth"] = {"autograd_mini": None}
     results["config"]["big_chain"] = 1_000_000

@@ -5,6 +5,9 @@ lines, no class over 200 (Value, whose ops are its methods, up to 300), and the 
 holds every sub-package."""
 
 import ast
+import importlib.util
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -52,11 +55,18 @@ def modules():
 
 def imports_of(name, path):
     """Every (imported module, imported names, line) of the package that ``name`` imports,
-    at any depth (inside functions too: a lazy import is an import)."""
+    at any depth (inside functions too: a lazy import is an import). Not those under
+    ``if TYPE_CHECKING:``, which never run: they name a class for annotations (engine.py
+    types its loops with node.py's Node, which mypyc compiles to direct field reads)."""
     tree = ast.parse(path.read_text("utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = []
+    type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                 and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+                 for statement in block.body for n in ast.walk(statement)}
     for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -210,3 +220,9 @@ def test_the_wheel_holds_every_sub_package(tmp_path):
         path = module.replace(".", "/")
         assert f"{path}.py" in names or f"{path}/__init__.py" in names, module
     assert "autograd_mini/py.typed" in names
+    compiled = {n for n in names if n.startswith("autograd_mini/core/") and n.endswith(".so")}
+    if os.environ.get("AUTOGRAD_MINI_PURE", "0") not in ("", "0"):
+        assert compiled == set()                # the build honours the switch too
+    elif importlib.util.find_spec("mypyc") is not None and shutil.which("cc"):
+        assert {n.split("/")[-1].split(".")[0] for n in compiled} == {
+            "engine", "node", "value", "wsum", "_compiled_from"}, names

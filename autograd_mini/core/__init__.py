@@ -1,6 +1,7 @@
 """The engine: ``Value``, its ops, ``backward``, ``grad``, grad modes.
 
 Read it in this order (each module imports only the ones before it):
+  compiled.py   which engine runs: engine/node/value compiled by mypyc, or their source
   scalar.py     the math the ops are written with (floats, and Values for create_graph)
   special.py    the NaN/inf policy: domain errors, IEEE results, number checks
   ops.py        the op table: each op's forward beside its local derivatives; ``op``
@@ -14,11 +15,12 @@ It imports nothing of the package but ``util``; every other sub-package (``nn``,
 ``visual``, ``compiler``, ``testing``) reads the engine through the names below.
 """
 
+from . import compiled  # noqa: F401  first: chooses the compiled engine (mypyc) or its source
 from .autograd import GradcheckError, grad, gradcheck, gradgradcheck
 from .engine import gradient_floats, gradient_values, topological_order
 from .functional import hessian, jacobian
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .node import observing
+from .observe import observing
 from .ops import MANY, MASKED, OPS, Op, is_builtin, op, op_inputs
 from .special import as_float
 from .value import Value

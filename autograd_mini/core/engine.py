@@ -15,52 +15,80 @@ output's own class.
 from __future__ import annotations
 
 import gc
+from typing import TYPE_CHECKING
 
 from ..util.gc_pause import collector_paused
 from .grad_mode import recording
 from .ops import MANY, MASKED, op_inputs
 from .special import as_float, differentiating, ieee_mode
 
+if TYPE_CHECKING:                       # node.py imports this module: types only
+    from .node import Node
+
 __all__ = ["topological_order", "backward", "gradient_floats", "gradient_values",
-           "register_hook", "check_differentiable"]
+           "register_hook", "check_differentiable", "parents_of", "edges_of"]
+
+
+# ============================================================== 0. reading a node
+def parents_of(v: Node) -> tuple:
+    """``v.parents``: (), (a,), (a, b) or the n-ary node's tuple."""
+    a, b = v._p0, v._p1
+    return () if a is None else (a,) if b is None else a if b is MANY else (a, b)
+
+
+def edges_of(v: Node) -> tuple:
+    """``v.edges``: (parent, local derivative) pairs, MASKED kept."""
+    a, b = v._p0, v._p1
+    if a is None:
+        return ()
+    if b is None:
+        return ((a, v._d0),)
+    return tuple(zip(a, v._d0)) if b is MANY else ((a, v._d0), (b, v._d1))
 
 
 # ============================================================== 1. topological order
-def topological_order(root):
+def topological_order(root: Node) -> list[Node]:
     """Every node reachable from ``root``, each after all of its parents.
 
     Iterative depth-first search (no recursion limit): a node stays on the stack until
     none of its parents is left unseen. A leaf parent is emitted on the spot.
     """
-    order, stack, seen, many = [], [root], {root}, MANY
-    emit, push, mark = order.append, stack.append, seen.add     # bound once: hot loop
+    order: list[Node] = []
+    stack: list[Node] = [root]
+    seen: set[Node] = {root}
+    many = MANY
     while stack:
         node = stack[-1]
-        a, b = node._p0, node._p1
-        if b is many:                                   # n-ary: the first unseen parent
-            for p in a:
+        first, second = node._p0, node._p1
+        if second is many:                              # n-ary: the first unseen parent
+            parents: tuple[Node, ...] = first
+            for p in parents:
                 if p not in seen:
-                    mark(p)
+                    seen.add(p)
                     if p._p0 is not None:
-                        push(p)
+                        stack.append(p)
                         break
-                    emit(p)
+                    order.append(p)
             else:
-                emit(stack.pop())
+                order.append(stack.pop())
             continue
-        if a is not None and a not in seen:
-            mark(a)
-            if a._p0 is not None:
-                push(a)
-                continue
-            emit(a)
-        if b is not None and b not in seen:
-            mark(b)
-            if b._p0 is not None:
-                push(b)
-                continue
-            emit(b)
-        emit(stack.pop())
+        if first is not None:
+            a: Node = first                             # (typed: the compiled engine
+            if a not in seen:                           # reads its fields directly)
+                seen.add(a)
+                if a._p0 is not None:
+                    stack.append(a)
+                    continue
+                order.append(a)
+        if second is not None:
+            b: Node = second
+            if b not in seen:
+                seen.add(b)
+                if b._p0 is not None:
+                    stack.append(b)
+                    continue
+                order.append(b)
+        order.append(stack.pop())
     return order
 
 
@@ -89,7 +117,7 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
             walking = True
             output._grad = seed
             if _hooks_registered:                    # this pass alone...
-                _walk(order, _DOT_GRAD, _edges, None)
+                _walk(order, _DOT_GRAD, edges_of, None)
             else:
                 _chain_rule(order)
             for v, g in held:                        # ...added to the old grads
@@ -107,30 +135,31 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
         raise
 
 
-def _chain_rule(order):
+def _chain_rule(order: list[Node]) -> None:
     """parent.grad += local_grad * node.grad, for each node from the output back.
     (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
     many = MANY
     for v in reversed(order):
-        a = v._p0
-        if a is None:                                    # a leaf passes nothing on
+        first = v._p0
+        if first is None:                                # a leaf passes nothing on
             continue
-        g = v._grad                                      # complete by now
-        b = v._p1
+        g: float = v._grad                               # complete by now
+        second = v._p1
+        if second is many:                               # n-ary: tuples of parents, grads
+            parents: tuple[Node, ...] = first
+            for p, local in zip(parents, v._d0):
+                if local is not None:
+                    p._grad += local * g
+            continue
+        a: Node = first
         d = v._d0
-        if b is None:
-            if d is not None:
-                a._grad += d * g
-        elif b is not many:
-            if d is not None:
-                a._grad += d * g
+        if d is not None:
+            a._grad += d * g
+        if second is not None:
+            b: Node = second
             d = v._d1
             if d is not None:
                 b._grad += d * g
-        else:                                            # n-ary: tuples of parents, grads
-            for p, local in zip(a, d):
-                if local is not None:
-                    p._grad += local * g
 
 
 class _DotGrad:
@@ -147,10 +176,6 @@ class _DotGrad:
 
 
 _DOT_GRAD = _DotGrad()
-
-
-def _edges(v):
-    return v.edges
 
 
 def check_differentiable(output, what):
@@ -220,7 +245,7 @@ def _leaf_hooks(order, leaves):
     for the ``leaves`` asked for (None: every leaf)."""
     pending = {}
     for v in order:
-        for p in v.parents:
+        for p in parents_of(v):
             if p._p0 is None and getattr(p, "_hooks", None) and (leaves is None or
                                                                  p in leaves):
                 pending[p] = pending.get(p, 0) + 1
@@ -238,9 +263,9 @@ def gradient_floats(order, seeds, local=None, leaves=None):
     grads = dict.fromkeys(order, 0.0)
     grads.update(seeds)
     if local is None:
-        return _walk(order, grads, _edges, leaves)
-    return _walk(order, grads, lambda v: v.edges if (ds := local(v)) is None
-                 else zip(v.parents, ds), (), hooks=False)
+        return _walk(order, grads, edges_of, leaves)
+    return _walk(order, grads, lambda v: edges_of(v) if (ds := local(v)) is None
+                 else zip(parents_of(v), ds), (), hooks=False)
 
 
 def gradient_values(order, seeds, leaves=None):
@@ -254,7 +279,7 @@ def gradient_values(order, seeds, leaves=None):
     was_recording = recording.set(True)
     ieee = ieee_mode.set(True)                  # inf/nan at singular points, as PyTorch
     try:
-        _walk(order, grads, lambda v: zip(v.parents, local_grad_values(v, make)), leaves,
+        _walk(order, grads, lambda v: zip(parents_of(v), local_grad_values(v, make)), leaves,
               make=make)
     finally:
         ieee_mode.reset(ieee)
@@ -291,7 +316,7 @@ def _reaching(order, leaves):
     """The nodes of ``order`` from which one of ``leaves`` is reached through parents."""
     reach = set()
     for v in order:
-        if v in leaves or any(p in reach for p in v.parents):
+        if v in leaves or any(p in reach for p in parents_of(v)):
             reach.add(v)
     return reach
 

@@ -9,19 +9,32 @@ flows through them; ``compile`` sees them through ``observer``.
 from __future__ import annotations
 
 import math
-import sys
 from numbers import Real
-from typing import Union
+from typing import Any
 
 from . import engine
-from .ops import MANY, MASKED
+from .ops import MASKED
 from .special import as_float, differentiating
 
-__all__ = ["Node", "observing"]
+try:                    # mypyc's class options (the interpreted engine needs no such
+    from mypy_extensions import mypyc_attr  # package: a no-op then)
+except ImportError:
+    def mypyc_attr(*args, **kwargs):  # type: ignore[misc]
+        return lambda cls: cls
 
-Operand = Union["Node", float, int]       # what an op takes: a Value or a plain number
+__all__ = ["Node"]
+
+# What an op takes: a Value or a plain number. Typed Any: each op checks it and returns
+# NotImplemented or names the error (the compiled engine would raise its own TypeError).
+Operand = Any
 
 
+# Every new node's gradient: one 0.0 shared (compiled, a literal 0.0 stored in a field
+# that may hold other things than floats would be a new float object: 24 bytes a node).
+_ZERO: Any = 0.0
+
+
+@mypyc_attr(allow_interpreted_subclasses=True)    # compiled: users may subclass it
 class Node:
     """One scalar node of a computation graph, as the engine records it.
 
@@ -40,29 +53,49 @@ class Node:
     # _hooks is set only by register_hook. The number and the gradient live in _data and
     # _grad, which the engine reads; ``data`` and ``grad`` (below the class) are the same
     # two slots under their public names, so that compile can observe what code outside
-    # the engine reads and writes (``observing``) without observing the engine's own ops.
+    # the engine reads and writes (observe.py) without observing the engine's own ops.
+    # The types are what the compiled engine (mypyc) stores: a float is kept unboxed.
     __slots__ = ("_data", "_grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")
+    _data: float
+    _grad: Any      # a float; None after zero_grad(set_to_none=True); a Value (create_graph)
+    op: str
+    label: str
+    _p0: Any        # None (a leaf), a Node, or a tuple of Nodes (n-ary)
+    _d0: Any        # a float, MASKED (None), or a tuple of them (n-ary)
+    _p1: Any        # None, a Node, or MANY
+    _d1: Any        # a float, MASKED, or the constant operand (one parent)
+    _hooks: Any
 
     def __init_subclass__(cls, **kwargs):
-        """A subclass that redefines ``data`` or ``grad`` must redefine ``_data`` or
-        ``_grad`` as the same thing (``grad = _grad``): the engine reads and writes the
-        slots ``_data``, ``_grad``, so a property on the public name alone would be
-        passed over by every op and backward (a silently different number)."""
+        """A subclass may not redefine ``data``, ``grad`` or the slots ``_data``,
+        ``_grad`` behind them: the engine reads and writes the slots directly (the
+        compiled engine reads the fields of the compiled class), so a property there
+        would be passed over by every op and backward: a silently different number.
+        The interpreted engine (AUTOGRAD_MINI_PURE=1) honours a redefinition of both
+        names as one (``grad = _grad``), which tests use to watch backward's writes."""
         super().__init_subclass__(**kwargs)
         own = vars(cls)
         for name in ("data", "grad"):
-            if (name in own or "_" + name in own) and own.get(name) is not own.get("_" + name):
+            if name not in own and "_" + name not in own:
+                continue
+            if COMPILED:
+                raise TypeError(
+                    f"{cls.__name__}: redefines {name!r} or '_{name}'; the compiled engine "
+                    f"reads and writes the field '_{name}' directly and would pass over "
+                    f"it. Store what you need in a slot of your own, or run the "
+                    f"interpreted engine (AUTOGRAD_MINI_PURE=1)")
+            if own.get(name) is not own.get("_" + name):
                 given, other = (name, "_" + name) if name in own else ("_" + name, name)
                 raise TypeError(
                     f"{cls.__name__}: redefines {given!r} but not {other!r} as the same "
                     f"thing; the engine reads and writes the slot '_{name}' and users read "
                     f"{name!r}: define '_{name}' and set {name} = _{name}")
 
-    def __init__(self, data: float, label: str = "") -> None:
+    def __init__(self, data: Any, label: Any = "") -> None:
         self._data = data if type(data) is float else as_float(data, "Value data")
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        self._grad = 0.0
+        self._grad = _ZERO
         self.op = ""
         self.label = label
         self._p0 = self._p1 = self._d1 = None
@@ -79,9 +112,9 @@ class Node:
     def __floor__(self) -> int: return _read(self, "floor", None, math.floor(self._data))
     def __ceil__(self) -> int: return _read(self, "ceil", None, math.ceil(self._data))
     def __trunc__(self) -> int: return _read(self, "trunc", None, math.trunc(self._data))
-    def __round__(self, ndigits: int | None = None) -> float:
+    def __round__(self, ndigits: Any = None) -> Any:
         return _read(self, "round", ndigits, round(self._data, ndigits))
-    def __format__(self, spec: str) -> str:
+    def __format__(self, spec: Any) -> str:
         return _read(self, "format", spec, format(self._data, spec) if spec else _text(self))
 
     def item(self) -> float:
@@ -98,28 +131,22 @@ class Node:
     @property
     def parents(self) -> tuple[Node, ...]:
         """The operand Values this node was computed from: (), (a,), (a, b) or more."""
-        a, b = self._p0, self._p1
-        return () if a is None else (a,) if b is None else a if b is MANY else (a, b)
+        return engine.parents_of(self)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """d(this node)/d(parent) for each parent (0.0 where the op masks it)."""
         if observer is not None:
-            _tell_outside("graph", self)
-        return tuple(0.0 if d is MASKED else d for _, d in self.edges)
+            observer("graph", self, None, None)
+        return tuple(0.0 if d is MASKED else d for _, d in engine.edges_of(self))
 
     @property
     def edges(self) -> tuple[tuple[Node, float | None], ...]:
         """(parent, local derivative) pairs, MASKED (None) kept: a masked edge passes back
         exactly 0, so a walk that multiplies must skip it (0 * inf would be nan)."""
         if observer is not None:
-            _tell_outside("graph", self)
-        a, b = self._p0, self._p1
-        if a is None:
-            return ()
-        if b is None:
-            return ((a, self._d0),)
-        return tuple(zip(a, self._d0)) if b is MANY else ((a, self._d0), (b, self._d1))
+            observer("graph", self, None, None)
+        return engine.edges_of(self)
 
     @property
     def constant(self) -> float | None:
@@ -138,8 +165,8 @@ class Node:
             return self.op
         return self.op + (str(int(c)) if c.is_integer() and abs(c) < 1e16 else repr(c))
 
-    def backward(self, gradient: float = 1.0, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Node | list | None = None) -> None:
+    def backward(self, gradient: Any = 1.0, retain_graph: Any = None,
+                 create_graph: Any = False, inputs: Any = None) -> None:
         """Add d(self)/d(node) to ``.grad`` of every node of the graph (engine.py).
 
         Gradients accumulate, as in PyTorch: each node's ``.grad`` gets this pass added.
@@ -161,93 +188,22 @@ class Node:
 
 
 # ==================================================================== reading the number
-observer = None     # compile's: told of each comparison and conversion (see ``observing``)
-
-
-class observing:
-    """``with observing(hook):`` tells ``hook(kind, a, b, result)`` of every comparison
-    (kind "<", "<=", ">", ">="; b the other operand) and conversion (kind "float", "int",
-    "round", "floor", "ceil", "trunc", "format", "repr" (str and print too); b the
-    argument or None) of a Value's number inside, and of every read of ``v.data`` by code
-    outside this package (kind "float": ``x * x.data`` reads the number as ``float(x)``
-    does) and every write (kind "write"), and of every read or write of ``v.grad`` by code
-    outside the core (kind "grad"), and of reads of ``local_grads`` / ``edges`` (kind
-    "graph"). One observer at a time (it is process-wide)."""
-
-    def __init__(self, hook):
-        self.hook = hook
-
-    def __enter__(self):
-        global observer
-        if observer is not None:
-            raise RuntimeError("another observer is set: Values are observed by one "
-                               "tracer at a time (tracing is process-wide)")
-        observer = self.hook
-        Node.data = _OBSERVED_DATA          # .data and .grad read the slots and tell
-        Node.grad = _OBSERVED_GRAD          # the observer (the engine reads _data, _grad)
-        return self.hook
-
-    def __exit__(self, *exc):
-        global observer
-        Node.data, Node.grad = _DATA, _GRAD     # the plain slots again
-        observer = None
-        return False
-
+observer: Any = None    # compile's: told of each comparison and conversion (observe.py)
 
 # ``v.data`` and ``v.grad``: the slots' own descriptors under their public names (a read
-# costs what reading a slot costs); ``observing`` swaps them for properties that tell.
-Node.data = _DATA = vars(Node)["_data"]
-Node.grad = _GRAD = vars(Node)["_grad"]
+# costs what reading a slot costs); observe.py swaps them for properties that tell.
+# (setattr: mypyc compiles no assignment to a class attribute it does not know.)
+setattr(Node, "data", vars(Node)["_data"])  # noqa: B010
+setattr(Node, "grad", vars(Node)["_grad"])  # noqa: B010
+setattr(Node, "__hash__", object.__hash__)  # noqa: B010  identity (mypyc drops it for
+#                                           a class with comparisons: "unhashable")
 
 
-def _tell_outside(kind, v):
-    """Tell the observer of a read of ``v``'s graph (its local derivatives) by code outside
-    the package (the caller of the property that calls this)."""
-    if not sys._getframe(2).f_globals.get("__name__", "").startswith("autograd_mini."):
-        observer(kind, v, None, None)
+def _probe():
+    """A function of this module: compiled, it has no Python code object."""
 
 
-def _read_data(v):
-    """``v.data`` while observed: a read by code outside the package is told to the
-    observer as ``float(v)`` (the engine's own reads are its ops, not reads of a number)."""
-    value = _DATA.__get__(v)
-    if observer is not None and not sys._getframe(1).f_globals.get(
-            "__name__", "").startswith("autograd_mini."):
-        observer("float", v, None, value)
-    return value
-
-
-def _write_data(v, value):
-    """``v.data = x`` while observed: a write by code outside the package is told to the
-    observer (kind "write"), so that its own read (``w.data *= 0.5``) is not taken for a
-    number the trace depends on."""
-    _DATA.__set__(v, value)
-    if observer is not None and not sys._getframe(1).f_globals.get(
-            "__name__", "").startswith("autograd_mini."):
-        observer("write", v, None, value)
-
-
-_OBSERVED_DATA = property(_read_data, _write_data, doc="the number (observed)")
-
-
-def _read_grad(v):
-    """``v.grad`` while observed: a read by code outside the core (kind "grad"; the core
-    reads the slot ``_grad``)."""
-    value = _GRAD.__get__(v)
-    if observer is not None:
-        observer("grad", v, None, value)
-    return value
-
-
-def _write_grad(v, value):
-    """``v.grad = g`` while observed: a write by code outside the core (kind "grad"; the
-    core writes the slot ``_grad``), ``zero_grad()`` included."""
-    _GRAD.__set__(v, value)
-    if observer is not None:
-        observer("grad", v, None, value)
-
-
-_OBSERVED_GRAD = property(_read_grad, _write_grad, doc="d(output)/d(this node) (observed)")
+COMPILED = not hasattr(_probe, "__code__")   # this module runs compiled (mypyc)
 
 
 def _text(v):

@@ -14,7 +14,7 @@ import inspect
 import math
 import operator
 from numbers import Real
-from typing import Callable
+from typing import Callable, ClassVar
 
 from . import scalar
 from .scalar import (
@@ -51,7 +51,7 @@ class Op:
 
     __slots__ = ("name", "rname", "forward", "derivatives", "singular", "builtin")
 
-    apply: Callable = None      # how a node is made: value.apply (value.py sets it)
+    apply: ClassVar[Callable] = None    # how a node is made: value.apply (value.py sets it)
 
     def __init__(self, name, forward, derivatives, singular=None, builtin=False):
         if not callable(forward) or not derivatives or not all(

@@ -16,11 +16,11 @@ from __future__ import annotations
 import math
 from math import isfinite
 from numbers import Real
-from typing import Union
+from typing import Any
 
 from . import ops
 from .grad_mode import recording
-from .node import Node
+from .node import Node, mypyc_attr
 from .ops import MANY, MASKED, Op
 from .scalar import (
     d_pow_base,
@@ -35,10 +35,14 @@ from .special import as_float, constant, domain_error, ieee_mode, ieee_result
 
 __all__ = ["Value", "apply"]
 
-Operand = Union["Value", float, int]       # what an op takes: a Value or a plain number
+# What an op takes: a Value or a plain number. Typed Any: each op checks it and returns
+# NotImplemented or names the error (the compiled engine would raise its own TypeError).
+Operand = Any
+Result = Any        # an op of two operands: a Value, or NotImplemented (not a number)
 _ERRORS = (ArithmeticError, ValueError)    # what sends an op to the slow path
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)    # compiled: users may subclass it
 class Value(Node):
     """One scalar node of a computation graph: a number (``data``) and, once
     ``backward()`` ran, d(output)/d(this node) (``grad``). Its ops make new nodes that
@@ -47,7 +51,7 @@ class Value(Node):
     __slots__ = ()
 
     # ------------------------------------------------------------ ops of two operands
-    def __add__(self, other: Operand) -> Value:
+    def __add__(self, other: Operand) -> Result:
         """``a + b``.  d/da = 1, d/db = 1."""
         try:
             if isinstance(other, Value):
@@ -57,9 +61,11 @@ class Value(Node):
         except _ERRORS:
             return apply(ops.ADD, (self, other))
 
-    __radd__ = __add__                          # c + a is a + c
+    def __radd__(self, other: Operand) -> Result:
+        """``c + a`` is ``a + c``."""
+        return self.__add__(other)
 
-    def __sub__(self, other: Operand) -> Value:
+    def __sub__(self, other: Operand) -> Result:
         """``a - b``.  d/da = 1, d/db = -1."""
         try:
             if isinstance(other, Value):
@@ -69,7 +75,7 @@ class Value(Node):
         except _ERRORS:
             return apply(ops.SUB, (self, other))
 
-    def __rsub__(self, other: Operand) -> Value:
+    def __rsub__(self, other: Operand) -> Result:
         """``c - a`` for a plain number c (op "r-").  d/da = -1."""
         c = other if type(other) is float else constant(other, "-")
         if c is None:
@@ -79,7 +85,7 @@ class Value(Node):
         except _ERRORS:
             return apply(ops.SUB, (c, self))
 
-    def __mul__(self, other: Operand) -> Value:
+    def __mul__(self, other: Operand) -> Result:
         """``a * b``.  d/da = b, d/db = a."""
         x = self._data
         try:
@@ -91,9 +97,11 @@ class Value(Node):
         except _ERRORS:
             return apply(ops.MUL, (self, other))
 
-    __rmul__ = __mul__                          # c * a is a * c
+    def __rmul__(self, other: Operand) -> Result:
+        """``c * a`` is ``a * c``."""
+        return self.__mul__(other)
 
-    def __truediv__(self, other: Operand) -> Value:
+    def __truediv__(self, other: Operand) -> Result:
         """``a / b``.  d/da = 1/b, d/db = -a/b^2 = -out/b."""
         x = self._data
         try:
@@ -106,7 +114,7 @@ class Value(Node):
         except _ERRORS:
             return apply(ops.DIV, (self, other))
 
-    def __rtruediv__(self, other: Operand) -> Value:
+    def __rtruediv__(self, other: Operand) -> Result:
         """``c / a`` for a plain number c (op "r/").  d/da = -c/a^2 = -out/a."""
         c = other if type(other) is float else constant(other, "/")
         if c is None:
@@ -117,7 +125,7 @@ class Value(Node):
         except _ERRORS:
             return apply(ops.DIV, (c, self))
 
-    def __pow__(self, other: Operand) -> Value:
+    def __pow__(self, other: Operand) -> Result:
         """``a ** b``.  d/da = b a^(b-1), d/db = a^b ln a (masked where they are exactly 0:
         b = 0, or a = 0 with b >= 0)."""
         x = self._data
@@ -135,7 +143,7 @@ class Value(Node):
         except _ERRORS:
             return apply(ops.POW, (self, other))
 
-    def __rpow__(self, other: Operand) -> Value:
+    def __rpow__(self, other: Operand) -> Result:
         """``c ** a`` for a plain number c (op "r**").  d/da = c^a ln c."""
         c = other if type(other) is float else constant(other, "**")
         if c is None:
@@ -146,7 +154,7 @@ class Value(Node):
         except _ERRORS:
             return apply(ops.POW, (c, self))
 
-    def leaky_relu(self, slope: float = 0.01) -> Value:
+    def leaky_relu(self, slope: Any = 0.01) -> Value:
         """``a if a > 0 else slope * a``.  d/da = 1 above 0, else slope."""
         s = as_float(slope, "leaky_relu slope")
         x = self._data
@@ -274,47 +282,49 @@ class Value(Node):
         return Value(self._data, self.label)
 
 
+setattr(Value, "__hash__", object.__hash__)  # noqa: B010  identity (see node.py)
+
+
 # ==================================================================== node construction
-_new = object.__new__
 _recording = recording.get                      # bound once: one C call per op
 
 
-def _node1(out, op, a, d, c=None):
+def _node1(out: float, op: str, a: Value, d: Any, c: Any = None) -> Value:
     """A node of one parent a with local derivative d (c: the op's constant operand).
     A result that is not finite raises ArithmeticError: the op's slow path takes over."""
     if not isfinite(out):
         raise ArithmeticError(op)
-    node = _new(Value)
-    node._data = out
-    node._grad = 0.0
+    node = Value(out)                           # a leaf: data, grad 0, no parents
     node.op = op
-    node.label = ""
     node._d1 = c
-    node._p1 = None
     if _recording():
         node._p0 = a
         node._d0 = d
-    else:                                       # no_grad(): the op is named, nothing recorded
-        node._p0 = None
-    return node
+    return node                                 # no_grad(): the op is named, no parents
 
 
-def _node2(out, op, a, da, b, db):
+def _node2(out: float, op: str, a: Value, da: Any, b: Value, db: Any) -> Value:
     """A node of two parents a, b with local derivatives da, db."""
     if not isfinite(out):
         raise ArithmeticError(op)
-    node = _new(Value)
-    node._data = out
-    node._grad = 0.0
+    node = Value(out)
     node.op = op
-    node.label = ""
     if _recording():
         node._p0 = a
         node._d0 = da
         node._p1 = b
         node._d1 = db
-    else:
-        node._p0 = node._p1 = node._d1 = None
+    return node
+
+
+def _node_many(out: float, op: str, parents: tuple, ds: tuple) -> Value:
+    """A node of n parents (a tuple) with their local derivatives (a tuple)."""
+    node = Value(out)
+    node.op = op
+    if _recording():
+        node._p0 = parents
+        node._d0 = ds
+        node._p1 = MANY
     return node
 
 
@@ -345,10 +355,8 @@ def apply(op: Op, inputs: tuple) -> Value:
         if out is None:
             out = ieee_result(op, xs)
     parents = [i for i, v in enumerate(inputs) if isinstance(v, Value)]
-    node = _new(Value)
-    node._data, node._grad, node.label = out, 0.0, ""
+    node = Value(out)
     node.op = op.name if parents[0] == 0 else op.rname
-    node._p0 = node._p1 = node._d1 = None
     if len(parents) < len(inputs):                  # one Value and a constant
         node._d1 = xs[1 - parents[0]]
     if not _recording():

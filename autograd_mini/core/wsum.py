@@ -7,21 +7,23 @@ sum is the same float operations in the same order as micrograd's ``sum(w*x, b)`
 """
 
 from math import isfinite
+from typing import Any
 
-from .grad_mode import recording
-from .ops import MANY, Op
+from .node import mypyc_attr
+from .ops import Op
 from .special import domain_error
-from .value import Value
+from .value import Value, _node_many
 
 __all__ = ["weighted_sum", "WSUM"]
 
 
+@mypyc_attr(native_class=False)     # compiled, still a Python class (as its base, Op)
 class WeightedSum(Op):
     """The neuron's ``net = b + sum_k w_k x_k`` as one node of 2n+1 parents
     (w_1..w_n, x_1..x_n, b): d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 1."""
 
     def __init__(self):
-        super().__init__("wsum", _weighted_sum_floats, (1.0,), builtin=True)
+        Op.__init__(self, "wsum", _weighted_sum_floats, (1.0,), builtin=True)
 
     def __call__(self, *inputs):
         """``WSUM(w_1..w_n, x_1..x_n, b)``: 2n+1 Values."""
@@ -45,38 +47,32 @@ def _weighted_sum_floats(*inputs):
 
 
 WSUM = WeightedSum()
-_new = object.__new__
-_recording = recording.get
 
 
-def weighted_sum(ws, xs, b):
+def weighted_sum(ws: Any, xs: Any, b: Any) -> Value:
     """``b + sum_k w_k x_k`` (Values) as one "wsum" node: the neuron's net input. The
     same float operations in the same order as ``sum((w*x for ...), b)``."""
     if not isinstance(ws, (list, tuple)):               # read twice below: not an iterator
         ws = tuple(ws)
     if not isinstance(xs, (list, tuple)):
         xs = tuple(xs)
-    w_data = [w._data for w in ws]
-    x_data = [x._data for x in xs]
+    w_data: list[float] = []
+    x_data: list[float] = []
+    for w in ws:
+        weight: Value = w                               # (typed: read as a field)
+        w_data.append(weight._data)
+    for x in xs:
+        input_: Value = x
+        x_data.append(input_._data)
     if len(w_data) != len(x_data):
         raise ValueError(f"weighted_sum: {len(w_data)} weights for {len(x_data)} inputs; "
                          f"each weight multiplies one input")
-    s = b._data
-    for w, x in zip(w_data, x_data):
-        s += w * x
+    bias: Value = b
+    s = bias._data
+    for w_k, x_k in zip(w_data, x_data):
+        s += w_k * x_k
     if not isfinite(s) and all(map(isfinite, w_data + x_data + [b._data])):
         inputs = (*ws, *xs, b)
         raise domain_error("wsum", inputs, [v._data for v in inputs], None)
-    node = _new(Value)
-    node._data = s
-    node._grad = 0.0
-    node.op = WSUM.name
-    node.label = ""
-    node._d1 = None
-    if _recording():
-        node._p0 = (*ws, *xs, b)
-        node._d0 = (*x_data, *w_data, 1.0)          # d/dw_k = x_k, d/dx_k = w_k, d/db = 1
-        node._p1 = MANY
-    else:
-        node._p0 = node._p1 = None
-    return node
+    # d/dw_k = x_k, d/dx_k = w_k, d/db = 1
+    return _node_many(s, WSUM.name, (*ws, *xs, b), (*x_data, *w_data, 1.0))

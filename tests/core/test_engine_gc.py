@@ -8,6 +8,7 @@ import pytest
 
 import autograd_mini
 from autograd_mini import Value
+from autograd_mini.core.compiled import ENGINE
 from autograd_mini.nn import MLP
 from autograd_mini.util.gc_pause import collector_paused as _collector_paused
 
@@ -26,31 +27,42 @@ def graph():
     return (x * w + 2.0).tanh() * x, x, w
 
 
-class Watching(Value):
-    """A leaf that notes, each time backward() writes its grad, whether the collector
-    was on; with ``interrupt_after=n`` the (n+1)-th write raises KeyboardInterrupt (once).
-    (The engine writes the slot ``_grad``; ``grad`` is its public name: both are watched.)"""
+if ENGINE == "interpreted":          # the compiled engine refuses such a subclass (below)
+    class Watching(Value):
+        """A leaf that notes, each time backward() writes its grad, whether the collector
+        was on; with ``interrupt_after=n`` the (n+1)-th write raises KeyboardInterrupt (once).
+        (The engine writes the slot ``_grad``; ``grad`` is its public name: both are watched.)"""
 
-    __slots__ = ("seen", "interrupt_after", "_g")
+        __slots__ = ("seen", "interrupt_after", "_g")
 
-    def __init__(self, data, label="", interrupt_after=None):
-        self.seen, self.interrupt_after, self._g = [], interrupt_after, 0.0
-        super().__init__(data, label)
+        def __init__(self, data, label="", interrupt_after=None):
+            self.seen, self.interrupt_after, self._g = [], interrupt_after, 0.0
+            super().__init__(data, label)
 
-    @property
-    def _grad(self):
-        return self._g
+        @property
+        def _grad(self):
+            return self._g
 
-    @_grad.setter
-    def _grad(self, value):
-        self.seen.append(gc.isenabled())
-        if self.interrupt_after is not None and len(self.seen) == self.interrupt_after + 1:
-            raise KeyboardInterrupt
-        self._g = value
+        @_grad.setter
+        def _grad(self, value):
+            self.seen.append(gc.isenabled())
+            if self.interrupt_after is not None and len(self.seen) == self.interrupt_after + 1:
+                raise KeyboardInterrupt
+            self._g = value
 
-    grad = _grad
+        grad = _grad
 
 
+def test_a_hook_sees_the_collector_paused_during_backward(collector):
+    """On both engines: backward's walk runs with the collector off, and it is put back."""
+    x, w = Value(0.5, "x"), Value(-1.5, "w")
+    seen = []
+    w.register_hook(lambda g: seen.append(gc.isenabled()))
+    ((x * w + 2.0).tanh() * x).backward()
+    assert seen == [False] and gc.isenabled() is collector and w.grad != 0.0
+
+
+@pytest.mark.interpreted
 def test_backward_pauses_the_collector_and_restores_it(collector):
     x, w = Value(0.5, "x"), Watching(-1.5, "w")
     y = (x * w + 2.0).tanh() * x
@@ -61,6 +73,7 @@ def test_backward_pauses_the_collector_and_restores_it(collector):
     assert x.grad != 0.0 and w.grad != 0.0
 
 
+@pytest.mark.interpreted
 @pytest.mark.parametrize("writes", [0, 1, 2])
 def test_an_interrupted_backward_puts_every_grad_back(collector, writes):
     """Ctrl-C (or any error) at any point of backward(): every .grad as it was before."""
@@ -151,6 +164,7 @@ def test_graphs_hold_no_reference_cycles():
         (gc.enable if was else gc.disable)()
 
 
+@pytest.mark.interpreted
 @pytest.mark.parametrize("body, message", [
     ("data = property(lambda self: 1.0)", "redefines 'data' but not '_data'"),
     ("_data = property(lambda self: 1.0)", "redefines '_data' but not 'data'"),
@@ -164,6 +178,16 @@ def test_a_subclass_redefining_data_or_grad_alone_is_refused(body, message):
         exec(f"class Sub(Value):\n    {body}\n", {"Value": Value})
 
 
+@pytest.mark.compiled
+@pytest.mark.parametrize("body", ["_grad = property(lambda self: 1.0)\n    grad = _grad",
+                                  "__slots__ = ('_data',)", "data = 2.0"])
+def test_the_compiled_engine_refuses_any_subclass_redefining_data_or_grad(body):
+    """The compiled ops read the class's fields, not a subclass's property: refused."""
+    with pytest.raises(TypeError, match="the compiled engine reads and writes the field"):
+        exec(f"class Sub(Value):\n    {body}\n", {"Value": Value})
+
+
+@pytest.mark.interpreted
 def test_a_subclass_redefining_both_names_as_one_is_used_by_the_engine():
     class Rounded(Value):
         __slots__ = ("_raw",)

@@ -4,6 +4,7 @@ for bit, with its op-table entry (which create_graph, compile, draw and explain 
 
 import inspect
 import math
+import os
 import pydoc
 import random
 import subprocess
@@ -108,6 +109,7 @@ def test_a_user_op_stores_what_its_derivative_computes():
 
 
 # ---------------------------------------------------------------- what a learner sees
+@pytest.mark.interpreted
 @pytest.mark.parametrize("name", sorted(set(UNARY) | set(BINARY)))
 def test_each_op_has_source_a_docstring_with_its_derivative_and_help(name):
     method = getattr(Value, METHOD.get(name, name))
@@ -119,6 +121,7 @@ def test_each_op_has_source_a_docstring_with_its_derivative_and_help(name):
     assert method.__name__ in text and "d/da" in text
 
 
+@pytest.mark.interpreted
 def test_the_product_records_its_local_derivatives_in_plain_sight():
     source = inspect.getsource(Value.__mul__)
     assert '_node2(x * y, "*", self, y, other, x)' in source      # d/da = b, d/db = a
@@ -128,6 +131,8 @@ def test_the_product_records_its_local_derivatives_in_plain_sight():
 
 
 def test_pdb_steps_into_a_product_and_lists_its_source(tmp_path):
+    """With AUTOGRAD_MINI_PURE=1 (the switch docs/engine.md gives learners), on a machine
+    where the engine is compiled too."""
     script = tmp_path / "learner.py"
     script.write_text(textwrap.dedent("""\
         from autograd_mini import Value
@@ -137,7 +142,8 @@ def test_pdb_steps_into_a_product_and_lists_its_source(tmp_path):
     """))
     commands = "next\nnext\nstep\nlist\ncontinue\n"
     proc = subprocess.run([sys.executable, "-m", "pdb", str(script)], input=commands,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "AUTOGRAD_MINI_PURE": "1"})
     out = proc.stdout
     assert "__mul__()" in out and "value.py" in out, out[-2000:]
     assert "a * b" in out and "d/da = b" in out, out[-2000:]      # `list` shows the method

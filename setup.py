@@ -1,0 +1,70 @@
+"""The build: pyproject.toml holds the metadata; this adds the compiled engine.
+
+engine.py, node.py and value.py (autograd_mini/core) are compiled with mypyc where a C
+compiler is present: the same source, run as C (docs/performance.md measures it). Where
+it cannot be compiled (no compiler, no Python headers, mypyc missing), the package is
+installed all the same, with a one-line notice, and runs the interpreted engine.
+``AUTOGRAD_MINI_PURE=1`` at build time skips compiling. The SHA-256 of each compiled
+source goes into core/_compiled_from (compiled with them): autograd_mini/core/compiled.py
+never runs a compiled module whose source has changed since.
+"""
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+CORE = Path("autograd_mini", "core")
+MODULES = ("engine", "node", "value", "wsum")           # core/compiled.py's MODULES
+STAMP = CORE / "_compiled_from.py"
+BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "install", "develop"}
+
+
+def notice(why):
+    print(f"autograd_mini: installing the interpreted engine ({why}); it computes the "
+          f"same numbers, slower", file=sys.stderr)
+    return []
+
+
+def write_stamp():
+    """core/_compiled_from.py: the SHA-256 of each source compiled with it."""
+    lines = [f'    "{m}": "{hashlib.sha256((CORE / f"{m}.py").read_bytes()).hexdigest()}",'
+             for m in MODULES]
+    STAMP.write_text('"""Written by setup.py: SHA-256 of each source compiled with this '
+                     'module."""\n\nSOURCES = {\n' + "\n".join(lines) + "\n}\n")
+
+
+def compiled_modules():
+    if not BUILDS & set(sys.argv[1:]):          # metadata, sdist: nothing to compile
+        return []
+    if os.environ.get("AUTOGRAD_MINI_PURE", "0") not in ("", "0"):
+        return notice("AUTOGRAD_MINI_PURE is set")
+    try:
+        from mypyc.build import mypycify
+    except ImportError:
+        return notice("mypyc is not installed")
+    write_stamp()
+    try:
+        return mypycify([str(CORE / f"{m}.py") for m in (*MODULES, "_compiled_from")]
+                        + ["--follow-imports=skip", "--ignore-missing-imports"],
+                        opt_level="3", group_name="autograd_mini.core")
+    except (Exception, SystemExit) as error:      # mypyc reports type errors by exiting
+        return notice(f"mypyc could not compile the core: {error}")
+
+
+class optional_build_ext(build_ext):
+    """build_ext that installs the interpreted engine where the C compiler fails."""
+
+    def run(self):
+        try:
+            super().run()
+        except Exception as error:
+            for built in self.get_outputs():
+                Path(built).unlink(missing_ok=True)
+            notice(f"the C compiler failed: {error}")
+
+
+setup(ext_modules=compiled_modules(), cmdclass={"build_ext": optional_build_ext})
