@@ -43,12 +43,21 @@ def example(args):
             return 1
     result = worked_example(steps=args.steps, lr=args.lr, update_biases=args.update_biases)
     print(json.dumps(result, indent=1) if args.json else format_table(result))
+    print(f"(engine: {engine_in_use()})", file=sys.stderr)
     if not result["check"]["agree"]:
         print("error: the MLP and the hand-built graph disagree (see 'check')", file=sys.stderr)
         return 1
     if args.svg is not None:
         return write_example_svg(args.svg)
     return 0
+
+
+def engine_in_use():
+    """Which core ran: "compiled (mypyc)" or "interpreted (why)" (core/compiled.py)."""
+    from .core import compiled
+    if compiled.ENGINE == "compiled":
+        return "the compiled core (mypyc); AUTOGRAD_MINI_PURE=1 runs its Python source"
+    return f"the interpreted core: {compiled.REASON}"
 
 
 def image_path_problem(path):
