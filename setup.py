@@ -64,7 +64,8 @@ class optional_build_ext(build_ext):
         except Exception as error:
             for built in self.get_outputs():
                 Path(built).unlink(missing_ok=True)
-            notice(f"the C compiler failed: {error}")
+            notice(f"the C compiler failed: {type(error).__name__}, "
+                   f"{str(error).splitlines()[0][-60:]}")
 
 
 setup(ext_modules=compiled_modules(), cmdclass={"build_ext": optional_build_ext})

@@ -1,12 +1,14 @@
 """What a plain install ships: one version string, py.typed, drawing without extras."""
 
 import importlib.metadata
+import os
 import platform
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,29 @@ def test_the_sdist_ships_the_package_and_none_of_the_test_suite(tmp_path, monkey
     assert _tracked("autograd_mini") <= names
     assert {"README.md", "LICENSE", "pyproject.toml",
             "docs/assets/worked-example-network.svg"} <= names      # what README shows
+
+
+def test_without_a_c_compiler_the_install_is_the_interpreted_engine(tmp_path):
+    """No C compiler (CC=false): the wheel is built all the same, without the compiled
+    core, and the build says so in one line; the package then runs its source."""
+    skip_unless_setuptools_can_build()
+    if not (ROOT / "pyproject.toml").is_file():
+        pytest.skip("not a source checkout")
+    source = tmp_path / "source"                # a clean tree: no build/, no built modules
+    shutil.copytree(ROOT / "autograd_mini", source / "autograd_mini", ignore=shutil.
+                    ignore_patterns("__pycache__", "*.so", "*.pyd", "_compiled_from.py"))
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE", "MANIFEST.in"):
+        shutil.copy(ROOT / name, source / name)
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRAD_MINI_PURE"}
+    env["CC"] = "false"
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v",
+                           "--no-build-isolation", "-w", str(tmp_path), str(source)],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    notice = [line for line in (proc.stdout + proc.stderr).splitlines()
+              if "autograd_mini: installing the interpreted engine" in line]
+    assert notice and "slower" in notice[0], proc.stdout[-2000:]
+    wheel = next(tmp_path.glob("*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not [n for n in names if n.endswith((".so", ".pyd"))], names
+    assert "autograd_mini/core/value.py" in names
