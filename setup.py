@@ -18,7 +18,7 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 CORE = Path("autograd_mini", "core")
-MODULES = ("engine", "node", "value", "wsum")           # core/compiled.py's MODULES
+MODULES = ("engine", "node", "value", "wsum", "bulk")           # core/compiled.py's MODULES
 STAMP = CORE / "_compiled_from.py"
 BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "install", "develop"}
 
@@ -37,10 +37,22 @@ def write_stamp():
                      'module."""\n\nSOURCES = {\n' + "\n".join(lines) + "\n}\n")
 
 
+def forget_compiled():
+    """A build asked for no compiled core: no stamp and no compiled module of an earlier
+    build left in the tree (an editable install would run them)."""
+    STAMP.unlink(missing_ok=True)
+    for name in (*MODULES, "_compiled_from"):
+        for built in CORE.glob(f"{name}.*.so"):
+            built.unlink()
+    for built in CORE.parent.glob("core__mypyc.*.so"):
+        built.unlink()
+
+
 def compiled_modules():
     if not BUILDS & set(sys.argv[1:]):          # metadata, sdist: nothing to compile
         return []
     if os.environ.get("AUTOGRAD_MINI_PURE", "0") not in ("", "0"):
+        forget_compiled()
         return notice("AUTOGRAD_MINI_PURE is set")
     try:
         from mypyc.build import mypycify
@@ -48,11 +60,15 @@ def compiled_modules():
         return notice("mypyc is not installed")
     write_stamp()
     try:
-        return mypycify([str(CORE / f"{m}.py") for m in (*MODULES, "_compiled_from")]
-                        + ["--follow-imports=skip", "--ignore-missing-imports"],
-                        opt_level="3", group_name="autograd_mini.core")
+        extensions = mypycify([str(CORE / f"{m}.py") for m in (*MODULES, "_compiled_from")]
+                              + ["--follow-imports=skip", "--ignore-missing-imports"],
+                              opt_level="3", group_name="autograd_mini.core")
     except (Exception, SystemExit) as error:      # mypyc reports type errors by exiting
         return notice(f"mypyc could not compile the core: {error}")
+    if sys.platform != "win32":                 # a * b + c as two roundings, as Python does
+        for extension in extensions:            # (no fused multiply-add where the CPU has
+            extension.extra_compile_args.append("-ffp-contract=off")    # one: arm64)
+    return extensions
 
 
 class optional_build_ext(build_ext):

@@ -2,6 +2,7 @@
 ``backward()`` takes them (``g_parent += d(node)/d(parent) * g``), so every float is the
 eager engine's, bit for bit."""
 
+from .forward import columns
 from .reader import Maybe, atomic, paren
 from .source import Writer
 
@@ -10,16 +11,17 @@ __all__ = ["BackwardWriter", "LOOP_BACKWARD"]
 # "a": terms last to first, as backward() meets them; "o": each leaf gets one
 # contribution (any order is that order), added to its .grad directly as backward() adds
 # a pass to what a leaf held: ``(p.grad or 0.0) + d`` (a held -0.0 is not kept), or
-# ``p.grad += d`` where d cannot be -0.0 (a gradient; a constant that is not -0.0).
+# ``p.grad += d`` where d cannot be -0.0 (a gradient; a constant that is not -0.0). The
+# "o" loops are core/bulk.py's (``add_products``: ``for p, q in T: p.grad = (p.grad or
+# 0.0) + q.data * g; ...``), which write the leaves' gradients in C on the compiled core.
 LOOP_BACKWARD = {
     ("*", "a", "a"): "for i, j in reversed({T}): G[i] += V[j]{g}; G[j] += V[i]{g}",
-    ("*", "o", "o"): "for p, q in {T}: p.grad = (p.grad or 0.0) + q.data{g}; "
-                     "q.grad = (q.grad or 0.0) + p.data{g}",
+    ("*", "o", "o"): "add_products({C}, {ga})",
     ("*c", "a"): "for j, c in reversed({T}): G[j] += c{g}",
-    ("*c", "o"): "for p, c in {T}: p.grad = (p.grad or 0.0) + c{g}",
-    ("*c", "o", "+0"): "for p, c in {T}: p.grad += c",
+    ("*c", "o"): "add_scaled({C}, {ga})",
+    ("*c", "o", "+0"): "add_constants({C})",
     ("+", "a"): "for j in reversed({T}): G[j] += {gt}",
-    ("+", "o"): "for p in {T}: p.grad += {gt}",
+    ("+", "o"): "add_same({C}, {gt})",
 }
 
 
@@ -160,7 +162,9 @@ class BackwardWriter(Writer):
         factor = "" if gt == 1.0 else f" * {self.text(gt)}"
         # a loop that writes .grad itself goes last, after every line that could raise
         key = run.pattern + (("+0",) if _no_negative_zero(run, factor) else ())
-        loop = LOOP_BACKWARD[key].format(T=self.fw.tuples[run.end], g=factor, gt=self.text(gt))
+        T = self.fw.tuples[run.end]
+        loop = LOOP_BACKWARD[key].format(T=T, C=columns(T), g=factor, gt=self.text(gt),
+                                         ga="None" if gt == 1.0 else self.text(gt))
         (self.deferred if "o" in run.pattern else self.lines).append(loop)
         self.add(run.start, gt)
 

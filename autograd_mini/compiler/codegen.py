@@ -68,7 +68,7 @@ def _arrays(layout, ns):
     lines += [line[:-1]] if named else []
     ns["_PV"] = layout.read_leaves
     ns["_PA"] = layout.read_leaves[:len(layout.main_leaves)]
-    lines.append("V = [p.data for p in _PV]")
+    lines.append("V = data_of(_PV)                # [p.data for p in _PV] (core/bulk.py)")
     if layout.n_args:
         lines.append("V += _X")
     if layout.n_computed:
@@ -82,7 +82,7 @@ def _write_back(layout, bw, ns):
     """Each leaf's gradient added to its ``.grad``, after every line that could raise."""
     lines = list(bw.deferred)
     if layout.main_leaves:
-        lines.append("for p, g in zip(_PA, G): p.grad += g")
+        lines.append("add_grads(_PA, G)                # for p, g in zip(_PA, G): p.grad += g")
     args = tuple((k, layout.slot[i]) for i, k in layout.arg_of.items()
                  if i < layout.tape.n_main)
     if args:

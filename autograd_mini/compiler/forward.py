@@ -10,16 +10,23 @@ from .guards import CONVERSIONS
 from .reader import OPERATORS, op_code
 from .source import Writer, show
 
-__all__ = ["ForwardWriter", "LOOP_FORWARD"]
+__all__ = ["ForwardWriter", "LOOP_FORWARD", "columns"]
 
+# "o": over Values (leaves): core/bulk.py's loops, which read the leaves' numbers in C on
+# the compiled core (each docstring is the Python loop it runs)
 LOOP_FORWARD = {
     ("*", "a", "a"): "for i, j in {T}: {acc} += V[i] * V[j]",
-    ("*", "o", "o"): "for p, q in {T}: {acc} += p.data * q.data",
+    ("*", "o", "o"): "{acc} = sum_products({acc}, {C})",
     ("*c", "a"): "for j, c in {T}: {acc} += V[j] * c",
-    ("*c", "o"): "for p, c in {T}: {acc} += p.data * c",
+    ("*c", "o"): "{acc} = sum_scaled({acc}, {C})",
     ("+", "a"): "for j in {T}: {acc} += V[j]",
-    ("+", "o"): "for p in {T}: {acc} += p.data",
+    ("+", "o"): "{acc} = sum_data({acc}, {C})",
 }
+
+
+def columns(T):
+    """A loop's operands as arguments: ``zip(_L1, _L2)`` as ``_L1, _L2``."""
+    return T[4:-1] if T.startswith("zip(") else T
 
 
 CONVERT = {"int": int, "floor": math.floor, "ceil": math.ceil, "trunc": math.trunc}
@@ -100,7 +107,7 @@ class ForwardWriter(Writer):
         T = self.tuples[run.end] = self.operands(run)
         acc = self.val[run.end] if self.slot[run.end] < 0 else "_s"
         self.lines.append(f"{acc} = {self.val[run.start]}")
-        self.lines.append(LOOP_FORWARD[run.pattern].format(T=T, acc=acc))
+        self.lines.append(LOOP_FORWARD[run.pattern].format(T=T, acc=acc, C=columns(T)))
         if acc == "_s":
             self.lines.append(f"{self.val[run.end]} = _s")
         self._probe(run.end)

@@ -8,6 +8,7 @@ have no literal (inf, nan), the op table's functions it calls, tuples of operand
 import math
 import struct
 
+from ..core import bulk
 from .guards import GuardFailed
 
 __all__ = ["Namespace", "Kernels", "Writer", "show"]
@@ -25,7 +26,8 @@ class Namespace(dict):
     """The generated function's globals: helpers, constants and tuples of operands."""
 
     def __init__(self):
-        super().__init__(_fail=_fail, _overflow=_overflow)
+        super().__init__(_fail=_fail, _overflow=_overflow,
+                         **{name: getattr(bulk, name) for name in bulk.__all__})
         self._literals = {}
 
     def literal(self, x):

@@ -10,6 +10,7 @@ Read it in this order (each module imports only the ones before it):
   node.py       what a node records and how to read it
   value.py      Value: each op written out, forward and local derivatives side by side
   wsum.py       the neuron's weighted sum as one node
+  bulk.py       loops over many leaves' numbers and gradients, for compile's replay
   autograd.py   grad, gradcheck, gradgradcheck;  functional.py  jacobian, hessian
 It imports nothing of the package but ``util``; every other sub-package (``nn``,
 ``visual``, ``compiler``, ``testing``) reads the engine through the names below.
@@ -30,4 +31,5 @@ __all__ = ["Value", "Op", "op", "OPS", "MASKED", "MANY", "op_inputs", "is_builti
            "topological_order", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
            "jacobian", "hessian", "gradient_floats", "gradient_values", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "as_float",
-           "weighted_sum", "WSUM", "observing"]
+           "weighted_sum", "WSUM", "observing",
+           "bulk"]     # a module, imported by the compiler (here it would come before compiled)

@@ -1,0 +1,91 @@
+"""Loops over many nodes' numbers and gradients, for ``compile``'s replay.
+
+The replay ``compile`` generates is Python; where it reads the leaves' numbers and adds to
+their gradients, it calls these instead of writing the loop out. Compiled with the core
+(mypyc), they read and write a node's fields in C (indexing tuples: a few ns a node),
+where Python code reading a compiled node's ``.data`` takes 25-30 ns. Each does the same
+float operations in the same order as the Python loop in its docstring, so the replay's
+numbers are the same bit for bit on both engines. ``ps``, ``qs``: tuples of Values of
+the same length; ``cs``: a tuple of floats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .node import Node
+
+__all__ = ["data_of", "add_grads", "sum_products", "sum_scaled", "sum_data",
+           "add_products", "add_scaled", "add_constants", "add_same"]
+
+
+def data_of(nodes: Any) -> list[float]:
+    """``[p.data for p in nodes]``"""
+    out: list[float] = []
+    for i in range(len(nodes)):
+        p: Node = nodes[i]
+        out.append(p._data)
+    return out
+
+
+def add_grads(nodes: Any, grads: list[float]) -> None:
+    """``for p, g in zip(nodes, grads): p.grad += g``"""
+    for i in range(min(len(nodes), len(grads))):
+        p: Node = nodes[i]
+        p._grad += grads[i]
+
+
+def sum_products(acc: float, ps: tuple[Node, ...], qs: tuple[Node, ...]) -> float:
+    """``for p, q in zip(ps, qs): acc += p.data * q.data`` (then ``acc``)"""
+    for i in range(len(ps)):
+        acc += ps[i]._data * qs[i]._data
+    return acc
+
+
+def sum_scaled(acc: float, ps: tuple[Node, ...], cs: tuple[float, ...]) -> float:
+    """``for p, c in zip(ps, cs): acc += p.data * c`` (then ``acc``)"""
+    for i in range(len(ps)):
+        acc += ps[i]._data * cs[i]
+    return acc
+
+
+def sum_data(acc: float, ps: tuple[Node, ...]) -> float:
+    """``for p in ps: acc += p.data`` (then ``acc``)"""
+    for i in range(len(ps)):
+        acc += ps[i]._data
+    return acc
+
+
+def add_products(ps: tuple[Node, ...], qs: tuple[Node, ...], g: Any = None) -> None:
+    """``for p, q in zip(ps, qs): p.grad = (p.grad or 0.0) + q.data * g; q.grad = (q.grad
+    or 0.0) + p.data * g`` (without ``* g`` where g is None)"""
+    for i in range(len(ps)):
+        p, q = ps[i], qs[i]
+        if g is None:
+            p._grad = (p._grad or 0.0) + q._data
+            q._grad = (q._grad or 0.0) + p._data
+        else:
+            p._grad = (p._grad or 0.0) + q._data * g
+            q._grad = (q._grad or 0.0) + p._data * g
+
+
+def add_scaled(ps: tuple[Node, ...], cs: tuple[float, ...], g: Any = None) -> None:
+    """``for p, c in zip(ps, cs): p.grad = (p.grad or 0.0) + c * g`` (``+ c`` where g is
+    None)"""
+    for i in range(len(ps)):
+        p = ps[i]
+        p._grad = (p._grad or 0.0) + (cs[i] if g is None else cs[i] * g)
+
+
+def add_constants(ps: tuple[Node, ...], cs: tuple[float, ...]) -> None:
+    """``for p, c in zip(ps, cs): p.grad += c``"""
+    for i in range(len(ps)):
+        p = ps[i]
+        p._grad += cs[i]
+
+
+def add_same(ps: tuple[Node, ...], g: Any) -> None:
+    """``for p in ps: p.grad += g``"""
+    for i in range(len(ps)):
+        p = ps[i]
+        p._grad += g
