@@ -38,14 +38,9 @@ def write_stamp():
 
 
 def forget_compiled():
-    """A build asked for no compiled core: no stamp and no compiled module of an earlier
-    build left in the tree (an editable install would run them)."""
+    """A build asked for no compiled core ships no stamp of an earlier build (compiled
+    modules left in a checkout by an editable install are never packaged: MANIFEST.in)."""
     STAMP.unlink(missing_ok=True)
-    for name in (*MODULES, "_compiled_from"):
-        for built in CORE.glob(f"{name}.*.so"):
-            built.unlink()
-    for built in CORE.parent.glob("core__mypyc.*.so"):
-        built.unlink()
 
 
 def compiled_modules():
