@@ -8,6 +8,7 @@ flows through them; ``compile`` sees them through ``observer``.
 
 from __future__ import annotations
 
+import copyreg
 import math
 from numbers import Real
 from typing import Any
@@ -56,6 +57,7 @@ class Node:
     # the engine reads and writes (observe.py) without observing the engine's own ops.
     # The types are what the compiled engine (mypyc) stores: a float is kept unboxed.
     __slots__ = ("_data", "_grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")
+    # (the compiled class keeps no __slots__ attribute: pickling reads FIELDS, below)
     _data: float
     _grad: Any      # a float; None after zero_grad(set_to_none=True); a Value (create_graph)
     op: str
@@ -116,6 +118,22 @@ class Node:
         return _read(self, "round", ndigits, round(self._data, ndigits))
     def __format__(self, spec: Any) -> str:
         return _read(self, "format", spec, format(self._data, spec) if spec else _text(self))
+
+    # pickle: the state is what Python's default is for a class with __slots__,
+    # (None, {slot: value}) with the slots that are set, on both engines (the compiled
+    # class would otherwise keep a dict the interpreted one cannot take, and back)
+    def __getstate__(self) -> Any:
+        state = {}
+        names = (*FIELDS, *copyreg._slotnames(type(self)))  # type: ignore[attr-defined]
+        for name in dict.fromkeys(names):                   # (a subclass's slots too)
+            if hasattr(self, name):
+                state[name] = getattr(self, name)
+        return (getattr(self, "__dict__", None) or None, state)
+
+    def __setstate__(self, state: Any) -> None:
+        extra, slots = state if isinstance(state, tuple) else (state, None)
+        for name, value in {**(extra or {}), **(slots or {})}.items():
+            setattr(self, name, value)
 
     def item(self) -> float:
         """The number, as ``tensor.item()``."""
@@ -193,6 +211,8 @@ observer: Any = None    # compile's: told of each comparison and conversion (obs
 # ``v.data`` and ``v.grad``: the slots' own descriptors under their public names (a read
 # costs what reading a slot costs); observe.py swaps them for properties that tell.
 # (setattr: mypyc compiles no assignment to a class attribute it does not know.)
+FIELDS = ("_data", "_grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")  # Node's
+
 setattr(Node, "data", vars(Node)["_data"])  # noqa: B010
 setattr(Node, "grad", vars(Node)["_grad"])  # noqa: B010
 setattr(Node, "__hash__", object.__hash__)  # noqa: B010  identity (mypyc drops it for
