@@ -46,20 +46,22 @@ def _why_interpreted():
         from . import _compiled_from
     except ImportError:
         return "not compiled (installed without a C compiler or without mypyc)"
-    if not str(getattr(_compiled_from, "__file__", "")).endswith(
-            tuple(importlib.machinery.EXTENSION_SUFFIXES)):
+    extensions = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    if not str(getattr(_compiled_from, "__file__", "")).endswith(extensions):
         return "not compiled (only the source of _compiled_from is here)"
+    recorded = getattr(_compiled_from, "SOURCES", {})
     changed = [f"core/{m}.py" for m in MODULES
-               if (_HERE / f"{m}.py").exists() and source_hash(m) != _compiled_from.SOURCES[m]]
+               if (_HERE / f"{m}.py").exists() and source_hash(m) != recorded.get(m)]
     if changed:
         reason = (f"{', '.join(changed)} changed since the engine was compiled: running the "
                   f"interpreted source (rebuild to compile it again: pip install -e ., or "
                   f"make build)")
         warnings.warn(f"autograd_mini: {reason}", RuntimeWarning, stacklevel=3)
         return reason
-    for m in MODULES:
-        if importlib.util.find_spec(f"{__package__}.{m}") is None:
-            return f"core/{m} is missing"
+    for m in MODULES:                   # each one built (not only some: a partial build)
+        spec = importlib.util.find_spec(f"{__package__}.{m}")
+        if spec is None or not str(spec.origin).endswith(extensions):
+            return f"core/{m} was not compiled with the others: rebuild (pip install -e .)"
     return None
 
 

@@ -80,6 +80,12 @@ def test_an_edited_source_runs_and_says_so(tmp_path):
     node.write_text(node.read_text().replace("\nEDITED_BY_THE_LEARNER = 42\n", ""))
     out, err = run(WHICH, pure=False, cwd=tmp_path, package_dir=tmp_path)
     assert out.split() == ["compiled;so"] and "changed" not in err     # undone: compiled
+    for built in (copy / "core").glob("bulk.*.so"):                     # a partial build
+        built.unlink()
+    out, _ = run("import autograd_mini.core.compiled as c; print(c.ENGINE, '|', c.REASON)",
+                 pure=False, cwd=tmp_path, package_dir=tmp_path)
+    assert out.split("|")[0].strip() == "interpreted"
+    assert "core/bulk was not compiled with the others" in out
 
 
 PROGRAM = r'''
