@@ -31,7 +31,7 @@ PYTEST_ARGS ?=
 
 MODEL ?= gpt
 
-CORE_SOURCES := setup.py $(addprefix autograd_mini/core/,engine.py node.py value.py wsum.py)
+CORE_SOURCES := setup.py $(wildcard autograd_mini/core/*.py)   # (compiled.py lists what compiles)
 
 .PHONY: build demo test lint fuzz notebook bench bench-layout notes names clean docs docs-serve notebook-html docs-pictures
 

@@ -9,6 +9,7 @@ source goes into core/_compiled_from (compiled with them): autograd_mini/core/co
 never runs a compiled module whose source has changed since.
 """
 
+import ast
 import hashlib
 import os
 import sys
@@ -18,7 +19,16 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 CORE = Path("autograd_mini", "core")
-MODULES = ("engine", "node", "value", "wsum", "bulk")           # core/compiled.py's MODULES
+
+def _compiled_modules_list():
+    """core/compiled.py's MODULES (read, not imported: importing it chooses an engine)."""
+    for node in ast.parse((CORE / "compiled.py").read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MODULES":
+            return ast.literal_eval(node.value)
+    raise RuntimeError("autograd_mini/core/compiled.py defines no MODULES")
+
+
+MODULES = _compiled_modules_list()
 STAMP = CORE / "_compiled_from.py"
 BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "install", "develop"}
 

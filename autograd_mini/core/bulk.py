@@ -1,4 +1,5 @@
-"""Loops over many nodes' numbers and gradients, for ``compile``'s replay.
+"""Loops over many nodes' numbers and gradients, for ``compile``'s replay (and the
+neuron's weighted sum, wsum.py, which reads its weights' and inputs' numbers).
 
 The replay ``compile`` generates is Python; where it reads the leaves' numbers and adds to
 their gradients, it calls these instead of writing the loop out. Compiled with the core

@@ -27,7 +27,7 @@ from pathlib import Path
 
 __all__ = ["ENGINE", "REASON", "MODULES", "source_hash", "choose"]
 
-MODULES = ("engine", "node", "value", "wsum", "bulk")     # what setup.py compiles
+MODULES = ("engine", "node", "value", "bulk", "wsum")     # what setup.py compiles
 ENGINE = "interpreted"
 REASON = "not chosen yet"
 _HERE = Path(__file__).parent

@@ -34,6 +34,8 @@ Operand = Any
 # that may hold other things than floats would be a new float object: 24 bytes a node).
 _ZERO: Any = 0.0
 
+FIELDS = ("_data", "_grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")  # Node's
+
 
 @mypyc_attr(allow_interpreted_subclasses=True)    # compiled: users may subclass it
 class Node:
@@ -56,8 +58,7 @@ class Node:
     # two slots under their public names, so that compile can observe what code outside
     # the engine reads and writes (observe.py) without observing the engine's own ops.
     # The types are what the compiled engine (mypyc) stores: a float is kept unboxed.
-    __slots__ = ("_data", "_grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")
-    # (the compiled class keeps no __slots__ attribute: pickling reads FIELDS, below)
+    __slots__ = FIELDS  # (the compiled class keeps no __slots__ attribute: pickling reads FIELDS)
     _data: float
     _grad: Any      # a float; None after zero_grad(set_to_none=True); a Value (create_graph)
     op: str
@@ -211,8 +212,6 @@ observer: Any = None    # compile's: told of each comparison and conversion (obs
 # ``v.data`` and ``v.grad``: the slots' own descriptors under their public names (a read
 # costs what reading a slot costs); observe.py swaps them for properties that tell.
 # (setattr: mypyc compiles no assignment to a class attribute it does not know.)
-FIELDS = ("_data", "_grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")  # Node's
-
 setattr(Node, "data", vars(Node)["_data"])  # noqa: B010
 setattr(Node, "grad", vars(Node)["_grad"])  # noqa: B010
 setattr(Node, "__hash__", object.__hash__)  # noqa: B010  identity (mypyc drops it for

@@ -9,6 +9,7 @@ sum is the same float operations in the same order as micrograd's ``sum(w*x, b)`
 from math import isfinite
 from typing import Any
 
+from .bulk import data_of
 from .node import mypyc_attr
 from .ops import Op
 from .special import domain_error
@@ -56,14 +57,7 @@ def weighted_sum(ws: Any, xs: Any, b: Any) -> Value:
         ws = tuple(ws)
     if not isinstance(xs, (list, tuple)):
         xs = tuple(xs)
-    w_data: list[float] = []
-    x_data: list[float] = []
-    for w in ws:
-        weight: Value = w                               # (typed: read as a field)
-        w_data.append(weight._data)
-    for x in xs:
-        input_: Value = x
-        x_data.append(input_._data)
+    w_data, x_data = data_of(ws), data_of(xs)
     if len(w_data) != len(x_data):
         raise ValueError(f"weighted_sum: {len(w_data)} weights for {len(x_data)} inputs; "
                          f"each weight multiplies one input")

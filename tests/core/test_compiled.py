@@ -21,16 +21,17 @@ BUILT = any((PACKAGE / "core").glob("_compiled_from.*.so")) or any(
     (PACKAGE / "core").glob("_compiled_from.*.pyd"))
 
 
-def run(code, pure, cwd=None, package_dir=None):
-    """``code`` run in a new interpreter (AUTOGRAD_MINI_PURE=1 if ``pure``): its stdout
-    and stderr."""
+def run(code, pure, cwd=None, package_dir=None, stdin=None):
+    """``code`` run in a new interpreter (AUTOGRAD_MINI_PURE=1 if ``pure``), given
+    ``stdin``: its stdout and stderr."""
     env = {k: v for k, v in os.environ.items() if k != "AUTOGRAD_MINI_PURE"}
     if pure:
         env["AUTOGRAD_MINI_PURE"] = "1"
     if package_dir is not None:
         env["PYTHONPATH"] = str(package_dir)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, cwd=cwd or PACKAGE.parent.parent, timeout=300)
+                          env=env, cwd=cwd or PACKAGE.parent.parent, timeout=300,
+                          input=stdin)
     assert done.returncode == 0, done.stderr
     return done.stdout, done.stderr
 
@@ -167,13 +168,8 @@ def test_a_pickled_graph_loads_on_the_other_engine(made_pure):
     """One state format on both engines (Python's default for __slots__), so a graph
     pickled by one engine (or by the previous main's engine) loads on the other."""
     dumped, _ = run(PICKLE, pure=made_pure)
-    env = {k: v for k, v in os.environ.items() if k != "AUTOGRAD_MINI_PURE"}
-    if not made_pure:
-        env["AUTOGRAD_MINI_PURE"] = "1"
-    done = subprocess.run([sys.executable, "-c", UNPICKLE], input=dumped, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    data, label, before, after = done.stdout.split()
+    loaded, _ = run(UNPICKLE, pure=not made_pure, stdin=dumped)
+    data, label, before, after = loaded.split()
     assert label == "x" and float.fromhex(after) == 2 * float.fromhex(before) != 0.0
     assert float.fromhex(data) == math.tanh(5.0)
 
