@@ -20,11 +20,11 @@ __all__ = ["data_of", "add_grads", "sum_products", "sum_scaled", "sum_data",
            "add_products", "add_scaled", "add_constants", "add_same"]
 
 
-def data_of(nodes: Any) -> list[float]:
-    """``[p.data for p in nodes]``"""
-    out: list[float] = []
-    for i in range(len(nodes)):
-        p: Node = nodes[i]
+def data_of(nodes: Any) -> list[Any]:
+    """``[p.data for p in nodes]`` (the float objects themselves, not copies)"""
+    out: list[Any] = []
+    p: Node
+    for p in nodes:
         out.append(p._data)
     return out
 
@@ -39,21 +39,25 @@ def add_grads(nodes: Any, grads: list[float]) -> None:
 def sum_products(acc: float, ps: tuple[Node, ...], qs: tuple[Node, ...]) -> float:
     """``for p, q in zip(ps, qs): acc += p.data * q.data`` (then ``acc``)"""
     for i in range(len(ps)):
-        acc += ps[i]._data * qs[i]._data
+        x: float = ps[i]._data
+        y: float = qs[i]._data
+        acc += x * y
     return acc
 
 
 def sum_scaled(acc: float, ps: tuple[Node, ...], cs: tuple[float, ...]) -> float:
     """``for p, c in zip(ps, cs): acc += p.data * c`` (then ``acc``)"""
     for i in range(len(ps)):
-        acc += ps[i]._data * cs[i]
+        x: float = ps[i]._data
+        acc += x * cs[i]
     return acc
 
 
 def sum_data(acc: float, ps: tuple[Node, ...]) -> float:
     """``for p in ps: acc += p.data`` (then ``acc``)"""
     for i in range(len(ps)):
-        acc += ps[i]._data
+        x: float = ps[i]._data
+        acc += x
     return acc
 
 

@@ -139,6 +139,8 @@ def _chain_rule(order: list[Node]) -> None:
     """parent.grad += local_grad * node.grad, for each node from the output back.
     (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
     many = MANY
+    p_grad: float       # every .grad is a float here (backward set each to 0.0); typed
+    #                     so (and local below), the compiled engine adds C doubles
     for v in reversed(order):
         first = v._p0
         if first is None:                                # a leaf passes nothing on
@@ -147,19 +149,23 @@ def _chain_rule(order: list[Node]) -> None:
         second = v._p1
         if second is many:                               # n-ary: tuples of parents, grads
             parents: tuple[Node, ...] = first
-            for p, local in zip(parents, v._d0):
+            local_grads: tuple[float | None, ...] = v._d0
+            for p, local in zip(parents, local_grads):
                 if local is not None:
-                    p._grad += local * g
+                    p_grad = p._grad
+                    p._grad = p_grad + local * g
             continue
         a: Node = first
-        d = v._d0
-        if d is not None:
-            a._grad += d * g
+        local = v._d0
+        if local is not None:
+            p_grad = a._grad
+            a._grad = p_grad + local * g
         if second is not None:
             b: Node = second
-            d = v._d1
-            if d is not None:
-                b._grad += d * g
+            local = v._d1
+            if local is not None:
+                p_grad = b._grad
+                b._grad = p_grad + local * g
 
 
 class _DotGrad:
@@ -167,12 +173,8 @@ class _DotGrad:
     with hooks walks with ``_walk``, as grad() and create_graph do."""
 
     __slots__ = ()
-
-    def __getitem__(self, v):
-        return v._grad
-
-    def __setitem__(self, v, g):
-        v._grad = g
+    def __getitem__(self, v): return v._grad
+    def __setitem__(self, v, g): v._grad = g
 
 
 _DOT_GRAD = _DotGrad()

@@ -59,7 +59,7 @@ class Node:
     # the engine reads and writes (observe.py) without observing the engine's own ops.
     # The types are what the compiled engine (mypyc) stores: a float is kept unboxed.
     __slots__ = FIELDS  # (the compiled class keeps no __slots__ attribute: pickling reads FIELDS)
-    _data: float
+    _data: Any      # a float (shared with the local derivatives that are this number)
     _grad: Any      # a float; None after zero_grad(set_to_none=True); a Value (create_graph)
     op: str
     label: str
@@ -95,7 +95,9 @@ class Node:
                     f"{name!r}: define '_{name}' and set {name} = _{name}")
 
     def __init__(self, data: Any, label: Any = "") -> None:
-        self._data = data if type(data) is float else as_float(data, "Value data")
+        if type(data) is not float:                 # (not ``data if type(data) is float
+            data = as_float(data, "Value data")     # else``: compiled, a copy of data)
+        self._data = data
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
         self._grad = _ZERO

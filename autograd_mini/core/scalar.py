@@ -16,36 +16,38 @@ MASKED = None   # a local derivative that passes back exactly 0, whatever arrive
 
 
 def is_number(x):
-    return isinstance(x, Real)
+    """A plain number, not a Value (the float test first: ``isinstance(x, Real)`` on a
+    float goes through the ABC machinery, about 280 ns)."""
+    return type(x) is float or isinstance(x, Real)
 
 
 def number(x):
     """The number itself, or a Value's data (for tests like x > 0 and x == 0)."""
-    return x if isinstance(x, Real) else x._data
+    return x if is_number(x) else x._data
 
 
 def exp(x):
-    return math.exp(x) if isinstance(x, Real) else x.exp()
+    return math.exp(x) if is_number(x) else x.exp()
 
 
 def log(x):
-    return math.log(x) if isinstance(x, Real) else x.log()
+    return math.log(x) if is_number(x) else x.log()
 
 
 def sin(x):
-    return math.sin(x) if isinstance(x, Real) else x.sin()
+    return math.sin(x) if is_number(x) else x.sin()
 
 
 def cos(x):
-    return math.cos(x) if isinstance(x, Real) else x.cos()
+    return math.cos(x) if is_number(x) else x.cos()
 
 
 def tanh(x):
-    return math.tanh(x) if isinstance(x, Real) else x.tanh()
+    return math.tanh(x) if is_number(x) else x.tanh()
 
 
 def sigmoid(x):
-    return sigmoid_float(x) if isinstance(x, Real) else x.sigmoid()
+    return sigmoid_float(x) if is_number(x) else x.sigmoid()
 
 
 # ---------------------------------------------------------------- forward, on floats
@@ -102,12 +104,12 @@ def sigmoid_derivative_float(a, out):
 
 def tanh_derivative(a, out):
     """d tanh(a)/da, on floats or (as the op "tanh'") on Values."""
-    return tanh_derivative_float(a, out) if isinstance(a, Real) else a.tanh_derivative()
+    return tanh_derivative_float(a, out) if is_number(a) else a.tanh_derivative()
 
 
 def sigmoid_derivative(a, out):
     """d sigmoid(a)/da, on floats or (as the op "sigmoid'") on Values."""
-    if isinstance(a, Real):
+    if is_number(a):
         return sigmoid_derivative_float(a, out)
     return a.sigmoid_derivative()
 
@@ -118,7 +120,7 @@ def d_pow_base(a, b, out):
     computed as b * (a^b / a)."""
     if number(b) == 0.0:
         return MASKED
-    if isinstance(a, Real) and isinstance(b, Real):
+    if is_number(a) and is_number(b):
         try:
             return b * a ** (b - 1.0)
         except OverflowError:                       # |a| < 1 here: out = a^(b-1) * a

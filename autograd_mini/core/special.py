@@ -8,16 +8,20 @@ One rule for every op (the NaN/inf policy):
   and so does every op evaluated in IEEE mode (the local derivatives of ``create_graph``
   and derivatives at singular points: sqrt'(0) is inf).
 Also here: the checks every op makes of the numbers it is given (``as_float``,
-``constant``). Nothing here builds a node (``value.py`` does).
+``constant``), and the local derivative of an op on floats (``local_derivative``).
+Nothing here builds a node of the graph (``value.py`` does).
 """
 
 import contextvars
 import math
 from numbers import Real
 
+from .grad_mode import recording
+from .scalar import MASKED
+
 __all__ = ["ieee_mode", "differentiating", "ieee_result", "domain_error", "as_float",
            "constant", "describe", "div_singular", "pow_singular", "log_singular",
-           "exp_singular"]
+           "exp_singular", "local_derivative"]
 
 ieee_mode = contextvars.ContextVar("autograd_mini_ieee", default=False)
 # The op whose derivative create_graph is running on Values (None outside): converting a
@@ -111,7 +115,7 @@ def as_float(x, what):
     check of a plain number the whole package uses."""
     if type(x) is float:
         return x
-    if isinstance(x, Real):
+    if type(x) is int or isinstance(x, Real):      # (the ABC check is slow: int first)
         try:
             return float(x)
         except OverflowError:
@@ -126,7 +130,30 @@ def constant(x, name=None):
     (-> NotImplemented)."""
     if type(x) is float:
         return x
-    if isinstance(x, Real):
+    if type(x) is int or isinstance(x, Real):
         return as_float(x, "a constant operand" if name is None else
                         f"{name}: a constant operand")
     return None
+
+
+def local_derivative(op, i, xs, out, make):
+    """d(out)/d(input i) on floats; where that raises (sqrt at 0, overflow), the IEEE
+    value PyTorch gives (inf, nan), found by running the derivative on Values (of class
+    ``make``, recording nothing) in IEEE mode. A result that is not a real number is an
+    error naming the op."""
+    d = op.derivatives[i]
+    if not callable(d):
+        return d
+    try:
+        g = d(*xs, out)
+    except (ArithmeticError, ValueError):
+        ieee, data_only = ieee_mode.set(True), recording.set(False)
+        try:
+            g = d(*[make(x) for x in xs], make(out))
+        finally:
+            recording.reset(data_only)
+            ieee_mode.reset(ieee)
+        g = g._data if isinstance(g, make) else g
+    if g is MASKED or type(g) is float:
+        return g
+    return as_float(g, f"{op.name}: a local derivative")

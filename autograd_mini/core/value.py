@@ -31,7 +31,7 @@ from .scalar import (
     softplus_float,
     tanh_derivative_float,
 )
-from .special import as_float, constant, domain_error, ieee_mode, ieee_result
+from .special import as_float, constant, domain_error, ieee_mode, ieee_result, local_derivative
 
 __all__ = ["Value", "apply"]
 
@@ -39,6 +39,11 @@ __all__ = ["Value", "apply"]
 # NotImplemented or names the error (the compiled engine would raise its own TypeError).
 Operand = Any
 Result = Any        # an op of two operands: a Value, or NotImplemented (not a number)
+# A number a node keeps (its data, a constant, a local derivative that is an operand's
+# data) is typed Any, as node.py's fields: the compiled engine then stores the float
+# object itself, where a local typed float would be stored as a new copy of it. (So a
+# constant is ``c: Any = other``, then converted if it is not a float: in ``other if
+# type(other) is float else ...`` mypyc would type the float branch float, a copy.)
 _ERRORS = (ArithmeticError, ValueError)    # what sends an op to the slow path
 
 
@@ -56,7 +61,9 @@ class Value(Node):
         try:
             if isinstance(other, Value):
                 return _node2(self._data + other._data, "+", self, 1.0, other, 1.0)
-            c = other if type(other) is float else constant(other)
+            c: Any = other
+            if type(c) is not float:
+                c = constant(other)
             return NotImplemented if c is None else _node1(self._data + c, "+", self, 1.0, c)
         except _ERRORS:
             return apply(ops.ADD, (self, other))
@@ -70,14 +77,18 @@ class Value(Node):
         try:
             if isinstance(other, Value):
                 return _node2(self._data - other._data, "-", self, 1.0, other, -1.0)
-            c = other if type(other) is float else constant(other)
+            c: Any = other
+            if type(c) is not float:
+                c = constant(other)
             return NotImplemented if c is None else _node1(self._data - c, "-", self, 1.0, c)
         except _ERRORS:
             return apply(ops.SUB, (self, other))
 
     def __rsub__(self, other: Operand) -> Result:
         """``c - a`` for a plain number c (op "r-").  d/da = -1."""
-        c = other if type(other) is float else constant(other, "-")
+        c: Any = other
+        if type(c) is not float:
+            c = constant(other, "-")
         if c is None:
             return NotImplemented
         try:
@@ -92,7 +103,9 @@ class Value(Node):
             if isinstance(other, Value):
                 y = other._data
                 return _node2(x * y, "*", self, y, other, x)
-            c = other if type(other) is float else constant(other)
+            c: Any = other
+            if type(c) is not float:
+                c = constant(other)
             return NotImplemented if c is None else _node1(x * c, "*", self, c, c)
         except _ERRORS:
             return apply(ops.MUL, (self, other))
@@ -103,25 +116,30 @@ class Value(Node):
 
     def __truediv__(self, other: Operand) -> Result:
         """``a / b``.  d/da = 1/b, d/db = -a/b^2 = -out/b."""
-        x = self._data
+        x: float = self._data
         try:
             if isinstance(other, Value):
-                y = other._data
+                y: float = other._data
                 out = x / y
                 return _node2(out, "/", self, 1.0 / y, other, -out / y)
-            c = other if type(other) is float else constant(other)
+            c: Any = other
+            if type(c) is not float:
+                c = constant(other)
             return NotImplemented if c is None else _node1(x / c, "/", self, 1.0 / c, c)
         except _ERRORS:
             return apply(ops.DIV, (self, other))
 
     def __rtruediv__(self, other: Operand) -> Result:
         """``c / a`` for a plain number c (op "r/").  d/da = -c/a^2 = -out/a."""
-        c = other if type(other) is float else constant(other, "/")
+        c: Any = other
+        if type(c) is not float:
+            c = constant(other, "/")
         if c is None:
             return NotImplemented
+        x: float = self._data
         try:
-            out = c / self._data
-            return _node1(out, "r/", self, -out / self._data, c)
+            out = c / x
+            return _node1(out, "r/", self, -out / x, c)
         except _ERRORS:
             return apply(ops.DIV, (c, self))
 
@@ -135,7 +153,9 @@ class Value(Node):
                 out = pow_float(x, y)
                 return _node2(out, "**", self, d_pow_base(x, y, out),
                               other, d_pow_exponent(x, y, out))
-            c = other if type(other) is float else constant(other)
+            c: Any = other
+            if type(c) is not float:
+                c = constant(other)
             if c is None:
                 return NotImplemented
             out = pow_float(x, c)
@@ -145,7 +165,9 @@ class Value(Node):
 
     def __rpow__(self, other: Operand) -> Result:
         """``c ** a`` for a plain number c (op "r**").  d/da = c^a ln c."""
-        c = other if type(other) is float else constant(other, "**")
+        c: Any = other
+        if type(c) is not float:
+            c = constant(other, "**")
         if c is None:
             return NotImplemented
         try:
@@ -175,7 +197,7 @@ class Value(Node):
 
     def __abs__(self) -> Value:
         """``|a|``.  d/da = sign(a) (0 at 0, as PyTorch)."""
-        x = self._data
+        x: float = self._data
         try:
             return _node1(abs(x), "abs", self, 1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0)
         except _ERRORS:
@@ -183,8 +205,9 @@ class Value(Node):
 
     def exp(self) -> Value:
         """``e^a``.  d/da = e^a = out."""
+        x: float = self._data
         try:
-            out = math.exp(self._data)
+            out: Any = math.exp(x)                  # (Any: one float object, kept twice)
             return _node1(out, "exp", self, out)
         except _ERRORS:
             return apply(ops.EXP, (self,))
@@ -192,22 +215,23 @@ class Value(Node):
     def log(self) -> Value:
         """``ln a``.  d/da = 1/a."""
         try:
-            x = self._data
+            x: float = self._data
             return _node1(math.log(x), "log", self, 1.0 / x)
         except _ERRORS:
             return apply(ops.LOG, (self,))
 
     def sqrt(self) -> Value:
         """``sqrt(a)``.  d/da = 1/(2 sqrt(a)) = 0.5/out."""
+        x: float = self._data
         try:
-            out = math.sqrt(self._data)
+            out = math.sqrt(x)
             return _node1(out, "sqrt", self, 0.5 / out)
         except _ERRORS:
             return apply(ops.SQRT, (self,))
 
     def tanh(self) -> Value:
         """``tanh(a)``.  d/da = 1 - tanh(a)^2 (computed without cancellation)."""
-        x = self._data
+        x: float = self._data
         try:
             out = math.tanh(x)                      # where 1 - out^2 would cancel, the
             d = 1.0 - out * out if -2.5 < x < 2.5 else tanh_derivative_float(x, out)
@@ -217,7 +241,7 @@ class Value(Node):
 
     def sigmoid(self) -> Value:
         """``1/(1+e^-a)``.  d/da = s(a)(1 - s(a)) (computed without cancellation)."""
-        x = self._data
+        x: float = self._data
         try:
             out = sigmoid_float(x)                  # where 1 - out would cancel, the
             d = out * (1.0 - out) if -3.0 < x < 3.0 else sigmoid_derivative_float(x, out)
@@ -247,7 +271,7 @@ class Value(Node):
 
     def sin(self) -> Value:
         """``sin a``.  d/da = cos a."""
-        x = self._data
+        x: float = self._data
         try:
             return _node1(math.sin(x), "sin", self, math.cos(x))
         except _ERRORS:
@@ -255,7 +279,7 @@ class Value(Node):
 
     def cos(self) -> Value:
         """``cos a``.  d/da = -sin a."""
-        x = self._data
+        x: float = self._data
         try:
             return _node1(math.cos(x), "cos", self, -math.sin(x))
         except _ERRORS:
@@ -289,7 +313,7 @@ setattr(Value, "__hash__", object.__hash__)  # noqa: B010  identity (see node.py
 _recording = recording.get                      # bound once: one C call per op
 
 
-def _node1(out: float, op: str, a: Value, d: Any, c: Any = None) -> Value:
+def _node1(out: Any, op: str, a: Value, d: Any, c: Any = None) -> Value:
     """A node of one parent a with local derivative d (c: the op's constant operand).
     A result that is not finite raises ArithmeticError: the op's slow path takes over."""
     if not isfinite(out):
@@ -303,7 +327,7 @@ def _node1(out: float, op: str, a: Value, d: Any, c: Any = None) -> Value:
     return node                                 # no_grad(): the op is named, no parents
 
 
-def _node2(out: float, op: str, a: Value, da: Any, b: Value, db: Any) -> Value:
+def _node2(out: Any, op: str, a: Value, da: Any, b: Value, db: Any) -> Value:
     """A node of two parents a, b with local derivatives da, db."""
     if not isfinite(out):
         raise ArithmeticError(op)
@@ -317,7 +341,7 @@ def _node2(out: float, op: str, a: Value, da: Any, b: Value, db: Any) -> Value:
     return node
 
 
-def _node_many(out: float, op: str, parents: tuple, ds: tuple) -> Value:
+def _node_many(out: Any, op: str, parents: tuple, ds: tuple) -> Value:
     """A node of n parents (a tuple) with their local derivatives (a tuple)."""
     node = Value(out)
     node.op = op
@@ -361,7 +385,7 @@ def apply(op: Op, inputs: tuple) -> Value:
         node._d1 = xs[1 - parents[0]]
     if not _recording():
         return node
-    ds = [_local_derivative(op, i, xs, out) for i in parents]
+    ds = [local_derivative(op, i, xs, out, Value) for i in parents]
     if len(inputs) > 2:
         node._p0, node._d0, node._p1 = tuple(inputs), tuple(ds), MANY
     elif len(parents) == 2:
@@ -369,28 +393,6 @@ def apply(op: Op, inputs: tuple) -> Value:
     else:
         node._p0, node._d0 = inputs[parents[0]], ds[0]
     return node
-
-
-def _local_derivative(op, i, xs, out):
-    """d(out)/d(input i) on floats; where that raises (sqrt at 0, overflow), the IEEE
-    value PyTorch gives (inf, nan), found by running the derivative on Values in IEEE
-    mode. A result that is not a real number is an error naming the op."""
-    d = op.derivatives[i]
-    if not callable(d):
-        return d
-    try:
-        g = d(*xs, out)
-    except _ERRORS:
-        ieee, data_only = ieee_mode.set(True), recording.set(False)
-        try:
-            g = d(*[Value(x) for x in xs], Value(out))
-        finally:
-            recording.reset(data_only)
-            ieee_mode.reset(ieee)
-        g = g._data if isinstance(g, Value) else g
-    if g is MASKED or type(g) is float:
-        return g
-    return as_float(g, f"{op.name}: a local derivative")
 
 
 Op.apply = staticmethod(apply)      # calling an Op (MUL(a, b), a user's cube(x)) makes a node

@@ -62,11 +62,13 @@ def weighted_sum(ws: Any, xs: Any, b: Any) -> Value:
         raise ValueError(f"weighted_sum: {len(w_data)} weights for {len(x_data)} inputs; "
                          f"each weight multiplies one input")
     bias: Value = b
-    s = bias._data
+    s: float = bias._data
+    w_k: float
+    x_k: float
     for w_k, x_k in zip(w_data, x_data):
         s += w_k * x_k
     if not isfinite(s) and all(map(isfinite, w_data + x_data + [b._data])):
         inputs = (*ws, *xs, b)
         raise domain_error("wsum", inputs, [v._data for v in inputs], None)
     # d/dw_k = x_k, d/dx_k = w_k, d/db = 1
-    return _node_many(s, WSUM.name, (*ws, *xs, b), (*x_data, *w_data, 1.0))
+    return _node_many(s, "wsum", (*ws, *xs, b), (*x_data, *w_data, 1.0))
