@@ -3,10 +3,35 @@ default size: n_embd 16, 4 heads, one layer), on one fixed name ("isabella": 8
 predictions), so that every step builds the same graph and ``compile`` applies:
 forward, cross-entropy, ``zero_grad``, ``backward``, Adam step. Only autograd_mini runs
 it (the model is written with autograd_mini's nn); ``nodes`` is the graph's size.
+
+The engine ``issue-day`` is the package as it was on issue 20's day: the first commit
+with this model, ``THEN`` (f8e8e40, the issue's measurements, plus the house's moves), taken
+out of the repository's history with ``git archive``; the issue's 3x target is against it.
 """
 
+import os
+import subprocess
+import tempfile
+
 NAME = "isabella"
-ENGINES = ("autograd_mini", "interpreted", "compiled")
+ENGINES = ("autograd_mini", "interpreted", "compiled", "issue-day")
+THEN = "0f1669e"
+
+
+def then_source():
+    """A folder holding the package ``autograd_mini`` at commit ``THEN`` (made once, in
+    the temporary folder). ImportError where git or the history is missing."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    folder = os.path.join(tempfile.gettempdir(), f"autograd_mini-{THEN}")
+    if not os.path.isdir(os.path.join(folder, "autograd_mini")):
+        os.makedirs(folder, exist_ok=True)
+        try:
+            archive = subprocess.run(["git", "archive", THEN, "autograd_mini"], cwd=root,
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise ImportError(f"the package at {THEN} (git archive: {e})") from None
+    return folder
 
 
 class LanguageModelStep:

@@ -16,13 +16,24 @@ import sys
 import time
 import traceback
 
-from . import measures, workloads
+from . import lm
+
+THEN_ERROR = None
+if sys.argv[1:2] == ["issue-day"]:          # the package as it was (lm.py), put first
+    try:                                    # before anything here imports autograd_mini
+        sys.path.insert(0, lm.then_source())
+    except ImportError as e:
+        THEN_ERROR = e
+
+from . import measures, workloads  # noqa: E402
 
 
 def main(engine):
     out = sys.stdout
     sys.stdout = sys.stderr                         # stray prints must not break the protocol
     try:
+        if THEN_ERROR is not None:
+            raise THEN_ERROR
         obj = workloads.make(engine)
     except ImportError as e:
         out.write(json.dumps({"ready": False, "error": f"{type(e).__name__}: {e}"}) + "\n")

@@ -41,7 +41,8 @@ from .common import (
 from .floor import Floor
 from .lm import LanguageModelStep
 
-ENGINES = ["autograd_mini", "interpreted", "compiled", "micrograd", "torch", "floor"]
+ENGINES = ["autograd_mini", "interpreted", "compiled", "micrograd", "torch", "floor",
+           "issue-day"]
 
 
 # ---------------------------------------------------------------------- scalar engines
@@ -287,7 +288,8 @@ class Torch:
 
 FACTORIES = {"autograd_mini": AutogradMini, "interpreted": AutogradMini,  # (the worker
              "compiled": Compiled, "micrograd": Micrograd,      # sets AUTOGRAD_MINI_PURE=1)
-             "torch": Torch, "floor": Floor}
+             "torch": Torch, "floor": Floor,
+             "issue-day": AutogradMini}                        # (lm only: lm.py)
 
 
 def make(engine):

@@ -51,21 +51,25 @@ def topological_order(root: Node) -> list[Node]:
     """Every node reachable from ``root``, each after all of its parents.
 
     Iterative depth-first search (no recursion limit): a node stays on the stack until
-    none of its parents is left unseen. A leaf parent is emitted on the spot.
-    """
+    none of its parents is left unseen. A leaf parent is emitted on the spot. An n-ary
+    node, back on top, goes on from the parent after the one it pushed."""
     order: list[Node] = []
     stack: list[Node] = [root]
     seen: set[Node] = {root}
+    resume: dict[Node, int] = {}                        # n-ary node: next parent to look at
     many = MANY
     while stack:
         node = stack[-1]
         first, second = node._p0, node._p1
-        if second is many:                              # n-ary: the first unseen parent
+        if second is many:                              # n-ary: the next unseen parent
             parents: tuple[Node, ...] = first
-            for p in parents:
+            k = resume.pop(node, 0)
+            for p in parents[k:] if k else parents:
+                k += 1
                 if p not in seen:
                     seen.add(p)
                     if p._p0 is not None:
+                        resume[node] = k
                         stack.append(p)
                         break
                     order.append(p)
@@ -139,8 +143,7 @@ def _chain_rule(order: list[Node]) -> None:
     """parent.grad += local_grad * node.grad, for each node from the output back.
     (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
     many = MANY
-    p_grad: float       # every .grad is a float here (backward set each to 0.0); typed
-    #                     so (and local below), the compiled engine adds C doubles
+    p_grad: float       # all .grad are floats here (set to 0.0 first): C doubles, compiled
     for v in reversed(order):
         first = v._p0
         if first is None:                                # a leaf passes nothing on
@@ -232,13 +235,10 @@ def _run_hooks(v, g, make=None):
         if make is not None and isinstance(result, make):
             g = result
         else:
-            g = as_float(result, f"the gradient returned by the hook {_name(hook)} "
+            name = getattr(hook, "__qualname__", None) or repr(hook)
+            g = as_float(result, f"the gradient returned by the hook {name} "
                                  f"(register_hook) of the node {v.label or v.op or 'leaf'!r}")
     return g
-
-
-def _name(hook):
-    return getattr(hook, "__qualname__", None) or repr(hook)
 
 
 def _leaf_hooks(order, leaves):

@@ -236,3 +236,37 @@ def test_random_graphs_pass_gradcheck(program):
     inputs, steps = program
     assert gradcheck(lambda *xs: run_program(inputs, steps, xs), [Value(x) for x in inputs],
                      atol=1e-5, rtol=1e-4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["*", "+", "wsum", "tanh"]),
+                          st.lists(st.integers(0, 10 ** 6), min_size=1, max_size=9)),
+                min_size=1, max_size=40))
+def test_topological_order_puts_every_node_after_all_its_parents(steps):
+    """Random graphs of binary, unary and n-ary ("wsum") nodes sharing parents: each
+    reachable node exactly once, after every one of its parents (an n-ary node that
+    pushes a parent goes on from the next one: no parent skipped, none seen twice)."""
+    from autograd_mini.core import topological_order, weighted_sum
+    nodes = [Value(0.1 * k) for k in range(4)]
+    for kind, picks in steps:
+        ps = [nodes[i % len(nodes)] for i in picks]
+        if kind == "wsum":
+            n = max(1, len(ps) // 2)
+            ws = [nodes[(i * 7) % len(nodes)] for i in picks[:n]]
+            nodes.append(weighted_sum(ws, (ps * 2)[:n], ps[-1]))
+        elif kind == "tanh":
+            nodes.append(ps[0].tanh())
+        else:
+            nodes.append(ps[0] * ps[-1] if kind == "*" else ps[0] + ps[-1])
+    root = nodes[-1]
+    order = topological_order(root)
+    reachable, todo = set(), [root]                 # by a walk that shares no code
+    while todo:
+        v = todo.pop()
+        if v not in reachable:
+            reachable.add(v)
+            todo.extend(v.parents)
+    assert len(order) == len(set(order)) == len(reachable) and set(order) == reachable
+    place = {v: i for i, v in enumerate(order)}
+    assert all(place[p] < place[v] for v in order for p in v.parents)
+    assert order[-1] is root
