@@ -1,5 +1,4 @@
-"""Loops over many nodes' numbers and gradients, for ``compile``'s replay (and the
-neuron's weighted sum, wsum.py, which reads its weights' and inputs' numbers).
+"""Loops over many nodes' numbers and gradients, for ``compile``'s replay.
 
 The replay ``compile`` generates is Python; where it reads the leaves' numbers and adds to
 their gradients, it calls these instead of writing the loop out. Compiled with the core

@@ -9,7 +9,6 @@ sum is the same float operations in the same order as micrograd's ``sum(w*x, b)`
 from math import isfinite
 from typing import Any
 
-from .bulk import data_of
 from .node import mypyc_attr
 from .ops import Op
 from .special import domain_error
@@ -53,22 +52,39 @@ WSUM = WeightedSum()
 def weighted_sum(ws: Any, xs: Any, b: Any) -> Value:
     """``b + sum_k w_k x_k`` (Values) as one "wsum" node: the neuron's net input. The
     same float operations in the same order as ``sum((w*x for ...), b)``."""
-    if not isinstance(ws, (list, tuple)):               # read twice below: not an iterator
-        ws = tuple(ws)
-    if not isinstance(xs, (list, tuple)):
-        xs = tuple(xs)
-    w_data, x_data = data_of(ws), data_of(xs)
-    if len(w_data) != len(x_data):
-        raise ValueError(f"weighted_sum: {len(w_data)} weights for {len(x_data)} inputs; "
+    w_all: tuple = tuple(ws)                            # (a tuple is itself, not a copy)
+    x_all: tuple = tuple(xs)
+    n = len(w_all)
+    if len(x_all) != n:
+        raise ValueError(f"weighted_sum: {n} weights for {len(x_all)} inputs; "
                          f"each weight multiplies one input")
-    bias: Value = b
-    s: float = bias._data
-    w_k: float
-    x_k: float
-    for w_k, x_k in zip(w_data, x_data):
-        s += w_k * x_k
-    if not isfinite(s) and all(map(isfinite, w_data + x_data + [b._data])):
-        inputs = (*ws, *xs, b)
+    local_grads: list[Any] = [1.0] * (2 * n + 1)       # d/dw_k = x_k, d/dx_k = w_k, d/db = 1
+    try:
+        bias: Value = b
+        s: float = bias._data
+        for k in range(n):
+            w: Value = w_all[k]
+            x: Value = x_all[k]
+            w_k, x_k = w._data, x._data                 # (the float objects: kept, not copied)
+            local_grads[k] = x_k
+            local_grads[n + k] = w_k
+            w_f: float = w_k
+            x_f: float = x_k
+            s += w_f * x_f
+    except (TypeError, AttributeError):
+        _check_values(w_all, x_all, b)
+        raise
+    if not isfinite(s) and all(map(isfinite, local_grads[:-1])) and isfinite(bias._data):
+        inputs = (*w_all, *x_all, b)
         raise domain_error("wsum", inputs, [v._data for v in inputs], None)
-    # d/dw_k = x_k, d/dx_k = w_k, d/db = 1
-    return _node_many(s, "wsum", (*ws, *xs, b), (*x_data, *w_data, 1.0))
+    return _node_many(s, "wsum", w_all + x_all + (b,), tuple(local_grads))
+
+
+def _check_values(ws, xs, b):
+    """A TypeError naming the first operand of weighted_sum that is not a Value."""
+    for name, group in (("ws", ws), ("xs", xs), ("b", (b,))):
+        for k, v in enumerate(group):
+            if not isinstance(v, Value):
+                where = "b" if name == "b" else f"{name}[{k}]"
+                raise TypeError(f"weighted_sum: {where} must be a Value, got "
+                                f"{type(v).__name__}: {v!r}") from None

@@ -222,3 +222,17 @@ def test_no_grad_as_a_bare_decorator():
 def test_gradcheck_rejects_bad_eps(eps):
     with pytest.raises(ValueError, match="eps must be a positive finite number"):
         gradcheck(lambda a: a * a, [Value(1.0)], eps=eps)
+
+
+@pytest.mark.parametrize("operands, message", [
+    (lambda v: ([1.0], [v(2.0)], v(0.5)), "ws[0] must be a Value, got float: 1.0"),
+    (lambda v: ([v(1.0), 2], [v(2.0), v(3.0)], v(0.5)), "ws[1] must be a Value, got int: 2"),
+    (lambda v: ([v(1.0)], [None], v(0.5)), "xs[0] must be a Value, got NoneType: None"),
+    (lambda v: ([v(1.0)], [v(2.0)], 0.5), "b must be a Value, got float: 0.5"),
+])
+def test_weighted_sum_names_the_operand_that_is_not_a_value(operands, message):
+    from autograd_mini.core import weighted_sum
+    with pytest.raises(TypeError, match=re.escape(f"weighted_sum: {message}")):
+        weighted_sum(*operands(Value))
+    with pytest.raises(ValueError, match="2 weights for 1 inputs"):
+        weighted_sum([Value(1.0), Value(2.0)], [Value(1.0)], Value(0.0))
