@@ -73,11 +73,18 @@ $(VENV)/.notebook-installed: pyproject.toml | $(BIN)/python
 # autograd_mini/core/compiled.py falls back to it with a warning until this rebuilds)
 $(VENV)/.engine-built: $(CORE_SOURCES) | $(VENV)/.demo-installed
 	$(BIN)/python -m pip install -q --no-deps -e .
+	$(ENGINE_SAYS)
 	touch $@
 
 build: | $(BIN)/python
 	$(BIN)/python -m pip install -q --no-deps -e .
+	$(ENGINE_SAYS)
 	touch $(VENV)/.engine-built
+
+# which engine the build gave (pip -q hides setup.py's notice when mypyc fails on an edit)
+ENGINE_SAYS = $(BIN)/python -W ignore -c "from autograd_mini.core import compiled as c; \
+	print('autograd_mini engine:', c.ENGINE, c.REASON); c.ENGINE == 'compiled' or \
+	print('(the build did not compile it: $(BIN)/python -m pip install -v -e . says why)')"
 
 demo: $(VENV)/.demo-installed $(VENV)/.engine-built
 	$(BIN)/python -m autograd_mini example --svg worked_example.svg
