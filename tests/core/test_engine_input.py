@@ -236,3 +236,16 @@ def test_weighted_sum_names_the_operand_that_is_not_a_value(operands, message):
         weighted_sum(*operands(Value))
     with pytest.raises(ValueError, match="2 weights for 1 inputs"):
         weighted_sum([Value(1.0), Value(2.0)], [Value(1.0)], Value(0.0))
+
+
+def test_int_data_set_by_hand_is_raised_to_a_power_as_a_float():
+    """``v.data = n`` stores the int; ``**`` takes it as a float (int ** int would be exact
+    integer arithmetic: (2**53 + 1) ** (2**53 + 1) would not end)."""
+    a, b = Value(1.5), Value(0.7)
+    a.data = b.data = 2 ** 53 + 1
+    with pytest.raises(OverflowError, match=r"\*\*: result overflows a float"):
+        a ** b
+    a.data, b.data = 3, 2
+    y = a ** b
+    y.backward()
+    assert (y.data, a.grad, b.grad) == (9.0, 6.0, 9.0 * math.log(3.0))
