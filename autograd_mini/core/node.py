@@ -138,6 +138,17 @@ class Node:
         for name, value in {**(extra or {}), **(slots or {})}.items():
             setattr(self, name, value)
 
+    @property
+    def data(self) -> Any:
+        """The number (a float: what is assigned is converted, ``v.data = 3`` stores 3.0)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if type(value) is not float:                # an int, a numpy or torch scalar: its
+            value = as_float(value, "Value data")   # number; anything else: TypeError
+        self._data = value
+
     def item(self) -> float:
         """The number, as ``tensor.item()``."""
         return _read(self, "float", None, self._data)
@@ -211,10 +222,10 @@ class Node:
 # ==================================================================== reading the number
 observer: Any = None    # compile's: told of each comparison and conversion (observe.py)
 
-# ``v.data`` and ``v.grad``: the slots' own descriptors under their public names (a read
-# costs what reading a slot costs); observe.py swaps them for properties that tell.
-# (setattr: mypyc compiles no assignment to a class attribute it does not know.)
-setattr(Node, "data", vars(Node)["_data"])  # noqa: B010
+# ``v.grad``: the slot's own descriptor under its public name (a read costs what reading a
+# slot costs; ``data`` is a property: what is assigned is converted to a float, so that no
+# op computes on an int, a float32 or a Value). observe.py swaps both for properties that
+# tell. (setattr: mypyc compiles no assignment to a class attribute it does not know.)
 setattr(Node, "grad", vars(Node)["_grad"])  # noqa: B010
 setattr(Node, "__hash__", object.__hash__)  # noqa: B010  identity (mypyc drops it for
 #                                           a class with comparisons: "unhashable")

@@ -15,8 +15,8 @@ from .node import Node
 
 __all__ = ["observing"]
 
-_DATA = vars(Node)["_data"]         # the slots' descriptors (node.py gives Node them as
-_GRAD = vars(Node)["_grad"]         # ``data`` and ``grad`` while nothing is observed)
+_DATA = vars(Node)["data"]          # what Node has while nothing is observed: a property
+_GRAD = vars(Node)["_grad"]         # that converts to float, and the slot ``_grad``
 _ENGINE = ("autograd_mini.core.node", __name__)
 
 
@@ -49,7 +49,7 @@ class observing:
         return self.hook
 
     def __exit__(self, *exc):
-        Node.data, Node.grad = _DATA, _GRAD     # the plain slots again
+        Node.data, Node.grad = _DATA, _GRAD     # unobserved again
         node.observer = None
         return False
 

@@ -38,7 +38,21 @@ from .special import as_float, div_singular, exp_singular, log_singular, pow_sin
 __all__ = ["Op", "OPS", "op", "op_inputs", "is_builtin", "MANY"]
 
 OPS: dict[str, Op] = {}     # op name -> Op: every op the engine and its users defined
-MANY = object()             # a node's _p1 when it has more than two parents (wsum)
+class _Many:
+    """``MANY``: a node's _p1 when it has more than two parents (wsum). Pickled and copied
+    as itself (a plain ``object()`` would come back as another object, and the n-ary
+    node's tuple of parents would be read as one parent)."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return "MANY"
+
+    def __repr__(self):
+        return "MANY"
+
+
+MANY = _Many()
 
 
 class Op:

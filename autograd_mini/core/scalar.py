@@ -65,10 +65,8 @@ def softplus_float(a):
 
 
 def pow_float(a, b):
-    """a ** b on floats; a negative base with a non-integer exponent is a domain error.
-    (An int, which ``v.data = 3`` stores, is taken as a float: int ** int would be exact
-    integer arithmetic, and for big ints would not end.)"""
-    out = (a if type(a) is float else float(a)) ** (b if type(b) is float else float(b))
+    """a ** b on floats; a negative base with a non-integer exponent is a domain error."""
+    out = a ** b
     if type(out) is not float:
         raise ValueError("complex result")
     return out

@@ -270,3 +270,22 @@ def test_topological_order_puts_every_node_after_all_its_parents(steps):
     place = {v: i for i, v in enumerate(order)}
     assert all(place[p] < place[v] for v in order for p in v.parents)
     assert order[-1] is root
+
+
+def test_a_graph_with_an_n_ary_node_pickles_and_copies():
+    """A neuron's weighted sum (one node of 2n+1 parents) comes back from pickle and
+    deepcopy as an n-ary node and backpropagates to the same gradients (its marker
+    MANY used to come back as another object: the parents' tuple was read as a parent)."""
+    import copy
+    import pickle
+
+    from autograd_mini.core import weighted_sum
+    w, x, b = [Value(1.0), Value(-2.0)], [Value(3.0), Value(0.25)], Value(0.5)
+    y = weighted_sum(w, x, b).tanh()
+    copies = (pickle.loads(pickle.dumps(y)), copy.deepcopy(y))     # before backward
+    y.backward()
+    expected = [p.grad for p in y.parents[0].parents]
+    for again in copies:
+        again.backward()
+        got = [p.grad for p in again.parents[0].parents]
+        assert got == expected and len(got) == 5 and again.parents[0].op == "wsum"

@@ -239,8 +239,8 @@ def test_weighted_sum_names_the_operand_that_is_not_a_value(operands, message):
 
 
 def test_int_data_set_by_hand_is_raised_to_a_power_as_a_float():
-    """``v.data = n`` stores the int; ``**`` takes it as a float (int ** int would be exact
-    integer arithmetic: (2**53 + 1) ** (2**53 + 1) would not end)."""
+    """``v.data = n`` stores float(n), so ``**`` computes on floats (on ints it would be
+    exact integer arithmetic: (2**53 + 1) ** (2**53 + 1) would not end)."""
     a, b = Value(1.5), Value(0.7)
     a.data = b.data = 2 ** 53 + 1
     with pytest.raises(OverflowError, match=r"\*\*: result overflows a float"):
@@ -249,3 +249,21 @@ def test_int_data_set_by_hand_is_raised_to_a_power_as_a_float():
     y = a ** b
     y.backward()
     assert (y.data, a.grad, b.grad) == (9.0, 6.0, 9.0 * math.log(3.0))
+
+
+@pytest.mark.parametrize("given, stored", [(3, 3.0), (True, 1.0), (2 ** 53 + 1, 2.0 ** 53)])
+def test_data_assigned_is_stored_as_a_float(given, stored):
+    """Both engines convert what ``.data`` is given (no op computes on an int, a float32
+    or a Value), as the constructor does; what is not a real number is a TypeError."""
+    v = Value(1.0)
+    v.data = given
+    assert type(v.data) is float and v.data == stored
+    np = pytest.importorskip("numpy")
+    v.data = np.float32(0.1)
+    assert type(v.data) is float and v.data == float(np.float32(0.1))
+    for bad in ("x", None, Value(2.0)):
+        with pytest.raises(TypeError, match="Value data must be a real number"):
+            v.data = bad
+    with pytest.raises(OverflowError, match="Value data is too large for a float"):
+        v.data = 10 ** 400
+    assert v.data == float(np.float32(0.1))              # a refused value changes nothing
