@@ -15,7 +15,7 @@ output's own class.
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from ..util.gc_pause import collector_paused
 from .grad_mode import recording
@@ -56,20 +56,19 @@ def topological_order(root: Node) -> list[Node]:
     order: list[Node] = []
     stack: list[Node] = [root]
     seen: set[Node] = {root}
-    resume: dict[Node, int] = {}                        # n-ary node: next parent to look at
+    resume: dict[Node, Iterator[Node]] = {}             # n-ary node: its parents, part read
     many = MANY
+    p: Node
     while stack:
         node = stack[-1]
         first, second = node._p0, node._p1
         if second is many:                              # n-ary: the next unseen parent
-            parents: tuple[Node, ...] = first
-            k = resume.pop(node, 0)
-            for p in parents[k:] if k else parents:
-                k += 1
+            rest = resume.pop(node, None) or iter(first)    # (an iterator is never false)
+            for p in rest:
                 if p not in seen:
                     seen.add(p)
                     if p._p0 is not None:
-                        resume[node] = k
+                        resume[node] = rest
                         stack.append(p)
                         break
                     order.append(p)

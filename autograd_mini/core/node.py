@@ -70,7 +70,8 @@ class Node:
     _hooks: Any
 
     def __init_subclass__(cls, **kwargs):
-        """A subclass may not redefine ``data``, ``grad`` or the slots ``_data``,
+        """A subclass may not redefine ``__eq__``/``__hash__`` (nodes are told apart by
+        identity), nor ``data``, ``grad`` or the slots ``_data``,
         ``_grad`` behind them: the engine reads and writes the slots directly (the
         compiled engine reads the fields of the compiled class), so a property there
         would be passed over by every op and backward: a silently different number.
@@ -78,6 +79,13 @@ class Node:
         names as one (``grad = _grad``), which tests use to watch backward's writes."""
         super().__init_subclass__(**kwargs)
         own = vars(cls)
+        if own.get("__module__") != _VALUE_MODULE and (     # (compiled, Value's own dict
+                "__eq__" in own or own.get("__hash__") not in (None, object.__hash__)):
+            raise TypeError(
+                f"{cls.__name__}: redefines __eq__ or __hash__; backward, grad and compile "
+                f"keep nodes in sets and dicts, where two nodes that compare equal would "
+                f"be taken for one (their gradients silently merged). A Value is equal "
+                f"only to itself: compare numbers with a.data == b.data")
         for name in ("data", "grad"):
             if name not in own and "_" + name not in own:
                 continue
@@ -229,6 +237,9 @@ observer: Any = None    # compile's: told of each comparison and conversion (obs
 setattr(Node, "grad", vars(Node)["_grad"])  # noqa: B010
 setattr(Node, "__hash__", object.__hash__)  # noqa: B010  identity (mypyc drops it for
 #                                           a class with comparisons: "unhashable")
+
+
+_VALUE_MODULE = __name__.rsplit(".", 1)[0] + ".value"    # has mypyc's __eq__ slot)
 
 
 def _probe():

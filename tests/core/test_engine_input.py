@@ -267,3 +267,16 @@ def test_data_assigned_is_stored_as_a_float(given, stored):
     with pytest.raises(OverflowError, match="Value data is too large for a float"):
         v.data = 10 ** 400
     assert v.data == float(np.float32(0.1))              # a refused value changes nothing
+
+
+@pytest.mark.parametrize("body", [
+    {"__eq__": lambda self, other: isinstance(other, Value) and self.data == other.data,
+     "__hash__": lambda self: hash(self.data)},
+    {"__eq__": lambda self, other: self is other},
+    {"__hash__": lambda self: 0},
+])
+def test_a_subclass_comparing_values_by_number_is_refused(body):
+    """Two nodes that compared equal would be one node to backward's and grad()'s sets:
+    grad() gave [18.0, 18.0] instead of [3.0, 15.0] for two weights of equal data."""
+    with pytest.raises(TypeError, match="redefines __eq__ or __hash__"):
+        type("Param", (Value,), {"__slots__": (), **body})
