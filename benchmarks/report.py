@@ -167,16 +167,12 @@ def targets(results):
     out.append(at_most("`wconst` (sum of products of data and Values, built by user code) "
                        "compiled / floor at most 1.5x", ratio("wconst", "compiled", "floor"),
                        1.5))
-    trace = results.get("setup", {}).get("wide", {}).get("compiled first call")
-    eager = med.get("wide", {}).get("autograd_mini")
-    out.append(at_most("`wide` compiled first call (trace + code) at most 1 s", trace, 1,
-                       " s" + (f", {trace / eager:.1f}x one eager forward + backward"
-                               if trace and eager else "")))
-    trace = results.get("setup", {}).get("wconst", {}).get("compiled first call")
-    eager = med.get("wconst", {}).get("autograd_mini")
-    out.append(at_most("`wconst` compiled first call (trace + code) at most 1 s", trace, 1,
-                       " s" + (f", {trace / eager:.1f}x one eager forward + backward"
-                               if trace and eager else "")))
+    for b in ("wide", "wconst"):
+        trace = results.get("setup", {}).get(b, {}).get("compiled first call")
+        eager = med.get(b, {}).get("autograd_mini")
+        out.append(at_most(f"`{b}` compiled first call (trace + code) at most 1 s", trace, 1,
+                           " s" + (f", {trace / eager:.1f}x one eager forward + backward"
+                                   if trace and eager else "")))
     r = ratio("lm", "issue-day", "autograd_mini")
     out.append(line("the language model's GPT step at least 3x faster than the eager engine "
                     "of issue 20's day (the package at 0f1669e: f8e8e40's engine)",

@@ -9,7 +9,7 @@ Read it in this order (each module imports only the ones before it):
   engine.py     topological order, backward (the chain rule), create_graph
   node.py       what a node records and how to read it
   value.py      Value: each op written out, forward and local derivatives side by side
-  bulk.py       loops over many nodes' numbers and gradients (compile's replay, wsum)
+  bulk.py       loops over many nodes' numbers and gradients (compile's replay)
   wsum.py       the neuron's weighted sum as one node
   autograd.py   grad, gradcheck, gradgradcheck;  functional.py  jacobian, hessian
 It imports nothing of the package but ``util``; every other sub-package (``nn``,
