@@ -1,9 +1,10 @@
 """The build: pyproject.toml holds the metadata; this adds the compiled engine.
 
-engine.py, node.py and value.py (autograd_mini/core) are compiled with mypyc where a C
-compiler is present: the same source, run as C (docs/performance.md measures it). Where
-it cannot be compiled (no compiler, no Python headers, mypyc missing), the package is
-installed all the same, with a one-line notice, and runs the interpreted engine.
+The modules of autograd_mini/core that core/compiled.py's MODULES names (engine.py,
+node.py, value.py, ...) are compiled with mypyc where a C compiler is present: the same
+source, run as C (docs/performance.md measures it). Where it cannot be compiled (no
+compiler, no Python headers, mypyc missing), the package is installed all the same, with
+a one-line notice, and runs the interpreted engine.
 ``AUTOGRAD_MINI_PURE=1`` at build time skips compiling. The SHA-256 of each compiled
 source goes into core/_compiled_from (compiled with them): autograd_mini/core/compiled.py
 never runs a compiled module whose source has changed since.

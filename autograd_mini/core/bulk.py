@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .grads import grad_of, set_grad
 from .node import Node
 
 __all__ = ["data_of", "add_grads", "sum_products", "sum_scaled", "sum_data",
@@ -32,7 +33,10 @@ def add_grads(nodes: Any, grads: list[float]) -> None:
     """``for p, g in zip(nodes, grads): p.grad += g``"""
     for i in range(min(len(nodes), len(grads))):
         p: Node = nodes[i]
-        p._grad += grads[i]
+        if p._grad_value is None:
+            p._grad += grads[i]
+        else:                                       # None (a TypeError) or a Value
+            set_grad(p, grad_of(p) + grads[i])
 
 
 def sum_products(acc: float, ps: tuple[Node, ...], qs: tuple[Node, ...]) -> float:
@@ -65,31 +69,46 @@ def add_products(ps: tuple[Node, ...], qs: tuple[Node, ...], g: Any = None) -> N
     or 0.0) + p.data * g`` (without ``* g`` where g is None)"""
     for i in range(len(ps)):
         p, q = ps[i], qs[i]
+        x: float = p._data
+        y: float = q._data
         if g is None:
-            p._grad = (p._grad or 0.0) + q._data
-            q._grad = (q._grad or 0.0) + p._data
+            _add(p, y)
+            _add(q, x)
         else:
-            p._grad = (p._grad or 0.0) + q._data * g
-            q._grad = (q._grad or 0.0) + p._data * g
+            _add(p, y * g)
+            _add(q, x * g)
 
 
 def add_scaled(ps: tuple[Node, ...], cs: tuple[float, ...], g: Any = None) -> None:
     """``for p, c in zip(ps, cs): p.grad = (p.grad or 0.0) + c * g`` (``+ c`` where g is
     None)"""
     for i in range(len(ps)):
-        p = ps[i]
-        p._grad = (p._grad or 0.0) + (cs[i] if g is None else cs[i] * g)
+        _add(ps[i], cs[i] if g is None else cs[i] * g)
 
 
 def add_constants(ps: tuple[Node, ...], cs: tuple[float, ...]) -> None:
     """``for p, c in zip(ps, cs): p.grad += c``"""
     for i in range(len(ps)):
         p = ps[i]
-        p._grad += cs[i]
+        if p._grad_value is None:
+            p._grad += cs[i]
+        else:
+            set_grad(p, grad_of(p) + cs[i])
 
 
 def add_same(ps: tuple[Node, ...], g: Any) -> None:
     """``for p in ps: p.grad += g``"""
     for i in range(len(ps)):
         p = ps[i]
-        p._grad += g
+        if p._grad_value is None:
+            p._grad += g
+        else:
+            set_grad(p, grad_of(p) + g)
+
+
+def _add(p: Node, d: Any) -> None:
+    """``p.grad = (p.grad or 0.0) + d``"""
+    if p._grad_value is None:
+        p._grad = (p._grad or 0.0) + d
+    else:
+        set_grad(p, (grad_of(p) or 0.0) + d)

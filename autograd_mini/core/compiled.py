@@ -1,11 +1,11 @@
 """Which engine runs: the core compiled by mypyc, or its Python source.
 
-``pip install .`` compiles engine.py, node.py and value.py with mypyc where a C compiler
-is present (setup.py), and records each source's SHA-256 in ``_compiled_from``, compiled
-with them. The compiled modules are the same source run as C: the same float operations
-in the same order, so the same numbers bit for bit (the test suite runs on both). At
-import (``core/__init__.py`` calls ``choose`` before anything else), the interpreted
-source runs instead where:
+``pip install .`` compiles the modules ``MODULES`` names (engine.py, node.py, value.py and
+the four they call on every op) with mypyc where a C compiler is present (setup.py), and
+records each source's SHA-256 in ``_compiled_from``, compiled with them. The compiled
+modules are the same source run as C: the same float operations in the same order, so the
+same numbers bit for bit (the test suite runs on both). At import (``core/__init__.py``
+calls ``choose`` before anything else), the interpreted source runs instead where:
 
 - ``AUTOGRAD_MINI_PURE=1`` is set: to step into ``a * b`` with a debugger, or to compare;
 - nothing was compiled (no C compiler at install time: pip said so);
@@ -27,7 +27,7 @@ from pathlib import Path
 
 __all__ = ["ENGINE", "REASON", "MODULES", "source_hash", "choose"]
 
-MODULES = ("engine", "node", "value", "bulk", "wsum")     # what setup.py compiles
+MODULES = ("engine", "node", "value", "bulk", "wsum", "special", "grads")  # setup.py compiles
 ENGINE = "interpreted"
 REASON = "not chosen yet"
 _HERE = Path(__file__).parent

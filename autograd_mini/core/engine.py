@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Iterator
 
 from ..util.gc_pause import collector_paused
 from .grad_mode import recording
-from .ops import MANY, MASKED, op_inputs
+from .grads import grad_of, set_grad
+from .ops import MANY, MASKED, UNSET, op_inputs
 from .special import as_float, differentiating, ieee_mode
 
 if TYPE_CHECKING:                       # node.py imports this module: types only
@@ -105,17 +106,17 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
     if inputs is not None or create_graph:
         return _backward_into(output, gradient, create_graph, inputs)
     seed = gradient if type(gradient) is float else as_float(gradient, "backward gradient")
-    held, nones = [], []                             # (node, what .grad held before)
+    held, others = [], []           # (node, its old .grad): a number; None or a Value
     walking, collecting = False, gc.isenabled()
     try:                                             # an interrupt anywhere in here, even
         with collector_paused():                     # as the collector is put back: every
             order = topological_order(output)        # .grad as it was, the collector too
             for v in order:
-                g = v._grad
-                if g:
-                    held.append((v, g))
-                elif g is None:                      # zero_grad(set_to_none=True)
-                    nones.append(v)
+                if v._grad_value is not None:        # None (zero_grad(set_to_none=True))
+                    others.append((v, v._grad_value))    # or a Value (create_graph)
+                    v._grad_value = None
+                elif v._grad:
+                    held.append((v, v._grad))
                 v._grad = 0.0
             walking = True
             output._grad = seed
@@ -125,14 +126,16 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
                 _chain_rule(order)
             for v, g in held:                        # ...added to the old grads
                 v._grad += g
+            for v, g in others:                      # (None + g is g)
+                if g is not UNSET:
+                    v._grad_value = g + v._grad
     except BaseException:
-        if walking:
-            for v in order:
-                v._grad = 0.0
+        for v in order if walking else ():
+            v._grad, v._grad_value = 0.0, None
         for v, g in held:
             v._grad = g
-        for v in nones:
-            v._grad = None
+        for v, g in others:
+            v._grad_value = g
         if collecting:
             gc.enable()
         raise
@@ -141,8 +144,7 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
 def _chain_rule(order: list[Node]) -> None:
     """parent.grad += local_grad * node.grad, for each node from the output back.
     (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
-    many = MANY
-    p_grad: float       # all .grad are floats here (set to 0.0 first): C doubles, compiled
+    many = MANY         # (every _grad is a number here, a C double compiled: grads.py)
     for v in reversed(order):
         first = v._p0
         if first is None:                                # a leaf passes nothing on
@@ -154,25 +156,22 @@ def _chain_rule(order: list[Node]) -> None:
             local_grads: tuple[float | None, ...] = v._d0
             for p, local in zip(parents, local_grads):
                 if local is not None:
-                    p_grad = p._grad
-                    p._grad = p_grad + local * g
+                    p._grad += local * g
             continue
         a: Node = first
         local = v._d0
         if local is not None:
-            p_grad = a._grad
-            a._grad = p_grad + local * g
+            a._grad += local * g
         if second is not None:
             b: Node = second
             local = v._d1
             if local is not None:
-                p_grad = b._grad
-                b._grad = p_grad + local * g
+                b._grad += local * g
 
 
 class _DotGrad:
-    """The nodes' ``.grad`` as a mapping (``grads[v]`` is ``v.grad``), so that backward()
-    with hooks walks with ``_walk``, as grad() and create_graph do."""
+    """The nodes' ``.grad`` as a mapping (``grads[v]`` is ``v.grad``, a number here), so
+    that backward() with hooks walks with ``_walk``, as grad() and create_graph do."""
 
     __slots__ = ()
     def __getitem__(self, v): return v._grad
@@ -375,15 +374,15 @@ def _backward_into(output, gradient, create_graph, inputs):
     targets = order if xs is None else xs
     new = []                                    # every sum first: an error changes nothing
     for v in targets:
-        old, g = v._grad, grads[v]
+        old, g = grad_of(v), grads[v]
         new.append(g if old is None or (type(old) is float and old == 0.0) else old + g)
-    held = [v._grad for v in targets]
+    held = [grad_of(v) for v in targets]
     try:
         for v, g in zip(targets, new):
-            v._grad = g
+            set_grad(v, g)
     except BaseException:                       # an interrupt (Ctrl-C) part way
         for v, g in zip(targets, held):
-            v._grad = g
+            set_grad(v, g)
         raise
 
 

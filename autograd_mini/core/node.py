@@ -14,6 +14,7 @@ from numbers import Real
 from typing import Any
 
 from . import engine
+from .grads import grad_of, set_grad
 from .ops import MASKED
 from .special import as_float, differentiating
 
@@ -30,11 +31,8 @@ __all__ = ["Node"]
 Operand = Any
 
 
-# Every new node's gradient: one 0.0 shared (compiled, a literal 0.0 stored in a field
-# that may hold other things than floats would be a new float object: 24 bytes a node).
-_ZERO: Any = 0.0
-
-FIELDS = ("_data", "_grad", "op", "label", "_p0", "_d0", "_p1", "_d1", "_hooks")  # Node's
+FIELDS = ("_data", "_grad", "_grad_value", "op", "label", "_p0", "_d0", "_p1", "_d1",
+          "_hooks")  # Node's
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)    # compiled: users may subclass it
@@ -47,20 +45,20 @@ class Node:
     constant    the op's plain-number operand (``x * 3``: 3.0), else None
 
     Comparisons (``<``, ``<=``, ``>``, ``>=``) compare ``data`` and return a bool; they are
-    not ops. ``==`` is identity, so Values can be dict keys.
-    """
+    not ops. ``==`` is identity, so Values can be dict keys."""
 
     # At most two parents, in slots of their own (_p0/_d0, _p1/_d1): one object per node
     # for the garbage collector. With one parent, _d1 keeps the constant operand. An
     # n-ary node (the neuron's weighted sum) keeps tuples in _p0/_d0 and MANY in _p1.
     # _hooks is set only by register_hook. The number and the gradient live in _data and
-    # _grad, which the engine reads; ``data`` and ``grad`` (below the class) are the same
-    # two slots under their public names, so that compile can observe what code outside
-    # the engine reads and writes (observe.py) without observing the engine's own ops.
-    # The types are what the compiled engine (mypyc) stores: a float is kept unboxed.
+    # _grad (with _grad_value: grads.py), which the engine reads; ``data`` and ``grad``
+    # are properties over them, so that compile can observe what code outside the engine
+    # reads and writes (observe.py) without observing the engine's own ops. The types are
+    # what the compiled engine (mypyc) stores: a ``float`` is a C double in the node.
     __slots__ = FIELDS  # (the compiled class keeps no __slots__ attribute: pickling reads FIELDS)
     _data: Any      # a float (shared with the local derivatives that are this number)
-    _grad: Any      # a float; None after zero_grad(set_to_none=True); a Value (create_graph)
+    _grad: float    # the gradient as a number (a C double, compiled)
+    _grad_value: Any    # None; or what .grad is instead: UNSET (None) or a Value (grads.py)
     op: str
     label: str
     _p0: Any        # None (a leaf), a Node, or a tuple of Nodes (n-ary)
@@ -108,7 +106,7 @@ class Node:
         self._data = data
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        self._grad = _ZERO
+        self._grad, self._grad_value = 0.0, None          # .grad is 0.0 (grads.py)
         self.op = ""
         self.label = label
         self._p0 = self._p1 = self._d1 = None
@@ -130,20 +128,19 @@ class Node:
     def __format__(self, spec: Any) -> str:
         return _read(self, "format", spec, format(self._data, spec) if spec else _text(self))
 
-    # pickle: the state is what Python's default is for a class with __slots__,
-    # (None, {slot: value}) with the slots that are set, on both engines (the compiled
-    # class would otherwise keep a dict the interpreted one cannot take, and back)
+    # pickle: Python's default state for __slots__ on both engines (mypyc's differs)
     def __getstate__(self) -> Any:
-        state = {}
-        names = (*FIELDS, *copyreg._slotnames(type(self)))  # type: ignore[attr-defined]
-        for name in dict.fromkeys(names):                   # (a subclass's slots too)
-            if hasattr(self, name):
-                state[name] = getattr(self, name)
+        names = dict.fromkeys((*FIELDS, *copyreg._slotnames(type(self))))  # type: ignore
+        state = {name: getattr(self, name) for name in names if hasattr(self, name)}
+        state.pop("_grad_value", None)
+        state["_grad"] = grad_of(self)              # .grad, as before _grad_value was
         return (getattr(self, "__dict__", None) or None, state)
 
     def __setstate__(self, state: Any) -> None:
         extra, slots = state if isinstance(state, tuple) else (state, None)
-        for name, value in {**(extra or {}), **(slots or {})}.items():
+        state = {**(extra or {}), **(slots or {})}
+        set_grad(self, state.pop("_grad", 0.0))
+        for name, value in state.items():
             setattr(self, name, value)
 
     @property
@@ -156,6 +153,22 @@ class Node:
         if type(value) is not float:                # an int, a numpy or torch scalar: its
             value = as_float(value, "Value data")   # number; anything else: TypeError
         self._data = value
+
+    @property
+    def grad(self) -> Any:
+        """d(output)/d(this node), which ``backward()`` adds to: a float (what is assigned is
+        converted), None (``zero_grad(set_to_none=True)``), a Value (``create_graph``)."""
+        return self._grad if self._grad_value is None else grad_of(self)
+
+    @grad.setter
+    def grad(self, g: Any) -> None:
+        if type(g) is float:                        # (the common case, without a call)
+            self._grad, self._grad_value = g, None
+        elif g is None or isinstance(g, (Real, Node)):
+            set_grad(self, g)
+        else:
+            raise TypeError(f"Value grad must be a real number, None or a Value, got "
+                            f"{type(g).__name__}: {g!r:.60}")
 
     def item(self) -> float:
         """The number, as ``tensor.item()``."""
@@ -209,13 +222,11 @@ class Node:
                  create_graph: Any = False, inputs: Any = None) -> None:
         """Add d(self)/d(node) to ``.grad`` of every node of the graph (engine.py).
 
-        Gradients accumulate, as in PyTorch: each node's ``.grad`` gets this pass added.
-        If the pass is interrupted (an error, Ctrl-C), every ``.grad`` is put back as it
-        was. ``create_graph=True``: the gradients are Values (differentiable again).
-        ``inputs``: accumulate into these leaves only. ``retain_graph`` is accepted for
-        PyTorch code; the graph is always kept (a second backward adds again).
-        ``gradient``: d(result)/d(self), a number or a Value (None: 1).
-        """
+        Gradients accumulate, as in PyTorch; if the pass is interrupted (an error,
+        Ctrl-C), every ``.grad`` is put back as it was. ``create_graph=True``: the
+        gradients are Values (differentiable again). ``inputs``: accumulate into these
+        leaves only. ``retain_graph`` is accepted for PyTorch code; the graph is always
+        kept. ``gradient``: d(result)/d(self), a number or a Value (None: 1)."""
         if isinstance(gradient, Node) and not create_graph:
             gradient = gradient._data               # y.backward(torch.tensor(2.0)) ports as is
         engine.backward(self, gradient, create_graph, inputs)
@@ -230,11 +241,7 @@ class Node:
 # ==================================================================== reading the number
 observer: Any = None    # compile's: told of each comparison and conversion (observe.py)
 
-# ``v.grad``: the slot's own descriptor under its public name (a read costs what reading a
-# slot costs; ``data`` is a property: what is assigned is converted to a float, so that no
-# op computes on an int, a float32 or a Value). observe.py swaps both for properties that
-# tell. (setattr: mypyc compiles no assignment to a class attribute it does not know.)
-setattr(Node, "grad", vars(Node)["_grad"])  # noqa: B010
+# (setattr: mypyc compiles no assignment to a class attribute it does not know.)
 setattr(Node, "__hash__", object.__hash__)  # noqa: B010  identity (mypyc drops it for
 #                                           a class with comparisons: "unhashable")
 
@@ -251,7 +258,7 @@ COMPILED = not hasattr(_probe, "__code__")   # this module runs compiled (mypyc)
 
 def _text(v):
     label = f", label={v.label!r}" if v.label else ""
-    return f"Value(data={v._data!r}, grad={v._grad!r}{label})"
+    return f"Value(data={v._data!r}, grad={grad_of(v)!r}{label})"
 
 
 def _compare(a, op, b):

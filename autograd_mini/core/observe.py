@@ -15,8 +15,8 @@ from .node import Node
 
 __all__ = ["observing"]
 
-_DATA = vars(Node)["data"]          # what Node has while nothing is observed: a property
-_GRAD = vars(Node)["_grad"]         # that converts to float, and the slot ``_grad``
+_DATA = vars(Node)["data"]          # what Node has while nothing is observed: properties
+_GRAD = vars(Node)["grad"]          # over the slots _data, _grad and _grad_value
 _ENGINE = ("autograd_mini.core.node", __name__)
 
 
@@ -45,7 +45,7 @@ class observing:
 
         node.observer = told
         Node.data = _OBSERVED_DATA      # .data and .grad read the slots and tell the
-        Node.grad = _OBSERVED_GRAD      # observer (the engine reads _data, _grad)
+        Node.grad = _OBSERVED_GRAD      # observer (the engine reads the slots)
         return self.hook
 
     def __exit__(self, *exc):
@@ -87,7 +87,7 @@ _OBSERVED_DATA = property(_read_data, _write_data, doc="the number (observed)")
 
 def _read_grad(v):
     """``v.grad`` while observed: a read by code outside the core (kind "grad"; the core
-    reads the slot ``_grad``)."""
+    reads the slots, grads.py)."""
     value = _GRAD.__get__(v)
     if node.observer is not None:
         node.observer("grad", v, None, value)
@@ -96,7 +96,7 @@ def _read_grad(v):
 
 def _write_grad(v, value):
     """``v.grad = g`` while observed: a write by code outside the core (kind "grad"; the
-    core writes the slot ``_grad``), ``zero_grad()`` included."""
+    core writes the slots), ``zero_grad()`` included."""
     _GRAD.__set__(v, value)
     if node.observer is not None:
         node.observer("grad", v, None, value)

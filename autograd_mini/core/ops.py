@@ -35,24 +35,28 @@ from .scalar import (
 )
 from .special import as_float, div_singular, exp_singular, log_singular, pow_singular
 
-__all__ = ["Op", "OPS", "op", "op_inputs", "is_builtin", "MANY"]
+__all__ = ["Op", "OPS", "op", "op_inputs", "is_builtin", "MANY", "UNSET"]
 
 OPS: dict[str, Op] = {}     # op name -> Op: every op the engine and its users defined
-class _Many:
-    """``MANY``: a node's _p1 when it has more than two parents (wsum). Pickled and copied
-    as itself (a plain ``object()`` would come back as another object, and the n-ary
+class _Marker:
+    """A marker a node's slot holds (``MANY``, ``UNSET``), pickled and copied as itself:
+    a plain ``object()`` would come back as another object (and, for ``MANY``, the n-ary
     node's tuple of parents would be read as one parent)."""
 
-    __slots__ = ()
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
 
     def __reduce__(self):
-        return "MANY"
+        return self.name
 
     def __repr__(self):
-        return "MANY"
+        return self.name
 
 
-MANY = _Many()
+MANY = _Marker("MANY")      # a node's _p1 when it has more than two parents (wsum)
+UNSET = _Marker("UNSET")    # a node's _grad_value when its .grad is None (grads.py)
 
 
 class Op:

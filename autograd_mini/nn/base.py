@@ -82,6 +82,12 @@ def _unique(named):
     return [(n, p) for n, p in named if id(p) not in seen and not seen.add(id(p))]
 
 
+def _distinct(values):
+    """The Values of ``values``, each once (``parameters()`` without the names)."""
+    seen = set()
+    return [p for p in values if id(p) not in seen and not seen.add(id(p))]
+
+
 class _Handle:
     """``remove()`` takes a hook away (torch's ``RemovableHandle``)."""
 

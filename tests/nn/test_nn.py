@@ -293,3 +293,26 @@ def test_a_shared_parameter_is_listed_once_and_stepped_once():
     assert shared.grad == pytest.approx(expected, rel=1e-14)  # the sum over the 3 neurons
     SGD(model.parameters(), lr=0.5).step()
     assert shared.data == 0.1 - 0.5 * shared.grad               # one step, not three
+
+
+def test_parameters_are_named_parameters_values_each_once():
+    """Neuron, Layer and MLP list their parameters without building names (zero_grad
+    walks them every step): the same Values in the same order, a shared one once, and a
+    subclass that names its own parameters has parameters() follow it."""
+    m = MLP(2, [3, 1], seed=0)
+    layer = m.layers[0]
+    layer.neurons[1].w[0] = layer.neurons[0].w[0]            # shared by two neurons
+    no_bias = Neuron(2, bias=False, seed=1)
+    for module in (m, layer, layer.neurons[0], no_bias):
+        assert module.parameters() == [p for _, p in module.named_parameters()]
+    assert len(m.parameters()) == 3 * 3 + 4 - 1
+
+    class Scaled(Neuron):
+        def __init__(self, nin):
+            super().__init__(nin, seed=2)
+            self.scale = Value(2.0)
+
+        def named_parameters(self):
+            return [*super().named_parameters(), ("scale", self.scale)]
+    s = Scaled(2)
+    assert s.parameters()[-1] is s.scale and len(s.parameters()) == 4
