@@ -30,10 +30,12 @@ ROOT = os.path.dirname(HERE)
 
 # memory: 20,000 products, as micrograd's graph under tracemalloc takes minutes at 100,000
 # (time grows faster than the size); bytes per node do not depend on the size.
-FULL = {"rounds": 5, "mlp": (100, 2), "chain": 100_000, "wide": 100_000, "memory": 20_000,
+# rounds and reps: on a shared 2-core machine one mlp step takes 8 to 16 ms from moment to
+# moment; medians of 7 rounds x 6 steps hold still where 5 x 2 moved 20-40% between runs.
+FULL = {"rounds": 7, "mlp": (100, 2), "chain": 100_000, "wide": 100_000, "memory": 20_000,
         "depth": 1_000_000, "big_chain": 1_000_000, "wconst": 100_000,
         "compile_chain": 300_000, "compile_memory": 30_000,
-        "reps": {"mlp": 2, "chain": 1, "wide": 1, "wconst": 1, "lm": 3}}
+        "reps": {"mlp": 6, "chain": 1, "wide": 1, "wconst": 1, "lm": 9}}
 QUICK = {"rounds": 1, "mlp": (100, 1), "chain": 2_000, "wide": 2_000, "memory": 2_000,
          "depth": 20_000, "big_chain": 20_000, "wconst": 2_000,
          "compile_chain": 6_000, "compile_memory": 2_000,

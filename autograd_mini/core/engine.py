@@ -15,7 +15,7 @@ output's own class.
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from ..util.gc_pause import collector_paused
 from .grad_mode import recording
@@ -57,19 +57,20 @@ def topological_order(root: Node) -> list[Node]:
     order: list[Node] = []
     stack: list[Node] = [root]
     seen: set[Node] = {root}
-    resume: dict[Node, Iterator[Node]] = {}             # n-ary node: its parents, part read
+    resume: dict[Node, int] = {}            # n-ary node: where to go on in its parents
     many = MANY
     p: Node
     while stack:
         node = stack[-1]
         first, second = node._p0, node._p1
         if second is many:                              # n-ary: the next unseen parent
-            rest = resume.pop(node, None) or iter(first)    # (an iterator is never false)
-            for p in rest:
+            parents: tuple[Node, ...] = first
+            for k in range(resume.get(node, 0), len(parents)):
+                p = parents[k]
                 if p not in seen:
                     seen.add(p)
                     if p._p0 is not None:
-                        resume[node] = rest
+                        resume[node] = k + 1
                         stack.append(p)
                         break
                     order.append(p)

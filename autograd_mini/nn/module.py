@@ -56,8 +56,9 @@ def _as_inputs(x):
 
 
 def _leaves(x):
-    """Inputs as Values: a plain number becomes a leaf labelled x0, x1, ..."""
-    return [v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)]
+    """Inputs as a tuple of Values: a plain number becomes a leaf labelled x0, x1, ...
+    (a tuple: each neuron's weighted_sum then takes it as it is, without a copy)."""
+    return tuple([v if isinstance(v, Value) else Value(v, f"x{k}") for k, v in enumerate(x)])
 
 
 def _names_as(module, cls):
@@ -96,12 +97,13 @@ class Neuron(Module):
     def _forward(self, x):
         """The neuron on inputs that are all Values already (``Layer`` checks and wraps
         them once for all its neurons)."""
-        if self.b is not None:                      # net = b + sum_k w_k x_k, one node
-            z = weighted_sum(self.w, x, self.b)
+        b, g = self.b, self._g
+        if b is not None:                           # net = b + sum_k w_k x_k, one node
+            z = weighted_sum(self.w, x, b)
         else:
             terms = map(mul, self.w, x)             # w_k * x_k (Value * number or Value)
             z = sum(terms, next(terms))
-        return self._g(z) if self._g is not None else z
+        return g(z) if g is not None else z
 
     def named_parameters(self):
         params = [(f"w{k}", w) for k, w in enumerate(self.w)]
