@@ -57,6 +57,7 @@ class Adam(Optimizer):
             decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
             w = 1.0 - beta1                             # m.lerp_(g, w), as torch writes it:
             near = abs(w) < 0.5                         # m + w (g - m), or g - (g - m)(1 - w)
+            corrections = {}                            # t -> the bias corrections at step t
             for p in group["params"]:
                 g = p.grad
                 if g is None:
@@ -80,9 +81,11 @@ class Adam(Optimizer):
                 v = state["exp_avg_sq"] = state["exp_avg_sq"] * beta2 + (1.0 - beta2) * g * g
                 if amsgrad:
                     v = state["max_exp_avg_sq"] = max(state.get("max_exp_avg_sq", 0.0), v)
-                step_size = lr / (1.0 - beta1 ** t)
-                denom = math.sqrt(v) / (1.0 - beta2 ** t) ** 0.5 + eps
-                p.data = p.data + (-step_size) * m / denom     # torch's addcdiv_
+                c = corrections.get(t)                  # (computed once per step t: the
+                if c is None:                           # same numbers, 3 pows fewer a p)
+                    c = corrections[t] = (-(lr / (1.0 - beta1 ** t)), (1.0 - beta2 ** t) ** 0.5)
+                denom = math.sqrt(v) / c[1] + eps
+                p.data = p.data + c[0] * m / denom      # torch's addcdiv_
 
 
 class AdamW(Adam):
