@@ -87,7 +87,7 @@ def _write_back(layout, bw, ns):
                  if i < layout.tape.n_main)
     if args:
         ns["_AW"] = args
-        lines.append("for k, i in _AW: _A[k].grad += G[i]")
+        lines.append("for k, i in _AW: add_pass(_A[k], G[i])   # _A[k].grad += G[i]")
     return lines
 
 

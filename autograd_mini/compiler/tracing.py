@@ -14,7 +14,7 @@ import contextlib
 import threading
 
 from .. import core
-from ..core import Value, enable_grad
+from ..core import Value, bulk, enable_grad
 from ..util.gc_pause import collector_paused
 from .codegen import generate
 from .guards import COMPARISONS, CONVERSIONS, REFUSED, CompileError, guard_of
@@ -145,7 +145,7 @@ def eager_step(out, arguments, stand_ins):
     out.backward()
     for v, s in zip(arguments, stand_ins):
         if s is not v:
-            v.grad += s.grad
+            bulk.add_pass(v, s.grad)                # (None + g is g, as backward() has it)
     return out.data
 
 

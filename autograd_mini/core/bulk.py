@@ -17,7 +17,7 @@ from .grads import grad_of, set_grad
 from .node import Node
 
 __all__ = ["data_of", "add_grads", "sum_products", "sum_scaled", "sum_data",
-           "add_products", "add_scaled", "add_constants", "add_same"]
+           "add_products", "add_scaled", "add_constants", "add_same", "add_pass"]
 
 
 def data_of(nodes: Any) -> list[Any]:
@@ -30,13 +30,13 @@ def data_of(nodes: Any) -> list[Any]:
 
 
 def add_grads(nodes: Any, grads: list[float]) -> None:
-    """``for p, g in zip(nodes, grads): p.grad += g``"""
+    """``for p, g in zip(nodes, grads): p.grad += g`` (None + g is g: ``add_pass``)"""
     for i in range(min(len(nodes), len(grads))):
         p: Node = nodes[i]
         if p._grad_value is None:
             p._grad += grads[i]
-        else:                                       # None (a TypeError) or a Value
-            set_grad(p, grad_of(p) + grads[i])
+        else:                                       # None or a Value
+            add_pass(p, grads[i])
 
 
 def sum_products(acc: float, ps: tuple[Node, ...], qs: tuple[Node, ...]) -> float:
@@ -93,7 +93,7 @@ def add_constants(ps: tuple[Node, ...], cs: tuple[float, ...]) -> None:
         if p._grad_value is None:
             p._grad += cs[i]
         else:
-            set_grad(p, grad_of(p) + cs[i])
+            add_pass(p, cs[i])
 
 
 def add_same(ps: tuple[Node, ...], g: Any) -> None:
@@ -103,7 +103,7 @@ def add_same(ps: tuple[Node, ...], g: Any) -> None:
         if p._grad_value is None:
             p._grad += g
         else:
-            set_grad(p, grad_of(p) + g)
+            add_pass(p, g)
 
 
 def _add(p: Node, d: Any) -> None:
@@ -112,3 +112,10 @@ def _add(p: Node, d: Any) -> None:
         p._grad = (p._grad or 0.0) + d
     else:
         set_grad(p, (grad_of(p) or 0.0) + d)
+
+
+def add_pass(v: Node, g: Any) -> None:
+    """``v.grad`` gets one pass's gradient ``g`` added as ``backward()`` adds a pass: it
+    is ``g`` where ``v.grad`` was None, 0.0 or -0.0, else ``g + v.grad``."""
+    old = grad_of(v)
+    set_grad(v, g + old if old else g)
