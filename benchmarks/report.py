@@ -10,7 +10,8 @@ LABELS = {"autograd_mini": "autograd_mini (eager, compiled core)",
           "compiled": "autograd_mini.compile",
           "micrograd": "micrograd 0.1.0", "torch": "PyTorch 0-d float64",
           "floor": "hand-written floats (floor)",
-          "issue-day": "autograd_mini on issue 20's day (0f1669e, eager)"}
+          "issue-day": "autograd_mini on issue 20's day (0f1669e, eager)",
+          "paused": "autograd_mini (eager, compiled core, the step under collector_paused())"}
 
 
 def speedup(reference, time):
@@ -149,6 +150,10 @@ def targets(results):
 
     out = [at_most("`mlp` step eager / floor at most 1.5x",
                    ratio("mlp", "autograd_mini", "floor"), 1.5)]
+    r = ratio("mlp", "paused", "floor")
+    if r is not None:
+        out.append(at_most("the same step under `collector_paused()` (as `models.Trainer` "
+                           "runs one) / floor at most 1.5x", r, 1.5))
     setup = results.get("setup", {}).get("mlp", {}).get("compiled")
     eager = med.get("mlp", {}).get("autograd_mini")
     out.append(at_most("`compile(loss)` first call (trace + code) at most 5 eager steps",

@@ -46,7 +46,7 @@ PARTS = ["mlp", "chain", "wide", "wconst", "lm", "memory", "depth", "big_chain",
 # the 10^6 chain: only these (peers take minutes)
 BIG_CHAIN = ("autograd_mini", "interpreted", "floor")
 BENCH_ENGINES = {"lm": LM_ENGINES}         # the benchmarks only some engines run
-ONLY = {"issue-day": "lm"}                 # the engines that run one benchmark only
+ONLY = {"issue-day": "lm", "paused": "mlp"}  # the engines that run one benchmark only
 
 
 class Worker:

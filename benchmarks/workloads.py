@@ -42,7 +42,7 @@ from .floor import Floor
 from .lm import LanguageModelStep
 
 ENGINES = ["autograd_mini", "interpreted", "compiled", "micrograd", "torch", "floor",
-           "issue-day"]
+           "issue-day", "paused"]
 
 
 # ---------------------------------------------------------------------- scalar engines
@@ -125,6 +125,16 @@ class AutogradMini(LanguageModelStep, ScalarEngine):
         from autograd_mini import Value
         from autograd_mini.nn import MLP
         super().__init__(Value, MLP)
+
+
+class Paused(AutogradMini):
+    """The same eager step with the cyclic collector paused around all of it, as
+    ``models.Trainer`` runs a step (``mlp`` only): what the collector costs the step."""
+
+    def mlp_step(self):
+        from autograd_mini import collector_paused
+        with collector_paused():
+            return super().mlp_step()
 
 
 class Compiled(AutogradMini):
@@ -291,7 +301,8 @@ class Torch:
 FACTORIES = {"autograd_mini": AutogradMini, "interpreted": AutogradMini,  # (the worker
              "compiled": Compiled, "micrograd": Micrograd,      # sets AUTOGRAD_MINI_PURE=1)
              "torch": Torch, "floor": Floor,
-             "issue-day": AutogradMini}                        # (lm only: lm.py)
+             "issue-day": AutogradMini,                        # (lm only: lm.py)
+             "paused": Paused}                                 # (mlp only)
 
 
 def make(engine):
