@@ -380,30 +380,3 @@ def test_softmax_replays_its_shift_from_the_current_logits():
         ws[k % 3].data += 1.5 * (k + 1)
     assert step.traces == 1
 
-
-@pytest.mark.parametrize("old", [None, 0.0, -0.0, 1.5, "value"])
-def test_an_argument_s_grad_gets_the_pass_as_backward_adds_it(old):
-    """A Value passed as an argument: the trace call and the replays add the pass to its
-    .grad as eager backward() does: the pass alone where .grad was None, 0.0 or -0.0
-    (it was a TypeError on None, after the captured leaves had been updated)."""
-    w = Value(2.0, "w")
-    step = compile(lambda x: (x * w).tanh() * -0.0 + x * w)
-
-    def start(x):
-        x.grad = Value(7.0) if old == "value" else old
-        w.grad = None
-    for _call in range(3):                          # the trace call, then replays
-        x, e = Value(0.5), Value(0.5)
-        start(x)
-        start(e)
-        got = step(x)
-        eager_w = w.grad
-        w.grad = None
-        want = ((e * w).tanh() * -0.0 + e * w)
-        want.backward()
-        assert got == want.data
-        if old == "value":
-            assert isinstance(x.grad, Value) and x.grad.data == e.grad.data == 9.0
-        else:
-            assert repr(x.grad) == repr(e.grad)          # the same float, the sign of 0 too
-        assert eager_w == w.grad
