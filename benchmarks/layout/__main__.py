@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from autograd_mini import Value
+from autograd_mini.core import compiled as engine_choice
 
 from ..floor import Floor
 from ..measures import memory_per_node
@@ -84,7 +85,7 @@ def main():
                "node_layout, interpreted": node_layout.Node,
                "mypyc, slots Any (boxed)": compiled("layout_boxed", True).Node,
                "mypyc, slots float": compiled("layout_typed", False).Node,
-               "autograd_mini (interpreted)": Value}
+               f"autograd_mini ({engine_choice.ENGINE} core)": Value}     # (which runs)
     n = 100_000
     FLOOR.wide_setup(n)                 # the same numbers as every engine's wide below
     xs, ws = FLOOR.xs, FLOOR.ws
