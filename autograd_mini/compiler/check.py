@@ -65,7 +65,8 @@ def confirm(compiled, trace, args, kwargs, arguments):
         raise
     passes = [order[i].grad if i < n and order[i] is v else None
               for i, v in zip(positions[:m], values)]
-    passes += [stand_ins[k].grad for k in trace.arg_of.values()]
+    passes += [stand_ins[k].grad if i < n else None         # (a guard's alone: no pass)
+               for i, k in trace.arg_of.items()]
     grads.accumulate(passes + [v.grad for v in grads.values[len(values):]])
     trace.confirmed = True
     return run_.out.data

@@ -14,7 +14,7 @@ import contextlib
 import threading
 
 from .. import core
-from ..core import Value, bulk, enable_grad
+from ..core import Value, bulk, enable_grad, topological_order
 from ..util.gc_pause import collector_paused
 from .codegen import generate
 from .guards import COMPARISONS, CONVERSIONS, REFUSED, CompileError, guard_of
@@ -141,10 +141,12 @@ def _same_objects(a, b):
 
 
 def eager_step(out, arguments, stand_ins):
-    """backward() on an eager graph, its stand-ins' gradients added to the arguments."""
+    """backward() on an eager graph, its stand-ins' gradients added to the arguments
+    that the pass reached (an argument off the graph keeps its .grad, None included)."""
     out.backward()
+    reached = set(topological_order(out))
     for v, s in zip(arguments, stand_ins):
-        if s is not v:
+        if s is not v and s in reached:
             bulk.add_pass(v, s.grad)                # (None + g is g, as backward() has it)
     return out.data
 

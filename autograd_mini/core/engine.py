@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..util.gc_pause import collector_paused
 from .grad_mode import recording
-from .grads import grad_of, set_grad
+from .grads import check_numbers, grad_of, set_grad
 from .ops import MANY, MASKED, UNSET, op_inputs
 from .special import as_float, differentiating, ieee_mode
 
@@ -123,6 +123,7 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
             output._grad = seed
             if _hooks_registered:                    # this pass alone...
                 _walk(order, _DOT_GRAD, edges_of, None)
+                check_numbers(order)               # (hooks may set .grad)
             else:
                 _chain_rule(order)
             for v, g in held:                        # ...added to the old grads

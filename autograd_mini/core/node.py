@@ -132,14 +132,14 @@ class Node:
     def __getstate__(self) -> Any:
         names = dict.fromkeys((*FIELDS, *copyreg._slotnames(type(self))))  # type: ignore
         state = {name: getattr(self, name) for name in names if hasattr(self, name)}
-        state.pop("_grad_value", None)
-        state["_grad"] = grad_of(self)              # .grad, as before _grad_value was
+        if state.pop("_grad_value", None) is not None or "_grad" in state:
+            state["_grad"] = grad_of(self)          # .grad, as before _grad_value was
         return (getattr(self, "__dict__", None) or None, state)
 
     def __setstate__(self, state: Any) -> None:
         extra, slots = state if isinstance(state, tuple) else (state, None)
         state = {**(extra or {}), **(slots or {})}
-        set_grad(self, state.pop("_grad", 0.0))
+        self.grad = state.pop("_grad", 0.0)         # (checked as an assignment is)
         for name, value in state.items():
             setattr(self, name, value)
 

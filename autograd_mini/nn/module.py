@@ -62,9 +62,11 @@ def _leaves(x):
 
 
 def _names_as(module, cls):
-    """Whether ``module`` names its parameters as ``cls`` does: a subclass that redefines
-    ``named_parameters`` has ``parameters()`` follow it, as ``Module``'s does."""
-    return type(module).named_parameters is cls.named_parameters
+    """Whether ``module`` lists its parameters as ``cls`` does: where a subclass redefines
+    ``named_parameters`` or ``parameters``, the fast ``parameters()`` below gives way to
+    ``Module``'s (the Values of ``named_parameters()``, as torch's)."""
+    return (type(module).named_parameters is cls.named_parameters
+            and type(module).parameters is cls.parameters)
 
 
 class Neuron(Module):
@@ -158,7 +160,7 @@ class Layer(Module):
                        for name, p in n.named_parameters())
 
     def parameters(self):
-        if not _names_as(self, Layer):
+        if not (_names_as(self, Layer) and all(_names_as(n, Neuron) for n in self.neurons)):
             return super().parameters()
         return _distinct(p for n in self.neurons for p in n.parameters())
 
@@ -241,7 +243,7 @@ class MLP(Module):
                        for name, p in layer.named_parameters())
 
     def parameters(self):
-        if not _names_as(self, MLP):
+        if not (_names_as(self, MLP) and all(_names_as(x, Layer) for x in self.layers)):
             return super().parameters()
         return _distinct(p for layer in self.layers for p in layer.parameters())
 

@@ -316,3 +316,23 @@ def test_parameters_are_named_parameters_values_each_once():
             return [*super().named_parameters(), ("scale", self.scale)]
     s = Scaled(2)
     assert s.parameters()[-1] is s.scale and len(s.parameters()) == 4
+
+
+def test_parameters_give_way_to_a_child_that_lists_its_own():
+    """A neuron or layer class that redefines parameters() or named_parameters(): the
+    fast MLP/Layer.parameters() gives way to named_parameters(), as torch's parameters()."""
+    class FrozenBias(Neuron):
+        def parameters(self):
+            return list(self.w)
+    m = MLP(2, [2, 1], seed=0)
+    for layer in m.layers:
+        for n in layer.neurons:
+            n.__class__ = FrozenBias
+    assert m.parameters() == [p for _, p in m.named_parameters()] and len(m.parameters()) == 9
+
+    class Empty(Layer):
+        def parameters(self):
+            return []
+    m2 = MLP(2, [2, 1], seed=0)
+    m2.layers[0].__class__ = Empty
+    assert m2.parameters() == [p for _, p in m2.named_parameters()] and len(m2.parameters()) == 9
