@@ -131,9 +131,9 @@ class Node:
     # pickle: Python's default state for __slots__ on both engines (mypyc's differs)
     def __getstate__(self) -> Any:
         names = dict.fromkeys((*FIELDS, *copyreg._slotnames(type(self))))  # type: ignore
-        state = {name: getattr(self, name) for name in names if hasattr(self, name)}
-        if state.pop("_grad_value", None) is not None or "_grad" in state:
-            state["_grad"] = grad_of(self)          # .grad, as before _grad_value was
+        names.pop("_grad_value")                    # .grad goes under "_grad", as before
+        state = {n: grad_of(self) if n == "_grad" else getattr(self, n)
+                 for n in names if hasattr(self, n)}
         return (getattr(self, "__dict__", None) or None, state)
 
     def __setstate__(self, state: Any) -> None:
