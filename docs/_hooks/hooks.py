@@ -4,6 +4,9 @@
   ``walkthrough.ipynb`` and (through a snippet) ``notes.md``, so there is one copy of each.
 - A Markdown page in docs/ that the nav does not name joins the Guides section, titled by
   its first heading: a topic page dropped into docs/ needs no edit of mkdocs.yml.
+- A list right after a line of text (no blank line between) is a list, as GitHub shows
+  it (Python-Markdown would run its items into the paragraph): the notes, which are
+  included word for word, and benchmarks/RESULTS.md are written that way.
 - Offline: nbconvert's template (used by mkdocs-jupyter) puts MathJax and mermaid scripts
   from a CDN on notebook pages; they are removed (the site's KaTeX renders the maths). Any
   other page that still loads a script, style, image or font from another machine fails
@@ -15,6 +18,8 @@ import re
 import sys
 from pathlib import Path
 
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
@@ -42,8 +47,37 @@ WEB = ROOT / ".cache" / "docs"           # the notebook as the site shows it (fo
 _PLAYER = re.compile(r"<!-- player: ([\w-]+) -->")
 
 
+class _ListsAfterText(Preprocessor):
+    """A blank line before a list item that follows a line of text at the left margin
+    (outside code fences and lists): the words unchanged, the list shown as one."""
+
+    ITEM = re.compile(r"(?:[-*+]|\d+\.) ")
+
+    def run(self, lines):
+        out, fence, in_list = [], False, False
+        for line in lines:
+            if line.lstrip().startswith(("```", "~~~")):
+                fence = not fence
+            item = not fence and bool(self.ITEM.match(line))
+            before = out[-1] if out else ""
+            if item and not in_list and before.strip() and not before[:1].isspace() and \
+                    not before.startswith(("|", ">", "#", "<")):
+                out.append("")
+            in_list = (in_list or item) and bool(line.strip())
+            out.append(line)
+        return out
+
+
+class ListsAfterText(Extension):
+    def extendMarkdown(self, md):
+        md.preprocessors.register(_ListsAfterText(md), "lists_after_text", 25)  # after
+                                                                 # snippets (32)
+
+
 def on_config(config):
-    """Put every docs/*.md page that the nav does not name into the Guides section."""
+    """Put every docs/*.md page that the nav does not name into the Guides section; show
+    a list that follows a line of text as a list (``ListsAfterText``)."""
+    config["markdown_extensions"].append(ListsAfterText())
     docs = Path(config["docs_dir"])
     named = set(_nav_files(config["nav"]))
     for section in config["nav"]:

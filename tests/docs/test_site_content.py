@@ -184,3 +184,15 @@ def test_the_build_refuses_a_page_that_loads_from_another_machine():
     notebook = SimpleNamespace(file=SimpleNamespace(src_uri="walkthrough.ipynb"))
     with pytest.raises(PluginError, match="expected nbconvert's CDN script once"):
         hooks.on_post_page("<p>no MathJax here</p>", notebook, {})
+
+
+def test_no_list_is_swallowed_into_a_paragraph(site):
+    """A markdown list right after a line of text, with no blank line between, is one
+    paragraph with its "- " items run together in MkDocs (GitHub shows a list): the
+    targets of benchmarks/RESULTS.md on the Performance page were read that way."""
+    swallowed = []
+    for page in sorted(site.rglob("*.html")):
+        for p in re.findall(r"<p>(.*?)</p>", page.read_text(encoding="utf-8"), re.S):
+            if re.search(r"\n- ", p):
+                swallowed.append(f"{page.relative_to(site)}: {p[:80]!r}")
+    assert not swallowed, "\n".join(swallowed)
