@@ -32,11 +32,7 @@ def data_of(nodes: Any) -> list[Any]:
 def add_grads(nodes: Any, grads: list[float]) -> None:
     """``for p, g in zip(nodes, grads): p.grad += g`` (None + g is g: ``add_pass``)"""
     for i in range(min(len(nodes), len(grads))):
-        p: Node = nodes[i]
-        if p._grad_value is None:
-            p._grad += grads[i]
-        else:                                       # None or a Value
-            add_pass(p, grads[i])
+        _accumulate(nodes[i], grads[i])
 
 
 def sum_products(acc: float, ps: tuple[Node, ...], qs: tuple[Node, ...]) -> float:
@@ -89,21 +85,21 @@ def add_scaled(ps: tuple[Node, ...], cs: tuple[float, ...], g: Any = None) -> No
 def add_constants(ps: tuple[Node, ...], cs: tuple[float, ...]) -> None:
     """``for p, c in zip(ps, cs): p.grad += c``"""
     for i in range(len(ps)):
-        p = ps[i]
-        if p._grad_value is None:
-            p._grad += cs[i]
-        else:
-            add_pass(p, cs[i])
+        _accumulate(ps[i], cs[i])
 
 
 def add_same(ps: tuple[Node, ...], g: Any) -> None:
     """``for p in ps: p.grad += g``"""
     for i in range(len(ps)):
-        p = ps[i]
-        if p._grad_value is None:
-            p._grad += g
-        else:
-            add_pass(p, g)
+        _accumulate(ps[i], g)
+
+
+def _accumulate(p: Node, d: float) -> None:
+    """``p.grad += d`` (``add_pass`` where .grad is None or a Value)"""
+    if p._grad_value is None:
+        p._grad += d
+    else:
+        add_pass(p, d)
 
 
 def _add(p: Node, d: Any) -> None:
