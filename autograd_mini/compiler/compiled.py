@@ -171,8 +171,8 @@ class CompiledFunction:
         reason = failed[-1] if failed else self._mismatch(arguments)
         full = len(self._traces) >= MAX_TRACES
         with collector_paused():            # a graph walk makes no cycles: no collections
-            new, out, stand_ins = trace(self.fn, self.name, len(self._traces) + 1, args,
-                                        kwargs, arguments, compile_code=not full)
+            new, out, reached = trace(self.fn, self.name, len(self._traces) + 1, args,
+                                      kwargs, arguments, compile_code=not full)
         if full:
             self._retraced[reason] += 1
             raise CompileError(self._limit_message(reason))
@@ -183,7 +183,7 @@ class CompiledFunction:
             self._traces.insert(0, new)
         else:
             new = same
-        value = eager_step(out, arguments.unique, stand_ins)
+        value = eager_step(out, reached)
         self._use(new)
         return value
 

@@ -14,7 +14,7 @@ import contextlib
 import threading
 
 from .. import core
-from ..core import Value, bulk, enable_grad, topological_order
+from ..core import Value, bulk, enable_grad
 from ..util.gc_pause import collector_paused
 from .codegen import generate
 from .guards import COMPARISONS, CONVERSIONS, REFUSED, CompileError, guard_of
@@ -140,14 +140,13 @@ def _same_objects(a, b):
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
-def eager_step(out, arguments, stand_ins):
-    """backward() on an eager graph, its stand-ins' gradients added to the arguments
-    that the pass reached (an argument off the graph keeps its .grad, None included)."""
+def eager_step(out, reached):
+    """backward() on an eager graph, then each (argument, its stand-in) of ``reached``
+    (the stand-ins the pass reaches: trace's) gets the stand-in's gradient added; an
+    argument off the graph keeps its .grad, None included."""
     out.backward()
-    reached = set(topological_order(out))
-    for v, s in zip(arguments, stand_ins):
-        if s is not v and s in reached:
-            bulk.add_pass(v, s.grad)                # (None + g is g, as backward() has it)
+    for v, s in reached:
+        bulk.add_pass(v, s.grad)                    # (None + g is g, as backward() has it)
     return out.data
 
 
@@ -198,7 +197,8 @@ def _argument_changes(name, arguments, stand_ins, snapshot):
 
 def trace(fn, name, number, args, kwargs, arguments, compile_code=True):
     """Trace fn for these arguments and generate its code: (Trace or None, the eager
-    output, the stand-ins). ``number`` counts the traces of fn (for the code's title).
+    output, the (argument, stand-in) pairs whose stand-in is in the output's graph: what
+    ``eager_step`` adds). ``number`` counts the traces of fn (for the code's title).
 
     fn gets a stand-in leaf for each Value argument, so that a Value it also reads
     directly stays a leaf of its own; if it does read one directly, fn is traced
@@ -216,10 +216,12 @@ def trace(fn, name, number, args, kwargs, arguments, compile_code=True):
         out, recorder = run(fn, name, args, kwargs, arguments, stand_ins)
         _argument_changes(name, arguments, stand_ins, snapshot)
         tape = tape_of(out, recorder)
-    if not compile_code:
-        return None, out, stand_ins
     index = tape.index
     arg_of = {index[s]: k for k, s in enumerate(stand_ins) if k not in merged and s in index}
+    reached = [(arguments.unique[k], stand_ins[k]) for i, k in arg_of.items()
+               if i < tape.n_main]             # (the tape's first n_main: out's graph)
+    if not compile_code:
+        return None, out, reached
     guards = [guard_of(index, *read) for read in recorder.observed]
     tape.drop_index()                       # positions are all known now: free its memory
     n_leaves = tape.parents[:tape.n_main].count(())
@@ -235,4 +237,4 @@ def trace(fn, name, number, args, kwargs, arguments, compile_code=True):
     code = builtins.compile(program.source, f"<autograd_mini.compile {name}>", "exec")
     exec(code, program.namespace)
     result.step = program.namespace["step"]
-    return result, out, stand_ins
+    return result, out, reached
