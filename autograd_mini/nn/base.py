@@ -78,14 +78,14 @@ def _walk(name, x, want):
 def _unique(named):
     """``(name, Value)`` pairs with each Value once, under its first name (a parameter
     shared by two places is one parameter, as in torch)."""
-    seen = set()
-    return [(n, p) for n, p in named if id(p) not in seen and not seen.add(id(p))]
+    return _distinct(named, key=lambda pair: id(pair[1]))
 
 
-def _distinct(values):
-    """The Values of ``values``, each once (``parameters()`` without the names)."""
+def _distinct(values, key=id):
+    """The items of ``values``, each once by ``key`` (its first place): Values by
+    identity (``parameters()`` without the names)."""
     seen = set()
-    return [p for p in values if id(p) not in seen and not seen.add(id(p))]
+    return [v for v in values if (k := key(v)) not in seen and not seen.add(k)]
 
 
 class _Handle:
