@@ -31,7 +31,6 @@ def compile_lines(results):
     return [
         f"compile of the chain of {n:,} ops (first call: trace, generate and compile the "
         f"code; second call: checked against an eager run):",
-        "",
         f"- first call {t[1]:.2f} s, second {t[2]:.2f} s; one eager forward + backward "
         f"{t[0]:.2f} s ({t[1] / t[0]:.1f}x)",
         f"- time linear in the graph: {n // 3:,} ops {t3[1]:.2f} s, {n:,} ops {t[1]:.2f} s "
@@ -292,27 +291,23 @@ def markdown(results):
         "engine's median divided by the hand-written float version's (1.00x is the floor).",
         "",
         "Targets (issue 20, issue 18 and earlier ones), from the medians above:",
-        "",                                 # (a list needs a blank line before it in MkDocs)
         *targets(results),
         "",
         *gaps(),
         *compile_cost(results),
         *compile_lines(results),
         "Chain depth:",
-        "",
         *depth_lines(results),
         "",
         "Same numbers:",
-        "",
         *agreement(results),
     ]
     if results["skipped"]:
-        lines += ["", "Skipped engines:", ""]
+        lines += ["", "Skipped engines:"]
         lines += [f"- {LABELS[e]}: {note}" for e, note in results["skipped"].items()]
     lines += [
         "",
         "What is measured:",
-        "",
         "- `mlp`: micrograd's moons demo step: `MLP(2, [16, 16, 1])` on 100 points "
         "(`autograd_mini.data.make_moons(100, noise=0.1, seed=1)`), hinge loss + L2 "
         "(alpha 1e-4), `zero_grad`, `backward`, SGD update; the same initial weights in "
