@@ -12,6 +12,7 @@ out of the repository's history with ``git archive``; the issue's 3x target is a
 import os
 import subprocess
 import tempfile
+import time
 
 NAME = "isabella"
 ENGINES = ("autograd_mini", "interpreted", "compiled", "issue-day")
@@ -38,6 +39,7 @@ class LanguageModelStep:
     """Mixed into the autograd_mini engines of ``workloads``."""
 
     lm_compile = False                  # Compiled sets it
+    lm_parts = None                     # each eager step's (forward, backward, Adam) s
 
     def lm_setup(self, n=None):
         from autograd_mini import compile
@@ -52,6 +54,7 @@ class LanguageModelStep:
         self.lm_opt = Adam(self.lm_model.parameters(), lr=0.01, betas=(0.9, 0.99))
         self.lm_loss = lambda: sequence_loss(self.lm_model, [tokens])[0]
         self.lm_nodes = len(topological_order(self.lm_loss()))
+        self.lm_parts = []
         if self.lm_compile:
             self.lm_compiled = compile(self.lm_loss)
             self.lm_compiled()                          # trace + generate code, untimed
@@ -59,13 +62,19 @@ class LanguageModelStep:
     def lm(self, n=None):
         from autograd_mini import collector_paused
 
+        t0 = time.perf_counter()
         self.lm_opt.zero_grad()
         if self.lm_compile:
             loss = self.lm_compiled()
+            t1 = t2 = time.perf_counter()
         else:
             with collector_paused():                    # as models.Trainer does
                 total = self.lm_loss()
+                t1 = time.perf_counter()
                 total.backward()
+                t2 = time.perf_counter()
             loss = total.data
         self.lm_opt.step()
+        if not self.lm_compile:     # the parts: zero_grad + forward + loss, backward, Adam
+            self.lm_parts.append((t1 - t0, t2 - t1, time.perf_counter() - t2))
         return loss

@@ -213,43 +213,70 @@ def targets(results):
     return out
 
 
+def step_parts(results):
+    """The parts of the ``lm`` step (forward, backward, Adam) on each eager engine, and the
+    collector's share of the eager ``mlp`` step, from the same run."""
+    got = results.get("parts", {}).get("lm", {})
+    names = ("zero_grad + forward + loss", "backward", "Adam's step")
+    meds = {e: [median([step[i] for step in steps]) for i in range(3)]
+            for e, steps in got.items() if steps}
+    lines = []
+    if meds:
+        lines += [f"The `lm` step in parts (medians of every step; {' / '.join(names)}):"]
+        lines += [f"- {LABELS[e]}: " + " / ".join(fmt_time(t) for t in m)
+                  for e, m in meds.items()]
+        now, then = meds.get("autograd_mini"), meds.get("issue-day")
+        if now and then:
+            lines += ["- on the compiled core against issue 20's day: " + ", ".join(
+                f"{n} {speedup(b, a)}" for n, a, b in zip(names, now, then))]
+        lines += [""]
+    med = {e: median(t) for e, t in results["times"].get("mlp", {}).items()}
+    if med.get("autograd_mini") and med.get("paused"):
+        lines += [f"The collector's share of the eager `mlp` step: "
+                  f"{fmt_time(med['autograd_mini'] - med['paused'])} (the compiled core's row "
+                  f"minus the same step under `collector_paused()`).", ""]
+    return lines
+
+
 def gaps():
     """What stands between the eager engine and the targets, measured."""
     return [
-        "Where an eager target is not met, measured (docs/performance.md has the detail). "
-        "The cyclic garbage collector: every node is a tracked object and a full pass "
-        "visits every node alive; `backward()`, `MLP` and `models.Trainer` pause it, a "
-        "user's loop building a graph does not (`autograd_mini.collector_paused()` does, "
-        "where the user chooses). The `mlp` step under `collector_paused()` is the row "
-        "above (measured alone: 7.8 ms with the collector on, 6.0 ms paused, the floor "
-        "4.4 ms). Measured alone on the compiled core (an earlier session), a 10^6-op "
-        "chain takes 849 ms with it on (25x the floor) and 435 ms paused (12.8x); `wide` "
-        "218 against 128 ms (22x, 13x); `make bench-layout`'s best layout (every number a "
-        "C double in a slot of its own) is 24.2x and 19.5x with the collector on: no node "
-        "layout meets the 12x targets while it runs. The 10^6 chain's floor is 31-50 ms "
-        "from run to run (the engine 0.92-0.96 s), so its ratio moves with it. The code "
-        "around the ops is interpreted: the moons step's forward is `nn` code (a Python "
-        "call per neuron around the compiled weighted sum: 2.6 ms of the step); the GPT "
-        "step's forward is the model's attention, norm and softmax loops (4.5 ms), its "
-        "Adam step a Python loop over 4,272 parameters (2.2 ms), its backward 4.3 ms "
-        "(topological order 1.6 ms, chain rule 0.9 ms, measured alone). What the compiled "
-        "core does (mypyc, the same source; the `interpreted` rows are that source run by "
-        "the interpreter): the gradient a C double in the node and the chain rule on C "
-        "doubles (no float object made per edge: the moons step's chain rule 3.9 -> 1.1 "
-        "-> 0.56 ms), the numbers kept as float objects shared with the local derivatives "
-        "that are operands' numbers, an n-ary node's parents read once by index in the "
-        "topological order. Memory: a compiled node is 128 bytes (112 interpreted: mypyc "
-        "adds a method-table pointer and a bitmap for the C double) plus its number's "
-        "float object, 164 bytes a node on `wide` (160 interpreted). The interpreted core "
-        "is 1.2x slower than issue 20's day on the GPT step (`a * b` 315 against 185 ns): "
-        "its ops make nodes with the constructor through a helper, where that engine "
-        "wrote each op out at import time; making nodes with `Value.__new__` would cost "
-        "the compiled core 40% per op (96 -> 135 ns, measured). `compile(loss)`'s first "
-        "call is a fixed 0.07 s; in eager steps it grows as the eager step gets faster "
-        "(6.65 steps of 12.2 ms before, about 9 of 8 ms now). `wide` compiled is at the "
-        "floor plus the benchmark's own `.grad` zeroing of 200,000 leaves, which the "
-        "floor does not do; it reads between 1.3x and 1.9x on this shared 2-core "
-        "machine from run to run.",
+        "Where a target is not met, what stands in the way, measured (docs/performance.md "
+        "has the detail; \"measured alone\": a script on the same machine, compiled core):",
+        "- The cyclic garbage collector (`mlp`, the 10^6 chain, `wide`): every node is an "
+        "object it tracks, and each of its passes traverses the graph it finds alive. One "
+        "pass over the moons step's fresh graph (7,777 nodes and 6,601 tuples of a weighted "
+        "sum's parents and derivatives; 69,150 edges) takes 2.0-3.7 ms measured alone: the "
+        "collector's share above. `backward()`, `MLP` and `models.Trainer` pause it; a "
+        "user's own loop does not (`collector_paused()`, where the user chooses: the "
+        "`paused` row). The 10^6 chain takes 0.97 s with it on and 0.50 s paused (27.8x and "
+        "14.3x the floor, measured alone), `wide` 297 against 152 ms. `make bench-layout`'s "
+        "best layout (every number a C double in a slot of its own) is 24.2x and 19.5x the "
+        "floor with the collector on: no node layout meets the 12x targets while it runs. "
+        "mypyc can leave a class's objects untracked (`acyclic=True`), but freeing a long "
+        "chain of them crashes the interpreter (mypyc 2.4.1); and `create_graph` makes real "
+        "cycles (a gradient Value whose graph holds the node).",
+        "- The GPT step (`lm`, 3x): the parts above. The engine's own part, `backward()`, is "
+        "the one that sped up most; the rest is Python outside the core: the model's `nn` "
+        "code around the ops (attention, norms, softmax) and Adam's loop over 4,272 "
+        "parameters, which reads and writes `.grad` and `.data` through their properties "
+        "and keeps its state in dicts, as torch's does. Tried and measured alone: Adam's loop "
+        "compiled by mypyc as written, 2.09 ms against 2.12 ms interpreted (the same "
+        "property and dict calls, made from C); a loop without the options' branches, "
+        "1.74 ms (not kept).",
+        "- `wide` compiled: the compiled call alone is at the floor (8.27 ms against 8.63, "
+        "measured alone); the benchmark also zeroes the `.grad` of 200,000 leaves through "
+        "the property (5.1 ms), which the floor does not do (it makes new lists): 1.3x to "
+        "1.9x from run to run.",
+        "- `compile(loss)`'s first call (issue 18's target): a fixed 0.07 s, which in eager "
+        "steps grows as the eager step gets faster (6.65 steps of 12.2 ms before, about 9 of "
+        "8 ms now).",
+        "- Memory: a compiled node is 128 bytes (112 interpreted: mypyc adds a pointer to its "
+        "method table and a bitmap for the C double) plus its number's float object.",
+        "- The interpreted core, slower than issue 20's day on the GPT step: its ops make "
+        "nodes with the constructor through a helper, where that engine wrote each op out "
+        "at import time; making nodes with `Value.__new__` would cost the compiled core 40% "
+        "per op (96 -> 135 ns, measured).",
         "",
     ]
 
@@ -293,6 +320,7 @@ def markdown(results):
         "Targets (issue 20, issue 18 and earlier ones), from the medians above:",
         *targets(results),
         "",
+        *step_parts(results),
         *gaps(),
         *compile_cost(results),
         *compile_lines(results),

@@ -131,6 +131,7 @@ def run(config, engines, log=print):
     times = {b: {e: [] for e in live if e in BENCH_ENGINES.get(b, live)
                  and ONLY.get(e, b) == b} for b in TIMED}
     checks = {b: {} for b in TIMED}
+    pieces = {b: {} for b in TIMED}                # what a step times of its parts (lm)
     setup = {b: {} for b in TIMED}
     nodes = {}
     errors = {}
@@ -153,6 +154,8 @@ def run(config, engines, log=print):
                         log(f"  {bench} {e}: ERROR {ans['error']}")
                         continue
                     times[bench][e].extend(ans["times"])
+                    if ans.get("parts"):
+                        pieces[bench].setdefault(e, []).extend(ans["parts"])
                     if ans.get("setup") is not None:
                         setup[bench][e] = ans["setup"]
                     if ans.get("trace") is not None:
@@ -169,6 +172,7 @@ def run(config, engines, log=print):
     return {"config": config, "engines": live, "machine": machine(), "versions": versions(),
             "big_chain": big, "compile_cost": cost,
             "skipped": skipped, "times": times, "checks": checks, "setup": setup,
+            "parts": pieces,
             "errors": {f"{b}/{e}": m for (b, e), m in errors.items()},
             "memory": memory, "depth": depth, "sizes": sizes, "nodes": nodes}
 

@@ -77,12 +77,15 @@ def run(obj, cmd, setup_done):
           "lm": lambda: obj.lm(n)}[bench]
     if setup is not None:
         fn()                                        # one untimed warm-up run per engine
+    parts = getattr(obj, f"{bench}_parts", None)    # what the step records of its parts
     times, check = [], None
+    if parts is not None:
+        parts.clear()                               # (the warm-up run's are not kept)
     for _ in range(reps):
         t0 = time.perf_counter()
         check = fn()
         times.append(time.perf_counter() - t0)
-    return {"times": times, "check": check, "setup": setup,
+    return {"times": times, "check": check, "setup": setup, "parts": parts,
             "trace": getattr(obj, f"{bench}_trace", None) if setup is not None else None,
             "nodes": getattr(obj, f"{bench}_nodes", None)}
 

@@ -53,6 +53,14 @@ def test_quick_run_writes_the_table(tmp_path):
     for eager, compiled in zip(raw["checks"]["lm"]["autograd_mini"],
                                raw["checks"]["lm"]["compiled"]):
         assert abs(eager - compiled) <= 1e-12 * abs(eager)    # to rounding (docs: the shift)
+    # the eager lm step timed in its parts (forward, backward, Adam), one triple per step
+    for e in ("autograd_mini", "interpreted"):
+        steps = raw["parts"]["lm"][e]
+        assert len(steps) == len(raw["times"]["lm"][e])
+        for parts, whole in zip(steps, raw["times"]["lm"][e]):
+            assert len(parts) == 3 and all(t > 0 for t in parts) and sum(parts) <= whole
+    assert "compiled" not in raw["parts"]["lm"]             # one replay: no parts
+    assert "The `lm` step in parts" in md
 
 
 def test_missing_peer_is_skipped_with_a_note(tmp_path):
@@ -99,6 +107,21 @@ def test_table_ratios():
     assert "- `mlp` eager at least 12x faster than micrograd: 10.0x (NOT met)" in goals
     assert "- a 1,000,000-node chain works: works (met)" in goals
     assert "- `memory` at most 160 bytes per node on `wide`: 150 B/node (met)" in goals
+
+
+def test_step_parts():
+    results = {"times": {"mlp": {"autograd_mini": [0.008, 0.009, 0.010], "paused": [0.006]}},
+               "parts": {"lm": {"autograd_mini": [(0.004, 0.004, 0.002),
+                                                  (0.003, 0.005, 0.003),
+                                                  (0.005, 0.003, 0.001)],
+                                "issue-day": [(0.006, 0.012, 0.002)]}}}
+    lines = report.step_parts(results)
+    assert "- autograd_mini (eager, compiled core): 4.00 ms / 4.00 ms / 2.00 ms" in lines
+    assert "- on the compiled core against issue 20's day: zero_grad + forward + loss 1.5x " \
+           "faster, backward 3.0x faster, Adam's step 1.0x faster" in lines
+    assert any(line.startswith("The collector's share of the eager `mlp` step: 3.00 ms")
+               for line in lines)                               # 9 ms - 6 ms
+    assert report.step_parts({"times": {}}) == []               # nothing measured: nothing said
 
 
 def test_floor_mlp_matches_the_engine():
