@@ -23,8 +23,9 @@ from .grads import check_numbers, grad_of, set_grad
 from .ops import MANY, MASKED, UNSET, op_inputs
 from .special import as_float, differentiating, ieee_mode
 
-if TYPE_CHECKING:                       # node.py imports this module: types only
+if TYPE_CHECKING:                       # node.py, value.py import this module: types only
     from .node import Node
+    from .value import Value  # every node an op makes (a parent) is a Value
 
 __all__ = ["topological_order", "backward", "gradient_floats", "gradient_values",
            "register_hook", "check_differentiable", "parents_of", "edges_of"]
@@ -59,14 +60,13 @@ def topological_order(root: Node) -> list[Node]:
     seen: set[Node] = {root}
     resume: dict[Node, int] = {}            # n-ary node: where to go on in its parents
     many = MANY
-    p: Node
     while stack:
         node = stack[-1]
         first, second = node._p0, node._p1
         if second is many:                              # n-ary: the next unseen parent
-            parents: tuple[Node, ...] = first
-            for k in range(resume.get(node, 0), len(parents)):
-                p = parents[k]
+            parents: tuple[Value, ...] = first         # (typed: the compiled engine
+            for k in range(resume.get(node, 0), len(parents)):  # reads their fields)
+                p: Value = parents[k]
                 if p not in seen:
                     seen.add(p)
                     if p._p0 is not None:
@@ -78,15 +78,15 @@ def topological_order(root: Node) -> list[Node]:
                 order.append(stack.pop())
             continue
         if first is not None:
-            a: Node = first                             # (typed: the compiled engine
-            if a not in seen:                           # reads its fields directly)
+            a: Value = first
+            if a not in seen:
                 seen.add(a)
                 if a._p0 is not None:
                     stack.append(a)
                     continue
                 order.append(a)
         if second is not None:
-            b: Node = second
+            b: Value = second
             if b not in seen:
                 seen.add(b)
                 if b._p0 is not None:
@@ -143,7 +143,7 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
         raise
 
 
-def _chain_rule(order: list[Node]) -> None:
+def _chain_rule(order: list[Value]) -> None:
     """parent.grad += local_grad * node.grad, for each node from the output back.
     (``is not None``: not MASKED, the derivative an inactive relu passes back as 0.)"""
     many = MANY         # (every _grad is a number here, a C double compiled: grads.py)
@@ -154,18 +154,18 @@ def _chain_rule(order: list[Node]) -> None:
         g: float = v._grad                               # complete by now
         second = v._p1
         if second is many:                               # n-ary: tuples of parents, grads
-            parents: tuple[Node, ...] = first
+            parents: tuple[Value, ...] = first
             local_grads: tuple[float | None, ...] = v._d0
             for p, local in zip(parents, local_grads):
                 if local is not None:
                     p._grad += local * g
             continue
-        a: Node = first
+        a: Value = first
         local = v._d0
         if local is not None:
             a._grad += local * g
         if second is not None:
-            b: Node = second
+            b: Value = second
             local = v._d1
             if local is not None:
                 b._grad += local * g
