@@ -14,9 +14,9 @@ are in special.py, the ops' definitions in the op table (ops.py).
 from __future__ import annotations
 
 import math
-from math import isfinite
+from math import isfinite, isinf, isnan
 from numbers import Real
-from typing import Any
+from typing import Any, Final
 
 from . import ops
 from .grad_mode import recording
@@ -310,13 +310,14 @@ setattr(Value, "__hash__", object.__hash__)  # noqa: B010  identity (see node.py
 
 
 # ==================================================================== node construction
-_recording = recording.get                      # bound once: one C call per op
+_recording: Final = recording.get   # bound once; compiled, a C variable (Final), not a dict
 
 
 def _node1(out: Any, op: str, a: Value, d: Any, c: Any = None) -> Value:
     """A node of one parent a with local derivative d (c: the op's constant operand).
     A result that is not finite raises ArithmeticError: the op's slow path takes over."""
-    if not isfinite(out):
+    number: float = out                         # isinf, isnan: compiled, tests of the C
+    if isinf(number) or isnan(number):          # double (isfinite would be a call)
         raise ArithmeticError(op)
     node = Value(out)                           # a leaf: data, grad 0, no parents
     node.op = op
@@ -329,7 +330,8 @@ def _node1(out: Any, op: str, a: Value, d: Any, c: Any = None) -> Value:
 
 def _node2(out: Any, op: str, a: Value, da: Any, b: Value, db: Any) -> Value:
     """A node of two parents a, b with local derivatives da, db."""
-    if not isfinite(out):
+    number: float = out
+    if isinf(number) or isnan(number):
         raise ArithmeticError(op)
     node = Value(out)
     node.op = op

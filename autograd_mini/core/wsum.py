@@ -6,7 +6,7 @@ and its local derivatives are d(net)/dw_k = x_k, d(net)/dx_k = w_k, d(net)/db = 
 sum is the same float operations in the same order as micrograd's ``sum(w*x, b)``.
 """
 
-from math import isfinite
+from math import isfinite, isinf, isnan
 from typing import Any
 
 from .node import mypyc_attr
@@ -74,7 +74,7 @@ def weighted_sum(ws: Any, xs: Any, b: Any) -> Value:
     except (TypeError, AttributeError):
         _check_values(w_all, x_all, b)
         raise
-    if not isfinite(s) and all(map(isfinite, local_grads[:-1])) and isfinite(bias._data):
+    if (isinf(s) or isnan(s)) and all(map(isfinite, local_grads[:-1])) and isfinite(bias._data):
         inputs = (*w_all, *x_all, b)
         raise domain_error("wsum", inputs, [v._data for v in inputs], None)
     return _node_many(s, "wsum", w_all + x_all + (b,), tuple(local_grads))
