@@ -49,16 +49,16 @@ def edges_of(v: Node) -> tuple:
 
 
 # ============================================================== 1. topological order
-def topological_order(root: Node) -> list[Node]:
+def topological_order(root: Value) -> list[Value]:
     """Every node reachable from ``root``, each after all of its parents.
 
     Iterative depth-first search (no recursion limit): a node stays on the stack until
     none of its parents is left unseen. A leaf parent is emitted on the spot. An n-ary
     node, back on top, goes on from the parent after the one it pushed."""
-    order: list[Node] = []
-    stack: list[Node] = [root]
-    seen: set[Node] = {root}
-    resume: dict[Node, int] = {}            # n-ary node: where to go on in its parents
+    order: list[Value] = []
+    stack: list[Value] = [root]
+    seen: set[Value] = {root}
+    resume: dict[Value, int] = {}           # n-ary node: where to go on in its parents
     many = MANY
     while stack:
         node = stack[-1]
@@ -98,7 +98,7 @@ def topological_order(root: Node) -> list[Node]:
 
 
 # ============================================================== 2. backward
-def backward(output, gradient=1.0, create_graph=False, inputs=None):
+def backward(output, gradient=1.0, create_graph=False, inputs=None) -> None:
     """``output.backward()``: d(output)/d(node) added to every node's ``.grad`` (to the
     ``inputs`` only, if given). ``gradient`` None means 1, as in PyTorch."""
     check_differentiable(output, "backward")
@@ -128,16 +128,16 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None):
                 _chain_rule(order)
             for v, g in held:                        # ...added to the old grads
                 v._grad += g
-            for v, g in others:                      # (None + g is g)
-                if g is not UNSET:
-                    v._grad_value = g + v._grad
+            for v, old in others:                    # (None + g is g)
+                if old is not UNSET:
+                    v._grad_value = old + v._grad
     except BaseException:
         for v in order if walking else ():
             v._grad, v._grad_value = 0.0, None
         for v, g in held:
             v._grad = g
-        for v, g in others:
-            v._grad_value = g
+        for v, old in others:
+            v._grad_value = old
         if collecting:
             gc.enable()
         raise

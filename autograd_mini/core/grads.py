@@ -16,7 +16,7 @@ learn what a traced function reads (observe.py).
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .ops import UNSET
 from .special import as_float
@@ -52,7 +52,7 @@ def set_grad(v: Node, g: Any) -> None:
         v._grad_value = g
 
 
-def check_numbers(order: list[Node]) -> None:
+def check_numbers(order: Sequence[Node]) -> None:
     """After a walk that ran hooks: every ``.grad`` of ``order`` is still a number. A hook
     that set one to None or a Value mid-pass hid this pass's number from it: an error
     (backward() then puts every ``.grad`` back)."""
