@@ -70,6 +70,7 @@ class Op:
     __slots__ = ("name", "rname", "forward", "derivatives", "singular", "builtin")
 
     apply: ClassVar[Callable] = None    # how a node is made: value.apply (value.py sets it)
+    node: ClassVar[type] = None         # the class of nodes: Value (value.py sets it)
 
     def __init__(self, name, forward, derivatives, singular=None, builtin=False):
         if not callable(forward) or not derivatives or not all(
@@ -91,10 +92,12 @@ class Op:
         if len(inputs) != len(self.derivatives):
             raise TypeError(f"{self.name}: takes {len(self.derivatives)} input(s), "
                             f"got {len(inputs)}")
-        if all(isinstance(x, Real) for x in inputs):
-            out = self.forward(*(as_float(x, f"{self.name} input") for x in inputs))
-            return out if type(out) is float else as_float(out, f"{self.name} result")
-        return Op.apply(self, inputs)
+        for x in inputs:
+            if isinstance(x, Op.node):                  # a Value among them: a node
+                return Op.apply(self, inputs)
+        out = self.forward(*[x if type(x) is float else as_float(x, f"{self.name} input")
+                             for x in inputs])
+        return out if type(out) is float else as_float(out, f"{self.name} result")
 
     def local_derivatives(self, inputs, out):
         """d(out)/d(input) for each input, evaluated (floats or Values, as the inputs)."""

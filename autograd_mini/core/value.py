@@ -397,4 +397,4 @@ def apply(op: Op, inputs: tuple) -> Value:
     return node
 
 
-Op.apply = staticmethod(apply)      # calling an Op (MUL(a, b), a user's cube(x)) makes a node
+Op.apply, Op.node = staticmethod(apply), Value     # calling an Op on a Value makes a node
