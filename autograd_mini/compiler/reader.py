@@ -90,12 +90,14 @@ def _checked(f, what, masked=False):
 
 def _call(f, args, ns):
     """f(*args) as an expression: f's expression if it can be written out (``_inline``),
-    else a call of f. A float if that is a number; a Maybe where it could be MASKED."""
+    else a call of f. A float if that is a number; a Maybe where it could be MASKED.
+    An expression written out comes in parentheses (unless it is a name), so that it
+    is one operand wherever it goes: ``g + (1.0 if v > 0.0 else 0.01)``."""
     inlined = _inline(f)
     if inlined is None or inlined[1] != len(args):
         return Maybe(f"{ns.function(f)}({', '.join(args)})")
     template, _, names, masked = inlined
-    text = _fill(template, args, names, ns)
+    text = paren(_fill(template, args, names, ns))
     if masked is None:
         try:                                    # a constant operand: fold it
             return float(text[1:-1] if text[:1] == "(" and text[-1:] == ")" else text)
