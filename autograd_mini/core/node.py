@@ -146,29 +146,22 @@ class Node:
     @property
     def data(self) -> Any:
         """The number (a float: what is assigned is converted, ``v.data = 3`` stores 3.0)."""
-        return self._data
-
+        return _get_data(self)              # (below the class: Python's own properties
+                                            # over the same functions replace these two)
     @data.setter
     def data(self, value: Any) -> None:
-        if type(value) is not float:                # an int, a numpy or torch scalar: its
-            value = as_float(value, "Value data")   # number; anything else: TypeError
-        self._data = value
+        _set_data(self, value)
 
     @property
     def grad(self) -> Any:
         """d(output)/d(this node), which ``backward()`` adds to: a float (what is assigned is
-        converted), None (``zero_grad(set_to_none=True)``), a Value (``create_graph``)."""
-        return self._grad if self._grad_value is None else grad_of(self)
+        converted), None (``zero_grad(set_to_none=True)``, ``del v.grad``), a Value
+        (``create_graph``)."""
+        return _get_grad(self)
 
     @grad.setter
     def grad(self, g: Any) -> None:
-        if type(g) is float:                        # (the common case, without a call)
-            self._grad, self._grad_value = g, None
-        elif g is None or isinstance(g, (Real, Node)):
-            set_grad(self, g)
-        else:
-            raise TypeError(f"Value grad must be a real number, None or a Value, got "
-                            f"{type(g).__name__}: {g!r:.60}")
+        _set_grad(self, g)
 
     def item(self) -> float:
         """The number, as ``tensor.item()``."""
@@ -236,6 +229,48 @@ class Node:
         ``tensor.register_hook``: a returned number replaces the gradient. Returns a
         handle whose ``remove()`` takes the hook off."""
         return engine.register_hook(self, hook)
+
+
+# ==================================================================== data and grad
+def _get_data(v: Node) -> Any:
+    return v._data
+
+
+def _set_data(v: Node, value: Any) -> None:
+    if type(value) is not float:                    # an int, a numpy or torch scalar: its
+        value = as_float(value, "Value data")       # number; anything else: TypeError
+    v._data = value
+
+
+def _delete_data(v: Node) -> None:
+    raise AttributeError("a Value's data cannot be deleted: assign a number (v.data = 0.0)")
+
+
+def _get_grad(v: Node) -> Any:
+    return v._grad if v._grad_value is None else grad_of(v)
+
+
+def _set_grad(v: Node, g: Any) -> None:
+    if type(g) is float:                            # (the common case, without a call)
+        v._grad, v._grad_value = g, None
+    elif g is None or isinstance(g, (Real, Node)):
+        set_grad(v, g)
+    else:
+        raise TypeError(f"Value grad must be a real number, None or a Value, got "
+                        f"{type(g).__name__}: {g!r:.60}")
+
+
+def _delete_grad(v: Node) -> None:
+    set_grad(v, None)                               # as torch's: del t.grad leaves None
+
+
+# Python's own properties over these functions replace the class's (the same reads and
+# writes, a few ns slower compiled): mypyc 2.4.1's property setters take ``del v.grad``
+# for an assignment of nothing and crash the interpreter; a property has a deleter.
+setattr(Node, "data", property(_get_data, _set_data, _delete_data,  # noqa: B010
+                               vars(Node)["data"].__doc__))
+setattr(Node, "grad", property(_get_grad, _set_grad, _delete_grad,  # noqa: B010
+                               vars(Node)["grad"].__doc__))
 
 
 # ==================================================================== reading the number

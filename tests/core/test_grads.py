@@ -10,6 +10,7 @@ import pytest
 
 from autograd_mini import Value, compile
 from autograd_mini.core.grads import UNSET, grad_of
+from autograd_mini.core.node import COMPILED, Node
 from autograd_mini.nn import MLP
 
 
@@ -180,3 +181,30 @@ class NoInit(Value):
 def test_a_subclass_that_never_called_init_still_pickles_and_copies():
     for back in (pickle.loads(pickle.dumps(NoInit(1.5))), copy.deepcopy(NoInit(1.5))):
         assert type(back) is NoInit and back.data == 1.5 and back.grad == 0.0
+
+
+def test_del_grad_leaves_none_and_del_data_is_an_error():
+    """``del v.grad`` makes it None (as torch's ``del t.grad``); ``del v.data`` is an
+    AttributeError naming what to do. (Compiled, mypyc's own property setters took a
+    deletion for an assignment of nothing and crashed the interpreter.)"""
+    class Mine(Value):
+        pass
+
+    for v in (Value(1.0), Mine(1.0)):
+        v.grad = 2.0
+        del v.grad
+        assert v.grad is None
+        (v * 3.0).backward()
+        assert v.grad == 3.0                        # None + the pass: the pass
+        with pytest.raises(AttributeError, match="data cannot be deleted: assign a number"):
+            del v.data
+        assert v.data == 1.0
+
+
+def test_data_and_grad_are_python_properties_with_a_deleter():
+    for name in ("data", "grad"):
+        prop = vars(Node)[name]
+        assert isinstance(prop, property) and prop.fdel is not None
+        if not COMPILED:                            # (mypyc keeps no docstring of a getter)
+            assert prop.__doc__.startswith({"data": "The number",
+                                             "grad": "d(output)/d(this node)"}[name])
