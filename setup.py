@@ -34,9 +34,17 @@ STAMP = CORE / "_compiled_from.py"
 BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "install", "develop"}
 
 
-def notice(why):
+def notice(why, build_lib=None):
+    """Say why the core is not compiled: one line on stderr (pip shows it with -v), and
+    in core/_compiled_from.py, whose NOT_COMPILED autograd_mini.core.compiled.REASON
+    gives after the install (in the tree, and in ``build_lib`` where it was copied)."""
     print(f"autograd_mini: installing the interpreted engine ({why}); it computes the "
           f"same numbers, slower", file=sys.stderr)
+    text = ('"""Written by setup.py: why the core was not compiled."""\n\n'
+            f"NOT_COMPILED = {why!r}\n")
+    for stamp in [STAMP] + ([Path(build_lib, STAMP)] if build_lib else []):
+        if stamp.parent.is_dir():
+            stamp.write_text(text)
     return []
 
 
@@ -48,18 +56,11 @@ def write_stamp():
                      'module."""\n\nSOURCES = {\n' + "\n".join(lines) + "\n}\n")
 
 
-def forget_compiled():
-    """A build asked for no compiled core ships no stamp of an earlier build (compiled
-    modules left in a checkout by an editable install are never packaged: MANIFEST.in)."""
-    STAMP.unlink(missing_ok=True)
-
-
 def compiled_modules():
     if not BUILDS & set(sys.argv[1:]):          # metadata, sdist: nothing to compile
         return []
-    if os.environ.get("AUTOGRAD_MINI_PURE", "0") not in ("", "0"):
-        forget_compiled()
-        return notice("AUTOGRAD_MINI_PURE is set")
+    if os.environ.get("AUTOGRAD_MINI_PURE", "0") not in ("", "0"):    # (no stamp of an
+        return notice("AUTOGRAD_MINI_PURE was set at install")        # earlier build left)
     try:
         from mypyc.build import mypycify
     except ImportError:
@@ -87,7 +88,7 @@ class optional_build_ext(build_ext):
             for built in self.get_outputs():
                 Path(built).unlink(missing_ok=True)
             notice(f"the C compiler failed: {type(error).__name__}, "
-                   f"{str(error).splitlines()[0][-60:]}")
+                   f"{str(error).splitlines()[0][-60:]}", self.build_lib)
 
 
 setup(ext_modules=compiled_modules(), cmdclass={"build_ext": optional_build_ext})

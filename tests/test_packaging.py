@@ -138,3 +138,11 @@ def test_without_a_c_compiler_the_install_is_the_interpreted_engine(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if n.endswith((".so", ".pyd"))], names
     assert "autograd_mini/core/value.py" in names
+    unpacked = tmp_path / "unpacked"                # the installed package says why
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    reason = subprocess.run([sys.executable, "-c", "from autograd_mini.core import compiled; "
+                             "print(compiled.ENGINE, compiled.REASON)"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120,
+                            env={**env, "PYTHONPATH": str(unpacked)}).stdout
+    assert reason.startswith("interpreted not compiled at install: "), reason
+    assert notice[0].split("(", 1)[1].split(")")[0] in reason      # the notice's words

@@ -8,7 +8,8 @@ same numbers bit for bit (the test suite runs on both). At import (``core/__init
 calls ``choose`` before anything else), the interpreted source runs instead where:
 
 - ``AUTOGRAD_MINI_PURE=1`` is set: to step into ``a * b`` with a debugger, or to compare;
-- nothing was compiled (no C compiler at install time: pip said so);
+- nothing was compiled (no C compiler at install time: ``pip install -v .`` shows the
+  build's one-line notice, and REASON says it after);
 - a source changed since it was compiled (a learner's edit in a checkout): a warning names
   the file and how to rebuild, and the edited source runs. A stale module never runs.
 
@@ -42,13 +43,16 @@ def _why_interpreted():
     """None if the compiled modules can run, else why not."""
     if os.environ.get("AUTOGRAD_MINI_PURE", "0") not in ("", "0"):
         return "AUTOGRAD_MINI_PURE is set"
+    extensions = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     try:
         from . import _compiled_from
-    except ImportError:
+    except ImportError as error:
+        if any((_HERE / f"_compiled_from{suffix}").exists() for suffix in extensions):
+            return f"the compiled core does not load ({error}): rebuild (pip install -e .)"
         return "not compiled (installed without a C compiler or without mypyc)"
-    extensions = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     if not str(getattr(_compiled_from, "__file__", "")).endswith(extensions):
-        return "not compiled (only the source of _compiled_from is here)"
+        why = getattr(_compiled_from, "NOT_COMPILED", "")
+        return f"not compiled at install: {why}" if why else "not compiled"
     recorded = getattr(_compiled_from, "SOURCES", {})
     changed = [f"core/{m}.py" for m in MODULES
                if (_HERE / f"{m}.py").exists() and source_hash(m) != recorded.get(m)]
