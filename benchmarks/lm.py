@@ -63,18 +63,19 @@ class LanguageModelStep:
         from autograd_mini import collector_paused
 
         t0 = time.perf_counter()
-        self.lm_opt.zero_grad()
         if self.lm_compile:
+            self.lm_opt.zero_grad()
             loss = self.lm_compiled()
-            t1 = t2 = time.perf_counter()
-        else:
-            with collector_paused():                    # as models.Trainer does
-                total = self.lm_loss()
-                t1 = time.perf_counter()
-                total.backward()
-                t2 = time.perf_counter()
+            self.lm_opt.step()
+            return loss
+        with collector_paused():        # as models.Trainer runs a step: the whole step
+            self.lm_opt.zero_grad()     # paused, the graph freed inside (it is never
+            total = self.lm_loss()      # traversed by the collector)
+            t1 = time.perf_counter()
+            total.backward()
+            t2 = time.perf_counter()
             loss = total.data
-        self.lm_opt.step()
-        if not self.lm_compile:     # the parts: zero_grad + forward + loss, backward, Adam
-            self.lm_parts.append((t1 - t0, t2 - t1, time.perf_counter() - t2))
-        return loss
+            del total
+            self.lm_opt.step()
+        self.lm_parts.append((t1 - t0, t2 - t1, time.perf_counter() - t2))   # the parts:
+        return loss                     # zero_grad + forward + loss, backward, Adam (+ free)
