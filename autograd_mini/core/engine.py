@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..util.gc_pause import collector_paused
 from .grad_mode import recording
-from .grads import check_numbers, grad_of, set_grad
+from .grads import grad_of, set_grad
 from .ops import MANY, MASKED, UNSET, op_inputs
 from .special import as_float, differentiating, ieee_mode
 
@@ -104,8 +104,8 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None) -> None:
     check_differentiable(output, "backward")
     if gradient is None:
         gradient = 1.0
-    if inputs is not None or create_graph:
-        return _backward_into(output, gradient, create_graph, inputs)
+    if inputs is not None or create_graph or _hooks_registered:   # (hooks: the pass aside,
+        return _backward_into(output, gradient, create_graph, inputs)   # what they write kept)
     seed = gradient if type(gradient) is float else as_float(gradient, "backward gradient")
     held, others = [], []           # (node, its old .grad): a number; None or a Value
     walking, collecting = False, gc.isenabled()
@@ -121,11 +121,7 @@ def backward(output, gradient=1.0, create_graph=False, inputs=None) -> None:
                 v._grad = 0.0
             walking = True
             output._grad = seed
-            if _hooks_registered:                    # this pass alone...
-                _walk(order, _DOT_GRAD, edges_of, None)
-                check_numbers(order)               # (hooks may set .grad)
-            else:
-                _chain_rule(order)
+            _chain_rule(order)                       # this pass alone...
             for v, g in held:                        # ...added to the old grads
                 v._grad += g
             for v, old in others:                    # (None + g is g)
@@ -169,18 +165,6 @@ def _chain_rule(order: list[Value]) -> None:
             local = v._d1
             if local is not None:
                 b._grad += local * g
-
-
-class _DotGrad:
-    """The nodes' ``.grad`` as a mapping (``grads[v]`` is ``v.grad``, a number here), so
-    that backward() with hooks walks with ``_walk``, as grad() and create_graph do."""
-
-    __slots__ = ()
-    def __getitem__(self, v): return v._grad
-    def __setitem__(self, v, g): v._grad = g
-
-
-_DOT_GRAD = _DotGrad()
 
 
 def check_differentiable(output, what):
@@ -360,32 +344,33 @@ def _backward_into(output, gradient, create_graph, inputs):
     """backward with create_graph, inputs or hooks: this pass's gradients computed aside
     (no ``.grad`` touched), then added to the ``.grad`` of every node (of ``inputs``
     only): all of them, or none if anything fails on the way."""
-    xs = None if inputs is None else _inputs(inputs, type(output))
-    order = topological_order(output)
-    leaves = None if xs is None else set(xs)
-    if create_graph:
-        grads = gradient_values(order, {output: gradient}, leaves)
-    else:
-        grads = gradient_floats(order, {output: as_float(gradient, "backward gradient")},
-                                leaves=leaves)
-    if xs is not None:
-        for i, x in enumerate(xs):
-            if x not in grads:
-                raise RuntimeError(f"backward: inputs[{i}] ({x!r}) is not part of the "
-                                   f"graph of the output")
-    targets = order if xs is None else xs
-    new = []                                    # every sum first: an error changes nothing
-    for v in targets:
-        old, g = grad_of(v), grads[v]
-        new.append(g if old is None or (type(old) is float and old == 0.0) else old + g)
-    held = [grad_of(v) for v in targets]
-    try:
-        for v, g in zip(targets, new):
-            set_grad(v, g)
-    except BaseException:                       # an interrupt (Ctrl-C) part way
-        for v, g in zip(targets, held):
-            set_grad(v, g)
-        raise
+    with collector_paused():                    # (as backward()'s own walk: hooks see it)
+        xs = None if inputs is None else _inputs(inputs, type(output))
+        order = topological_order(output)
+        leaves = None if xs is None else set(xs)
+        if create_graph:
+            grads = gradient_values(order, {output: gradient}, leaves)
+        else:
+            grads = gradient_floats(order, {output: as_float(gradient, "backward gradient")},
+                                    leaves=leaves)
+        if xs is not None:
+            for i, x in enumerate(xs):
+                if x not in grads:
+                    raise RuntimeError(f"backward: inputs[{i}] ({x!r}) is not part of the "
+                                       f"graph of the output")
+        targets = order if xs is None else xs
+        new = []                                    # every sum first: an error changes nothing
+        for v in targets:
+            old, g = grad_of(v), grads[v]
+            new.append(g if old is None or (type(old) is float and old == 0.0) else old + g)
+        held = [grad_of(v) for v in targets]
+        try:
+            for v, g in zip(targets, new):
+                set_grad(v, g)
+        except BaseException:                       # an interrupt (Ctrl-C) part way
+            for v, g in zip(targets, held):
+                set_grad(v, g)
+            raise
 
 
 def _inputs(inputs, make):

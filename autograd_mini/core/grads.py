@@ -16,7 +16,7 @@ learn what a traced function reads (observe.py).
 from __future__ import annotations
 
 from numbers import Real
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .ops import UNSET
 from .special import as_float
@@ -24,7 +24,7 @@ from .special import as_float
 if TYPE_CHECKING:                       # node.py imports this module: types only
     from .node import Node
 
-__all__ = ["grad_of", "set_grad", "check_numbers", "UNSET"]
+__all__ = ["grad_of", "set_grad", "UNSET"]
 
 
 def grad_of(v: Node) -> Any:
@@ -50,14 +50,3 @@ def set_grad(v: Node, g: Any) -> None:
     else:
         v._grad = 0.0
         v._grad_value = g
-
-
-def check_numbers(order: Sequence[Node]) -> None:
-    """After a walk that ran hooks: every ``.grad`` of ``order`` is still a number. A hook
-    that set one to None or a Value mid-pass hid this pass's number from it: an error
-    (backward() then puts every ``.grad`` back)."""
-    for v in order:
-        if v._grad_value is not None:
-            raise RuntimeError(f"backward: a hook set the .grad of {v!r} to "
-                               f"{grad_of(v)!r} during the pass; set .grad before or after "
-                               f"backward(), or return a number from the hook")
