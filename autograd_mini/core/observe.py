@@ -64,12 +64,15 @@ def _outside():
         "autograd_mini.")
 
 
+# Each reads node.observer once: another thread's read may come as the trace ends and
+# sets it back to None.
 def _read_data(v):
     """``v.data`` while observed: a read by code outside the package is told to the
     observer as ``float(v)`` (the engine's own reads are its ops, not reads of a number)."""
     value = _DATA.__get__(v)
-    if node.observer is not None and _outside():
-        node.observer("float", v, None, value)
+    observer = node.observer
+    if observer is not None and _outside():
+        observer("float", v, None, value)
     return value
 
 
@@ -78,28 +81,32 @@ def _write_data(v, value):
     observer (kind "write"), so that its own read (``w.data *= 0.5``) is not taken for a
     number the trace depends on."""
     _DATA.__set__(v, value)
-    if node.observer is not None and _outside():
-        node.observer("write", v, None, value)
+    observer = node.observer
+    if observer is not None and _outside():
+        observer("write", v, None, value)
 
 
-_OBSERVED_DATA = property(_read_data, _write_data, doc="the number (observed)")
+_OBSERVED_DATA = property(_read_data, _write_data, _DATA.fdel, doc="the number (observed)")
 
 
 def _read_grad(v):
     """``v.grad`` while observed: a read by code outside the core (kind "grad"; the core
     reads the slots, grads.py)."""
     value = _GRAD.__get__(v)
-    if node.observer is not None:
-        node.observer("grad", v, None, value)
+    observer = node.observer
+    if observer is not None:
+        observer("grad", v, None, value)
     return value
 
 
 def _write_grad(v, value):
     """``v.grad = g`` while observed: a write by code outside the core (kind "grad"; the
-    core writes the slots), ``zero_grad()`` included."""
+    core writes the slots), ``zero_grad()`` included; ``del v.grad`` is ``v.grad = None``."""
     _GRAD.__set__(v, value)
-    if node.observer is not None:
-        node.observer("grad", v, None, value)
+    observer = node.observer
+    if observer is not None:
+        observer("grad", v, None, value)
 
 
-_OBSERVED_GRAD = property(_read_grad, _write_grad, doc="d(output)/d(this node) (observed)")
+_OBSERVED_GRAD = property(_read_grad, _write_grad, lambda v: _write_grad(v, None),
+                          doc="d(output)/d(this node) (observed)")

@@ -251,3 +251,22 @@ def test_where_the_replay_meets_an_ieee_case_the_call_is_an_eager_step():
         expected = (y.data, x.grad)
         x.grad = 0.0
         assert (step(), x.grad) == expected == (2.0 * math.sqrt(data), grad)
+
+
+def test_del_grad_or_data_inside_fn_is_refused_by_name():
+    """``del x.grad`` inside a traced fn is ``x.grad = None``: refused as any write of
+    .grad; ``del x.data`` is the error eager gives (it was a bare 'property ... has no
+    deleter' from the properties the trace swaps in)."""
+    def drop_grad(x):
+        y = x * x
+        del x.grad
+        return y
+
+    def drop_data(x):
+        del x.data
+        return x * x
+    with pytest.raises(CompileError, match=r"reads or writes the \.grad of"):
+        compile(drop_grad)(Value(3.0))
+    with pytest.raises(AttributeError, match="data cannot be deleted: assign a number"):
+        compile(drop_data)(Value(3.0))
+    assert (Value(2.0) * 3.0).data == 6.0               # the properties are back
