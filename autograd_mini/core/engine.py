@@ -15,7 +15,7 @@ output's own class.
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..util.gc_pause import collector_paused
 from .grad_mode import recording
@@ -49,15 +49,20 @@ def edges_of(v: Node) -> tuple:
 
 
 # ============================================================== 1. topological order
-def topological_order(root: Value) -> list[Value]:
-    """Every node reachable from ``root``, each after all of its parents.
+def topological_order(root: Any) -> list[Value]:
+    """Every node reachable from ``root`` (a Value), each after all of its parents.
 
     Iterative depth-first search (no recursion limit): a node stays on the stack until
     none of its parents is left unseen. A leaf parent is emitted on the spot. An n-ary
     node, back on top, goes on from the parent after the one it pushed."""
+    from .value import Value as made_by_ops  # (here: value.py imports this module)
+    if not isinstance(root, made_by_ops):
+        raise TypeError(f"a graph is made of Values (what Value ops make): got "
+                        f"{type(root).__name__}: {root!r:.60}")
+    top: Value = root
     order: list[Value] = []
-    stack: list[Value] = [root]
-    seen: set[Value] = {root}
+    stack: list[Value] = [top]
+    seen: set[Value] = {top}
     resume: dict[Value, int] = {}           # n-ary node: where to go on in its parents
     many = MANY
     while stack:

@@ -280,3 +280,21 @@ def test_a_subclass_comparing_values_by_number_is_refused(body):
     grad() gave [18.0, 18.0] instead of [3.0, 15.0] for two weights of equal data."""
     with pytest.raises(TypeError, match="redefines __eq__ or __hash__"):
         type("Param", (Value,), {"__slots__": (), **body})
+
+
+def test_a_graph_is_made_of_values_on_both_engines():
+    """topological_order and backward take Values: anything else (a number, a bare Node
+    subclass, which has no ops) is one clear TypeError on both engines (the compiled one
+    had said mypyc's 'Value object expected', the interpreted one an AttributeError)."""
+    from autograd_mini.core import topological_order
+    from autograd_mini.core.node import Node
+
+    class Bare(Node):
+        pass
+
+    for bad in (3.0, "x", None, Bare(2.0)):
+        with pytest.raises(TypeError, match="a graph is made of Values .* got " +
+                           type(bad).__name__):
+            topological_order(bad)
+    with pytest.raises(TypeError, match="a graph is made of Values .* got Bare"):
+        Bare(2.0).backward()
