@@ -87,8 +87,10 @@ class optional_build_ext(build_ext):
         except Exception as error:
             for built in self.get_outputs():
                 Path(built).unlink(missing_ok=True)
-            notice(f"the C compiler failed: {type(error).__name__}, "
-                   f"{str(error).splitlines()[0][-60:]}", self.build_lib)
+            text = (str(error).splitlines() or [""])[0]     # the command: its start
+            if len(text) > 110:                            # names the compiler, its end
+                text = f"{text[:60]} ... {text[-45:]}"     # how it failed
+            notice(f"the C compiler failed: {type(error).__name__}: {text}", self.build_lib)
 
 
 setup(ext_modules=compiled_modules(), cmdclass={"build_ext": optional_build_ext})

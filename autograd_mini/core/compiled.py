@@ -52,7 +52,10 @@ def _why_interpreted():
         return "not compiled (installed without a C compiler or without mypyc)"
     if not str(getattr(_compiled_from, "__file__", "")).endswith(extensions):
         why = getattr(_compiled_from, "NOT_COMPILED", "")
-        return f"not compiled at install: {why}" if why else "not compiled"
+        if why:
+            return f"not compiled at install: {why}"
+        return ("not compiled: core/_compiled_from.py lists compiled sources but none is "
+                "here (rebuild: pip install -e ., or make build)")
     recorded = getattr(_compiled_from, "SOURCES", {})
     changed = [f"core/{m}.py" for m in MODULES
                if (_HERE / f"{m}.py").exists() and source_hash(m) != recorded.get(m)]

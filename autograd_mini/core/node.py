@@ -31,6 +31,7 @@ __all__ = ["Node"]
 Operand = Any
 
 
+_MISSING = object()          # (a class attribute may be None: not the same as none at all)
 FIELDS = ("_data", "_grad", "_grad_value", "op", "label", "_p0", "_d0", "_p1", "_d1",
           "_hooks")  # Node's
 
@@ -93,7 +94,7 @@ class Node:
                     f"reads and writes the field '_{name}' directly and would pass over "
                     f"it. Store what you need in a slot of your own, or run the "
                     f"interpreted engine (AUTOGRAD_MINI_PURE=1)")
-            if own.get(name) is not own.get("_" + name):
+            if own.get(name, _MISSING) is not own.get("_" + name, _MISSING):
                 given, other = (name, "_" + name) if name in own else ("_" + name, name)
                 raise TypeError(
                     f"{cls.__name__}: redefines {given!r} but not {other!r} as the same "

@@ -169,6 +169,8 @@ def test_graphs_hold_no_reference_cycles():
     ("data = property(lambda self: 1.0)", "redefines 'data' but not '_data'"),
     ("_data = property(lambda self: 1.0)", "redefines '_data' but not 'data'"),
     ("__slots__ = ('grad',)", "redefines 'grad' but not '_grad'"),
+    ("grad = None", "redefines 'grad' but not '_grad'"),     # (None: not 'the same as none')
+    ("data = None", "redefines 'data' but not '_data'"),
 ])
 def test_a_subclass_redefining_data_or_grad_alone_is_refused(body, message):
     """The engine reads and writes the slots _data and _grad; a property on the public
