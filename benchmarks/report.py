@@ -249,8 +249,11 @@ def gaps():
         "sum's parents and derivatives; 69,150 edges) takes 2.0-3.7 ms measured alone: the "
         "collector's share above. `backward()`, `MLP` and `models.Trainer` pause it; a "
         "user's own loop does not (`collector_paused()`, where the user chooses: the "
-        "`paused` row). The 10^6 chain takes 0.97 s with it on and 0.50 s paused (27.8x and "
-        "14.3x the floor, measured alone), `wide` 297 against 152 ms. `make bench-layout`'s "
+        "`paused` row). On this shared 2-core machine the `mlp` ratio moves from run to run "
+        "(four runs within 15 minutes on 2026-12-04: 1.36x, 1.71x, 1.75x, 2.00x; the floor "
+        "4.3 to 6.1 ms): met in some runs, not reliably. The 10^6 chain takes 0.85 s with "
+        "it on and 0.41 s paused (25.7x and 12.3x the floor, measured alone), `wide` 260 "
+        "against 137 ms. `make bench-layout`'s "
         "best layout (every number a C double in a slot of its own) is 24.2x and 19.5x the "
         "floor with the collector on: no node layout meets the 12x targets while it runs. "
         "mypyc can leave a class's objects untracked (`acyclic=True`), but freeing a long "
@@ -263,14 +266,16 @@ def gaps():
         "and keeps its state in dicts, as torch's does. Tried and measured alone: Adam's loop "
         "compiled by mypyc as written, 2.09 ms against 2.12 ms interpreted (the same "
         "property and dict calls, made from C); a loop without the options' branches, "
-        "1.74 ms (not kept).",
+        "1.74 ms (not kept). `models.Trainer` (and this step) now pause the collector for "
+        "the whole step and free the graph inside the pause: a collection after it had "
+        "traversed the whole graph (about 2 ms a step).",
         "- `wide` compiled: the compiled call alone is at the floor (8.27 ms against 8.63, "
         "measured alone); the benchmark also zeroes the `.grad` of 200,000 leaves through "
         "the property (5.1 ms), which the floor does not do (it makes new lists): 1.3x to "
         "1.9x from run to run.",
         "- `compile(loss)`'s first call (issue 18's target): a fixed 0.07 s, which in eager "
-        "steps grows as the eager step gets faster (6.65 steps of 12.2 ms before, about 9 of "
-        "8 ms now).",
+        "steps grows as the eager step gets faster (6.65 steps of 12.2 ms before, about 12 "
+        "of 7 ms now).",
         "- Memory: a compiled node is 128 bytes (112 interpreted: mypyc adds a pointer to its "
         "method table and a bitmap for the C double) plus its number's float object.",
         "- The interpreted core, slower than issue 20's day on the GPT step: its ops make "
