@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..util.gc_pause import collector_paused
 from .grad_mode import recording
 from .grads import grad_of, set_grad
-from .ops import MANY, MASKED, UNSET, op_inputs
+from .ops import MANY, MASKED, UNSET, Op, op_inputs
 from .special import as_float, differentiating, ieee_mode
 
 if TYPE_CHECKING:                       # node.py, value.py import this module: types only
@@ -55,8 +55,7 @@ def topological_order(root: Any) -> list[Value]:
     Iterative depth-first search (no recursion limit): a node stays on the stack until
     none of its parents is left unseen. A leaf parent is emitted on the spot. An n-ary
     node, back on top, goes on from the parent after the one it pushed."""
-    from .value import Value as made_by_ops  # (here: value.py imports this module)
-    if not isinstance(root, made_by_ops):
+    if not isinstance(root, Op.node):               # (Value: value.py sets it)
         raise TypeError(f"a graph is made of Values (what Value ops make): got "
                         f"{type(root).__name__}: {root!r:.60}")
     top: Value = root

@@ -95,7 +95,11 @@ def test_an_interrupted_backward_puts_every_grad_back(collector, writes):
 def test_a_real_sigint_during_a_long_backward_puts_every_grad_back():
     """A real SIGINT from another thread 50 ms into the walk of a 600,000-node graph."""
     import _thread
+    import signal
     import threading
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT is ignored in this process (a shell starts a background job "
+                    "so): interrupt_main() does nothing")
     w = Value(1.0001, "w")
     y = w
     for _ in range(300_000):
